@@ -18,6 +18,14 @@ for bin in libvirtd virtlogd virsh; do
   fi
 done
 
+# Without udev (our machines, CI) /dev/kvm stays root:root 0600, and QEMU, which libvirt runs as libvirt-qemu,
+# gets "Could not access KVM kernel module: Permission denied". Apply what udev's rule does on a normal host.
+if [ -c /dev/kvm ] && getent group kvm >/dev/null 2>&1; then
+  if [ "$(stat -c %G /dev/kvm)" != kvm ] || [ $(( 0$(stat -c %a /dev/kvm) & 060 )) -ne 48 ]; then
+    chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+  fi
+fi
+
 answers() { timeout 5 virsh -c qemu:///system version >/dev/null 2>&1; }
 
 if answers; then
