@@ -1,0 +1,83 @@
+/**
+ * The spec table: one per resource, property → type, required/optional/computed, default, units, update class
+ * and docs. check, diff, the plan's wording, the SDK's TSDoc and schema.json are all driven by it, so they
+ * cannot drift apart. Special cases are data here (e.g. `key` for matching list items), not branches in code.
+ */
+
+/**
+ * How a change of the property is applied:
+ * - `live`: to the running object and its persistent config, no restart;
+ * - `config`: persisted now, takes effect at the next start (reported as pending);
+ * - `replace`: the object is deleted and created again (the plan says so before anything runs).
+ */
+export type UpdateClass = "live" | "config" | "replace";
+
+export type PropType =
+  | { kind: "string"; enum?: readonly string[]; format?: StringFormat }
+  | { kind: "integer"; min?: number; max?: number }
+  | { kind: "boolean" }
+  /** A size in bytes: a number, or a string with a unit ("10GiB", "512MiB", "1G" = GiB, "1GB" = 10^9). */
+  | { kind: "size"; min?: number }
+  | { kind: "object"; properties: Record<string, PropSpec> }
+  /** A list; `key` names the field that identifies an item (DHCP hosts by MAC), so order changes are no change. */
+  | { kind: "array"; items: PropType; key?: string };
+
+export type StringFormat =
+  /** libvirt object names as we allow them: letters, digits, `_ . + -`, not starting with a dash, ≤ 100 chars. */
+  | "name"
+  | "absolutePath"
+  | "mac"
+  | "ipv4"
+  | "ipv6"
+  | "ip"
+  /** An octal permission string such as "0755". */
+  | "octalMode"
+  | "url"
+  | "bridgeName";
+
+export interface PropSpec {
+  type: PropType;
+  /** Shown in the SDK's TSDoc and schema.json. Say units and what a change does. */
+  doc: string;
+  required?: boolean;
+  /** Filled in by check when the input is absent (and what read reports when libvirt says nothing). */
+  default?: unknown;
+  update: UpdateClass;
+  /** How the plan words an in-place change, e.g. "grown in place". */
+  verb?: string;
+  /** The value is a secret: never printed in plans or errors. */
+  secret?: boolean;
+  /** Not sent to libvirt: steers the provider (e.g. `allowShrink`); a change is never a diff on its own. */
+  control?: boolean;
+}
+
+export interface OutputSpec {
+  type: PropType;
+  doc: string;
+}
+
+export interface ResourceSpec {
+  /** The type token users see in plans, e.g. `virt:Volume`. */
+  token: string;
+  /** The SDK class name, e.g. `Volume`. */
+  className: string;
+  doc: string;
+  inputs: Record<string, PropSpec>;
+  /** Computed outputs (inputs are outputs too, normalised). */
+  outputs: Record<string, OutputSpec>;
+}
+
+/** Pulumi's marker for a value not known during preview (the dynamic provider sees the raw string). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export function isUnknown(v: unknown): boolean {
+  return v === UNKNOWN;
+}
+
+/** True when the value or anything inside it is unknown. */
+export function containsUnknown(v: unknown): boolean {
+  if (v === UNKNOWN) return true;
+  if (Array.isArray(v)) return v.some(containsUnknown);
+  if (v !== null && typeof v === "object") return Object.values(v).some(containsUnknown);
+  return false;
+}
