@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Libvirt } from "../../provider/libvirt/client";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
@@ -7,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Duplex } from "node:stream";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
-import { DaemonUnavailableError, TransportError, UriError } from "../../provider/libvirt/errors";
+import { DaemonUnavailableError, isNotFound, TransportError, UriError } from "../../provider/libvirt/errors";
 import { dial, parseUri, type Transport } from "../../provider/libvirt/transport";
 
 /**
@@ -68,6 +69,8 @@ function readBytes(stream: Duplex, n: number | "packet", timeoutMs = 15000): Pro
     stream.on("data", onData);
     stream.once("error", onError);
     stream.once("end", onEnd);
+    // A previous read paused the stream; a new 'data' listener alone does not restart a paused stream.
+    stream.resume();
   });
 }
 
@@ -166,7 +169,7 @@ describe("transport (integration)", function () {
     });
 
     it("reports a missing socket as DaemonUnavailableError naming the path, the URI and how to start libvirtd", async () => {
-      const path = join(dir, "no-such-sock");
+      const path = join(dir, "no-such.sock");
       const uri = `qemu:///system?socket=${path}`;
       await assert.rejects(dial(parseUri(uri)), (err: unknown) => {
         assert.ok(err instanceof DaemonUnavailableError, String(err));
@@ -425,7 +428,7 @@ describe("transport (integration)", function () {
     });
 
     it("ext runs command= with no arguments and speaks RPC on its stdio", async () => {
-      const tunnel = writeScript(join(dir, "ext-tunnel"), `[ $# -eq 0 ] || exit 9\nexec nc -U ${SYSTEM_SOCKET}`);
+      const tunnel = writeScript(join(dir, "ext-tunnel"), `[ $# -eq 0 ] || exit 9\nexec nc -q0 -U ${SYSTEM_SOCKET}`);
       const target = parseUri(`qemu+ext:///system?command=${tunnel}`);
       assert.deepEqual(target.transport === "ext" && target.args, []);
       const t = await track(dial(target));
@@ -535,6 +538,27 @@ describe("transport (integration)", function () {
       const t = await track(dial(parseUri(uri("&proxy=netcat"))));
       assert.deepEqual(await assertAuthListAnswered(t.stream), [0]);
       await closeCleanly(t);
+    });
+
+    it("carries the whole client: handshake, pipelined calls, typed errors and close over ssh", async () => {
+      const lv = await Libvirt.connect(uri());
+      try {
+        assert.equal(await lv.host.getType(), "QEMU");
+        assert.equal(lv.connection.description.includes("ssh"), true, lv.connection.description);
+        const versions = await Promise.all(Array.from({ length: 50 }, () => lv.host.getLibVersion()));
+        assert.ok(versions.every((v) => v === versions[0] && v >= 9000000));
+        const err = await lv.domains.lookupByName("pvt-no-such-domain").catch((e) => e);
+        assert.ok(isNotFound(err), String(err));
+      } finally {
+        await lv.close();
+      }
+    });
+
+    it("a refused login reaches the client as a TransportError with ssh's words", async () => {
+      const bad = uri().replace(encodeURIComponent(clientKey), encodeURIComponent(join(sshDir, "host_key")));
+      const err = await Libvirt.connect(bad).catch((e) => e);
+      assert.ok(err instanceof TransportError, String(err));
+      assert.match(err.message, /Permission denied/);
     });
 
     it("explains a refused login with ssh's own words", async () => {

@@ -168,14 +168,16 @@ function spawnTransport(
  *
  * - Backpressure is passed through both ways.
  * - The end of the readable side is only signalled once the child has exited: a clean exit (status 0, e.g. the
- *   remote helper after the daemon closed the connection) ends the stream normally; any other exit destroys it
- *   with a `TransportError` holding the stderr tail, so the reader sees why rather than a bare EOF.
+ *   remote helper after the daemon closed the connection), or any exit after we ended the writable side, ends
+ *   the stream normally; any other exit destroys it with a `TransportError` holding the stderr tail, so the
+ *   reader sees why rather than a bare EOF.
  * - Destroying the stream kills the child.
  */
 class ChildProcessDuplex extends Duplex {
   private readonly stderrChunks: Buffer[] = [];
   private stderrBytes = 0;
   private exited = false;
+  private stdinClosed = false;
 
   constructor(
     private readonly child: ChildProcessWithoutNullStreams,
@@ -213,6 +215,7 @@ class ChildProcessDuplex extends Duplex {
 
   override _final(callback: (error?: Error | null) => void): void {
     // Closing stdin is how the remote helper (virt-ssh-helper, nc) learns we are done; both then exit 0.
+    this.stdinClosed = true;
     if (this.exited) callback();
     else this.child.stdin.end(() => callback());
   }
@@ -239,7 +242,9 @@ class ChildProcessDuplex extends Duplex {
   private onChildClose(code: number | null, signal: NodeJS.Signals | null): void {
     this.exited = true;
     if (this.destroyed) return;
-    if (code === 0) {
+    // Once we have closed its stdin, how the program ends says nothing about the connection: virt-ssh-helper,
+    // for one, exits 1 ("EOF on stdin") when the client hangs up without CONNECT_CLOSE.
+    if (code === 0 || this.stdinClosed) {
       this.push(null);
       return;
     }

@@ -98,8 +98,9 @@ function unixConnectError(err: NodeJS.ErrnoException, target: UnixTarget): Error
 
 /** How to start the daemon that serves `path`, judged by its name and folder. */
 function startHint(path: string): string {
-  const name = basename(path).replace(/-sock(-ro)?$/, "");
-  const daemon = name === "libvirt" ? "libvirtd" : name;
+  const m = /^(libvirt|virt[a-z0-9]+d)-sock(-ro)?$/.exec(basename(path));
+  if (m === null) return "start libvirtd with `libvirtd -d` (or `systemctl start libvirtd`) listening on that socket";
+  const daemon = m[1] === "libvirt" ? "libvirtd" : m[1]!;
   const system = dirname(path) === SYSTEM_SOCKET_DIR || dirname(path) === "/var/run/libvirt";
   if (!system) {
     // libvirt's own client autostarts per-user daemons; we do not spawn daemons behind the caller's back.

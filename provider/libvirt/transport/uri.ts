@@ -121,9 +121,7 @@ export function parseUri(uri: string, options: ParseOptions = {}): Target {
       if (parts.host !== undefined) {
         throw new UriError(`${uri}: the unix transport reaches this machine only and takes no host; use +ssh or +tls for ${parts.host}`);
       }
-      const socketPath =
-        socket ??
-        localSocketPath({ driver: parts.driver, path: parts.path, readOnly, mode, ...env });
+      const socketPath = socket ?? localSocketPath({ driver: parts.driver, path: parts.path, readOnly, mode, ...env });
       return { ...base, transport: "unix", socketPath };
     }
     case "tcp":
@@ -151,7 +149,7 @@ export function parseUri(uri: string, options: ParseOptions = {}): Target {
         noTty,
         noVerify,
         proxy,
-        netcat: param.get("netcat"),
+        netcat: nonEmpty(param.get("netcat"), "netcat=", uri),
         socket,
         readOnly,
         driverUri: openUri,
@@ -176,7 +174,7 @@ function resolveEnv(options: UriEnv): Required<UriEnv> {
   return {
     // Like libvirt, the effective uid decides; where there is none (Windows) nothing is "root".
     uid: options.uid ?? (typeof process.geteuid === "function" ? process.geteuid() : -1),
-    xdgRuntimeDir: xdg === undefined || xdg === "" ? "" : xdg,
+    xdgRuntimeDir: xdg ?? "",
     home: options.home ?? homedir(),
     exists: options.exists ?? existsSync,
   };

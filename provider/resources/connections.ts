@@ -1,0 +1,49 @@
+import { Libvirt } from "../libvirt";
+
+/** The `connection` input every resource takes. */
+export interface ConnectionInput {
+  /** A libvirt URI, e.g. `qemu:///system` or `qemu+ssh://root@host/system` (see README "Connecting"). */
+  uri?: string;
+}
+
+let configuredUri: string | undefined;
+
+/** Records the stack config `virt:uri` (the dynamic provider's `configure` hands it over). */
+export function setConfiguredUri(uri: string | undefined): void {
+  configuredUri = uri !== undefined && uri !== "" ? uri : undefined;
+}
+
+/**
+ * The URI a resource uses: its `connection.uri`, else stack config `virt:uri`, else `LIBVIRT_DEFAULT_URI`, else
+ * `qemu:///system` as root or `qemu:///session` otherwise (libvirt's own default order).
+ */
+export function resolveUri(input: ConnectionInput | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (input?.uri !== undefined && input.uri !== "") return input.uri;
+  if (configuredUri !== undefined) return configuredUri;
+  const fromEnv = env["LIBVIRT_DEFAULT_URI"];
+  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
+  return typeof process.getuid === "function" && process.getuid() === 0 ? "qemu:///system" : "qemu:///session";
+}
+
+const cache = new Map<string, Promise<Libvirt>>();
+
+/**
+ * One connection per URI per process, opened on first use and reused by every resource (calls to one host run
+ * concurrently on it). A connection that failed to open is forgotten so the next use tries again.
+ */
+export function connect(uri: string): Promise<Libvirt> {
+  let p = cache.get(uri);
+  if (p === undefined) {
+    p = Libvirt.connect(uri);
+    cache.set(uri, p);
+    p.catch(() => cache.delete(uri));
+  }
+  return p;
+}
+
+/** Closes every cached connection (tests, and the end of a CLI run). */
+export async function closeAll(): Promise<void> {
+  const all = [...cache.values()];
+  cache.clear();
+  await Promise.all(all.map((p) => p.then((lv) => lv.close()).catch(() => undefined)));
+}

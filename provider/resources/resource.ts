@@ -1,0 +1,105 @@
+import { Libvirt } from "../libvirt";
+import { describePlan, plan, Plan, PropSpec, ResourceSpec, UNKNOWN } from "../diff";
+import { checkInputs } from "./check";
+import { connect, ConnectionInput, resolveUri } from "./connections";
+import { CheckFailure, DiffResult, Props, report, ResourceImpl } from "./provider";
+
+/** Inputs every resource has: where it lives, and whether to take over an existing object. */
+export const commonInputs: Record<string, PropSpec> = {
+  connection: {
+    type: { kind: "object", properties: { uri: { type: { kind: "string" }, doc: "libvirt URI.", update: "replace" } } },
+    doc:
+      "Where the object lives: `{ uri }` with a libvirt URI (`qemu:///system`, `qemu+ssh://root@host/system`, ...). " +
+      "Falls back to stack config `virt:uri`, then `LIBVIRT_DEFAULT_URI`, then `qemu:///system` as root or `qemu:///session`. " +
+      "A change of host replaces the object.",
+    update: "replace",
+    control: true,
+  },
+  adopt: {
+    type: { kind: "boolean" },
+    doc:
+      "Take over an existing object of this name instead of failing, then bring it to this spec. The way to bring " +
+      "hand-made objects under management (Pulumi's import does not work for dynamic resources). Default false.",
+    update: "live",
+    control: true,
+  },
+};
+
+/** What one resource kind provides; the wrapper does check, diff and connection handling. */
+export interface ResourceDef {
+  spec: ResourceSpec;
+  /** Resource-specific checks after the spec-driven ones (cross-field rules, shrink refusal, ...). */
+  validate?(inputs: Props, olds: Props | undefined): CheckFailure[];
+  /** Replacement must delete the old object first (libvirt names are unique on a host). */
+  deleteBeforeReplace: boolean;
+  create(lv: Libvirt, inputs: Props): Promise<{ id: string; outs: Props }>;
+  /** The object as it is now, in the input shape; null when libvirt says it does not exist (not-found only). */
+  read(lv: Libvirt, id: string, props: Props): Promise<Props | null>;
+  update(lv: Libvirt, id: string, p: Plan, olds: Props, news: Props): Promise<Props>;
+  delete(lv: Libvirt, id: string, props: Props): Promise<void>;
+}
+
+/** The name a resource is shown under in plans: its libvirt name. */
+function label(props: Props): string {
+  const n = props["name"];
+  return typeof n === "string" && n !== UNKNOWN ? n : "(unnamed)";
+}
+
+function inputOnly(spec: ResourceSpec, props: Props): Props {
+  const out: Props = {};
+  for (const k of Object.keys(spec.inputs)) if (props[k] !== undefined) out[k] = props[k];
+  return out;
+}
+
+export function makeResource(def: ResourceDef): ResourceImpl {
+  const inputs = { ...def.spec.inputs, ...commonInputs };
+  const uriOf = (props: Props): string =>
+    typeof props["uri"] === "string" ? (props["uri"] as string) : resolveUri(props["connection"] as ConnectionInput | undefined);
+  const withUri = async <T>(props: Props, fn: (lv: Libvirt) => Promise<T>): Promise<T> => fn(await connect(uriOf(props)));
+
+  return {
+    async check(olds, news) {
+      const r = checkInputs(inputs, news);
+      const failures = [...r.failures];
+      if (failures.length === 0 && def.validate) failures.push(...def.validate(r.inputs, Object.keys(olds).length > 0 ? olds : undefined));
+      return { inputs: r.inputs, failures };
+    },
+
+    async diff(_id, olds, news): Promise<DiffResult> {
+      const p = plan(def.spec.inputs, olds, news);
+      const replaces = [...p.replaceKeys];
+      const newUri = resolveUri(news["connection"] as ConnectionInput | undefined);
+      const oldUri = typeof olds["uri"] === "string" ? olds["uri"] : undefined;
+      if (oldUri !== undefined && news["connection"] !== UNKNOWN && newUri !== oldUri) {
+        replaces.push("connection");
+        p.changes.push({ path: "connection.uri", from: oldUri, to: newUri, how: "replace" });
+      }
+      const changes = p.changes.length > 0;
+      if (changes) for (const line of describePlan(def.spec.token, label(news), def.spec.inputs, p)) report(line);
+      return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && def.deleteBeforeReplace };
+    },
+
+    async create(props) {
+      const uri = uriOf(props);
+      const { id, outs } = await withUri(props, (lv) => def.create(lv, props));
+      return { id, outs: { ...inputOnly(def.spec, props), ...outs, uri } };
+    },
+
+    async read(id, props) {
+      const current = await withUri(props, (lv) => def.read(lv, id, props));
+      // Only a real not-found (null) reports the object gone; any other error propagated from def.read.
+      if (current === null) return { id: "", props: {} };
+      return { id, props: { ...props, ...current, uri: uriOf(props) } };
+    },
+
+    async update(id, olds, news) {
+      const p = plan(def.spec.inputs, olds, news);
+      const outs = await withUri(olds, (lv) => def.update(lv, id, p, olds, news));
+      return { outs: { ...inputOnly(def.spec, news), ...outs, uri: uriOf(olds) } };
+    },
+
+    async delete(id, props) {
+      await withUri(props, (lv) => def.delete(lv, id, props));
+    },
+  };
+}
