@@ -1,0 +1,17 @@
+/**
+ * Typed libvirt XML documents: storage pools, volumes and networks, each with build (model → XML for
+ * define/create), parse (XML → model for read) and apply (current XML + model → edited XML that keeps
+ * everything we do not manage). The only place the XML library is imported is ./document.
+ */
+export { XmlError, parseXml, serializeXml } from "./document";
+export type { XmlCData, XmlComment, XmlElement, XmlNode, XmlText } from "./document";
+export { normalizeMode, toBytes } from "./common";
+export type { Permissions } from "./common";
+export { applyPoolXml, buildPoolXml, parsePoolXml } from "./pool";
+export type { DirPool, DiskPool, FsPool, IscsiPool, LogicalPool, NetfsPool, PoolTarget, PoolType, StoragePool, StoragePoolState } from "./pool";
+export { applyVolumeXml, buildVolumeXml, parseVolumeXml } from "./volume";
+export type { BackingStore, Volume, VolumeFormat, VolumeState } from "./volume";
+export { applyNetworkXml, buildNetworkXml, dhcpHostXml, dhcpRangeXml, dnsHostXml, parseNetworkXml } from "./network";
+export type { DnsHost, HostBridgeNetwork, Network, NetworkBridge, NetworkDomain, NetworkMode, NetworkState, RoutedNetwork } from "./network";
+export type { DhcpHost, DhcpRange, NetworkDhcp, NetworkIp } from "./network-ip";
+export { canonicalIp, netmaskToPrefix } from "./network-ip";
