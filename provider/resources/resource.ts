@@ -2,7 +2,7 @@ import { Libvirt } from "../libvirt";
 import { describePlan, plan, Plan, PropSpec, ResourceSpec, UNKNOWN } from "../diff";
 import { checkInputs } from "./check";
 import { connect, ConnectionInput, resolveUri } from "./connections";
-import { CheckFailure, DiffResult, Props, report, ResourceImpl } from "./provider";
+import { CheckFailure, DiffResult, PartialCreateError, Props, report, ResourceImpl } from "./provider";
 
 /** Inputs every resource has: where it lives, and whether to take over an existing object. */
 export const commonInputs: Record<string, PropSpec> = {
@@ -81,8 +81,15 @@ export function makeResource(def: ResourceDef): ResourceImpl {
 
     async create(props) {
       const uri = uriOf(props);
-      const { id, outs } = await withUri(props, (lv) => def.create(lv, props));
-      return { id, outs: { ...inputOnly(def.spec, props), ...outs, uri } };
+      try {
+        const { id, outs } = await withUri(props, (lv) => def.create(lv, props));
+        return { id, outs: { ...inputOnly(def.spec, props), ...outs, uri } };
+      } catch (e) {
+        if (!(e instanceof PartialCreateError)) throw e;
+        // Pulumi stores these properties as the half-created object's state verbatim: without `__provider` and
+        // `uri`, a later delete or refresh of it could not run.
+        throw new PartialCreateError(e.message, e.id, { ...inputOnly(def.spec, props), ...e.properties, uri, __provider: props["__provider"] }, e.reasons);
+      }
     },
 
     async read(id, props) {
@@ -95,7 +102,10 @@ export function makeResource(def: ResourceDef): ResourceImpl {
     async update(id, olds, news) {
       const p = plan(def.spec.inputs, olds, news);
       const outs = await withUri(olds, (lv) => def.update(lv, id, p, olds, news));
-      return { outs: { ...inputOnly(def.spec, news), ...outs, uri: uriOf(olds) } };
+      // The update's outputs replace the state: carry the computed ones it did not recompute (e.g. builtTarget).
+      const carried: Props = {};
+      for (const [k, v] of Object.entries(olds)) if (!(k in inputs) && !k.startsWith("__")) carried[k] = v;
+      return { outs: { ...carried, ...inputOnly(def.spec, news), ...outs, uri: uriOf(olds) } };
     },
 
     async delete(id, props) {

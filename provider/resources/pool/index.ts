@@ -1,0 +1,211 @@
+import { isNotFound, Libvirt, PoolRef, StoragePoolBuildFlags, StorageXMLFlags, toSafeNumber, uuidString } from "../../libvirt";
+import { applyPoolXml, buildPoolXml, parsePoolXml, StoragePool } from "../../xml";
+import { CheckFailure, PartialCreateError, Props, ResourceInputError } from "../provider";
+import { makeResource } from "../resource";
+import { poolSpec } from "./spec";
+
+type Source = { device?: string; devices?: string[]; host?: string; port?: number; dir?: string; format?: string; name?: string };
+
+/** What each pool type needs in `source`, and what it may not have. */
+const SOURCE_RULES: Record<string, { required: (keyof Source)[]; allowed: (keyof Source)[] }> = {
+  dir: { required: [], allowed: [] },
+  fs: { required: ["device"], allowed: ["device", "format"] },
+  netfs: { required: ["host", "dir"], allowed: ["host", "dir", "format"] },
+  logical: { required: ["name"], allowed: ["name", "devices", "format"] },
+  disk: { required: ["device"], allowed: ["device", "format"] },
+  iscsi: { required: ["host", "device"], allowed: ["host", "port", "device"] },
+};
+
+function validate(inputs: Props): CheckFailure[] {
+  const type = inputs["type"] as string;
+  const src = (inputs["source"] ?? {}) as Source;
+  const rule = SOURCE_RULES[type];
+  if (!rule) return [];
+  const failures: CheckFailure[] = [];
+  for (const k of rule.required) {
+    if (src[k] === undefined) failures.push({ property: `source.${k}`, reason: `source.${k} is required for a ${type} pool` });
+  }
+  if ((type === "fs" || type === "disk") && src.device !== undefined && !src.device.startsWith("/")) {
+    failures.push({ property: "source.device", reason: `source.device: "${src.device}" must be an absolute device path such as /dev/sdb for a ${type} pool` });
+  }
+  for (const k of Object.keys(src) as (keyof Source)[]) {
+    if (src[k] !== undefined && !rule.allowed.includes(k)) {
+      failures.push({ property: `source.${k}`, reason: `source.${k} does not apply to a ${type} pool${rule.allowed.length ? `; it takes ${rule.allowed.join(", ")}` : "; remove source"}` });
+    }
+  }
+  return failures;
+}
+
+/** The XML model from the resource's inputs. */
+function toModel(p: Props): StoragePool {
+  const target = p["target"] as { path: string; permissions?: { mode?: string; owner?: number; group?: number; label?: string } };
+  const src = (p["source"] ?? {}) as Source;
+  const base = { name: p["name"] as string, target };
+  const fmt = src.format !== undefined ? { format: src.format } : {};
+  switch (p["type"]) {
+    case "fs":
+      return { ...base, type: "fs", source: { device: src.device!, ...fmt } };
+    case "disk":
+      return { ...base, type: "disk", source: { device: src.device!, ...fmt } };
+    case "netfs":
+      return { ...base, type: "netfs", source: { host: src.host!, dir: src.dir!, ...fmt } };
+    case "logical":
+      return { ...base, type: "logical", source: { name: src.name!, ...(src.devices ? { devices: src.devices } : {}), ...fmt } };
+    case "iscsi":
+      return { ...base, type: "iscsi", source: { host: src.host!, device: src.device!, ...(src.port !== undefined ? { port: src.port } : {}) } };
+    default:
+      return { ...base, type: "dir" };
+  }
+}
+
+/**
+ * The pool as read back, in the input shape. Values libvirt fills in by itself (source format, target
+ * permissions of a started dir pool) are reported only where the user declared them, so an unchanged pool
+ * shows no diff; where declared, libvirt's actual value is reported, so drift shows.
+ */
+function fromModel(m: ReturnType<typeof parsePoolXml>, declared: Props): Props {
+  const dTarget = (declared["target"] ?? {}) as { permissions?: Record<string, unknown> };
+  const dSource = (declared["source"] ?? {}) as Source;
+  const target: Props = { path: m.target.path };
+  if (dTarget.permissions !== undefined && m.target.permissions !== undefined) {
+    const perms: Props = {};
+    for (const k of Object.keys(dTarget.permissions)) {
+      const v = (m.target.permissions as Record<string, unknown>)[k];
+      if (v !== undefined) perms[k] = v;
+    }
+    target["permissions"] = perms;
+  }
+  const out: Props = { name: m.name, type: m.type, target };
+  if ("source" in m) {
+    const src: Record<string, unknown> = { ...m.source };
+    if (dSource.format === undefined) delete src["format"];
+    out["source"] = src;
+  }
+  return out;
+}
+
+async function info(lv: Libvirt, pool: PoolRef): Promise<Props> {
+  const i = await lv.pools.getInfo(pool);
+  return {
+    uuid: uuidString(pool.uuid),
+    capacity: toSafeNumber(i.capacity, "pool capacity"),
+    allocation: toSafeNumber(i.allocation, "pool allocation"),
+    available: toSafeNumber(i.available, "pool available"),
+  };
+}
+
+async function lookup(lv: Libvirt, name: string): Promise<PoolRef | null> {
+  try {
+    return await lv.pools.lookupByName(name);
+  } catch (e) {
+    if (isNotFound(e)) return null;
+    throw e;
+  }
+}
+
+/** Starts a pool, building what it needs first. Building never overwrites existing data. */
+async function buildAndStart(lv: Libvirt, pool: PoolRef, type: string): Promise<boolean> {
+  if (type === "dir") {
+    // BUILD for a dir pool makes the directory (and applies the permissions); harmless when it exists.
+    await lv.pools.build(pool, 0);
+    await lv.pools.create(pool);
+    return true;
+  }
+  try {
+    await lv.pools.create(pool);
+    return false;
+  } catch (first) {
+    if (type === "netfs" || type === "iscsi") throw first;
+    // fs, disk and logical may need formatting first: NO_OVERWRITE makes libvirt refuse rather than wipe data.
+    await lv.pools.build(pool, StoragePoolBuildFlags.NO_OVERWRITE);
+    await lv.pools.create(pool);
+    return true;
+  }
+}
+
+export const storagePool = makeResource({
+  spec: poolSpec,
+  validate,
+  deleteBeforeReplace: true,
+
+  async create(lv, p) {
+    const name = p["name"] as string;
+    const model = toModel(p);
+    let pool = await lookup(lv, name);
+    let built = false;
+    if (pool !== null) {
+      if (p["adopt"] !== true) {
+        throw new ResourceInputError(
+          `virt:StoragePool ${name}: a pool named "${name}" already exists on ${lv.uri}; set adopt: true to manage it, or choose another name`,
+        );
+      }
+      pool = await lv.pools.defineXML(applyPoolXml(await lv.pools.getXMLDesc(pool, StorageXMLFlags.INACTIVE), model));
+      if (!(await lv.pools.isActive(pool))) built = await buildAndStart(lv, pool, model.type);
+    } else {
+      pool = await lv.pools.defineXML(buildPoolXml(model));
+      try {
+        built = await buildAndStart(lv, pool, model.type);
+      } catch (e) {
+        // Nothing holds data yet: undo the definition so no orphan is left.
+        await lv.pools.undefine(pool).catch(() => undefined);
+        throw new Error(`virt:StoragePool ${name}: could not build and start the pool: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    const id = uuidString(pool.uuid);
+    try {
+      await lv.pools.setAutostart(pool, p["autostart"] !== false);
+      return { id, outs: { ...(await info(lv, pool)), builtTarget: built && model.type === "dir" && p["adopt"] !== true } };
+    } catch (e) {
+      throw new PartialCreateError(`virt:StoragePool ${name}: created, but setting it up failed: ${(e as Error).message}`, id, { ...p, uuid: id });
+    }
+  },
+
+  async read(lv, id, props) {
+    let pool: PoolRef;
+    try {
+      pool = await lv.pools.lookupByUUID(id);
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw e;
+    }
+    const m = parsePoolXml(await lv.pools.getXMLDesc(pool, StorageXMLFlags.INACTIVE));
+    return { ...fromModel(m, props), autostart: await lv.pools.getAutostart(pool), ...(await info(lv, pool)) };
+  },
+
+  async update(lv, id, plan, _olds, news) {
+    const pool = await lv.pools.lookupByUUID(id);
+    for (const c of plan.changes) {
+      if (c.path === "autostart") await lv.pools.setAutostart(pool, news["autostart"] !== false);
+    }
+    return info(lv, pool);
+  },
+
+  async delete(lv, id, props) {
+    let pool: PoolRef;
+    try {
+      pool = await lv.pools.lookupByUUID(id);
+    } catch (e) {
+      if (isNotFound(e)) return; // already gone
+      throw e;
+    }
+    const name = props["name"] as string;
+    const active = await lv.pools.isActive(pool);
+    if (active) {
+      await lv.pools.refresh(pool);
+      const vols = await lv.pools.listAllVolumes(pool);
+      if (vols.length > 0) {
+        // Volumes managed by this stack were deleted before the pool; anything left is someone's data.
+        throw new ResourceInputError(
+          `virt:StoragePool ${name}: not deleted: it still holds ${vols.length} volume(s) this stack does not manage: ` +
+            `${vols.map((v) => v.name).join(", ")}. Move or delete them (virsh vol-delete --pool ${name} NAME), then run again`,
+        );
+      }
+      await lv.pools.destroy(pool);
+    }
+    // Remove the directory only when this resource made it (it is empty: no volumes were left).
+    if (props["builtTarget"] === true) await lv.pools.delete(pool, 0).catch(() => undefined);
+    await lv.pools.undefine(pool);
+  },
+});
+
+export { poolSpec } from "./spec";

@@ -1,0 +1,174 @@
+import { isNotFound, Libvirt, PoolRef, StorageVolResizeFlags, toSafeNumber, VolRef } from "../../libvirt";
+import { buildVolumeXml, parseVolumeXml, Volume } from "../../xml";
+import { formatSize } from "../../diff";
+import { CheckFailure, PartialCreateError, Props, report, ResourceInputError } from "../provider";
+import { makeResource } from "../resource";
+import { openSource, withProgress } from "./source";
+import { volumeSpec } from "./spec";
+
+type Ref = { volume: string; pool?: string };
+type Backing = { volume?: string; pool?: string; path?: string; format?: string };
+
+const label = (p: Props): string => `virt:Volume ${String(p["name"])}`;
+
+function validate(inputs: Props, olds: Props | undefined): CheckFailure[] {
+  const f: CheckFailure[] = [];
+  const origins = (["backingStore", "cloneOf", "source"] as const).filter((k) => inputs[k] !== undefined);
+  if (origins.length > 1) {
+    f.push({ property: origins[1]!, reason: `${origins.join(" and ")} cannot be combined: a volume starts from one of backingStore, cloneOf or source` });
+  }
+  if (inputs["capacity"] === undefined && origins.length === 0) {
+    f.push({ property: "capacity", reason: 'capacity is required for an empty volume: give a size such as "20GiB", or a source, cloneOf or backingStore' });
+  }
+  const b = inputs["backingStore"] as Backing | undefined;
+  if (b !== undefined) {
+    if ((b.volume === undefined) === (b.path === undefined)) f.push({ property: "backingStore", reason: "backingStore takes either volume (a volume name) or path (an image path), not both or neither" });
+    if (inputs["format"] !== "qcow2") f.push({ property: "format", reason: `format "${String(inputs["format"])}" cannot have a backing store; use qcow2 for copy-on-write` });
+  }
+  const oldCap = olds?.["capacity"];
+  const newCap = inputs["capacity"];
+  if (typeof oldCap === "number" && typeof newCap === "number" && newCap < oldCap && inputs["allowShrink"] !== true) {
+    f.push({
+      property: "capacity",
+      reason: `capacity ${formatSize(oldCap)} → ${formatSize(newCap)} would shrink the volume and lose the data past ${formatSize(newCap)}; set allowShrink: true to allow it, or keep ${formatSize(oldCap)}`,
+    });
+  }
+  return f;
+}
+
+async function findPool(lv: Libvirt, name: string, who: string): Promise<PoolRef> {
+  try {
+    return await lv.pools.lookupByName(name);
+  } catch (e) {
+    if (isNotFound(e)) throw new ResourceInputError(`${who}: pool "${name}" does not exist on ${lv.uri}; create it first (virt.StoragePool) or fix the pool name`);
+    throw e;
+  }
+}
+
+async function findVolume(lv: Libvirt, ref: Ref, defaultPool: string, who: string, what: string): Promise<VolRef> {
+  const pool = await findPool(lv, ref.pool ?? defaultPool, who);
+  try {
+    return await lv.volumes.lookupByName(pool, ref.volume);
+  } catch (e) {
+    if (isNotFound(e)) throw new ResourceInputError(`${who}: ${what} volume "${ref.volume}" does not exist in pool "${ref.pool ?? defaultPool}"`);
+    throw e;
+  }
+}
+
+async function sizes(lv: Libvirt, vol: VolRef): Promise<Props> {
+  const i = await lv.volumes.getInfo(vol);
+  return {
+    key: vol.key,
+    path: await lv.volumes.getPath(vol),
+    capacityBytes: toSafeNumber(i.capacity, "volume capacity"),
+    allocationBytes: toSafeNumber(i.allocation, "volume allocation"),
+  };
+}
+
+/** The model for the create XML, with the backing store resolved to a path. */
+function toModel(p: Props, capacity: number): Volume {
+  const m: Volume = { name: p["name"] as string, capacity, format: p["format"] as string };
+  if (p["permissions"] !== undefined) m.permissions = p["permissions"] as Volume["permissions"];
+  const b = p["backingStore"] as Backing | undefined;
+  if (b?.path !== undefined) m.backingStore = { path: b.path, format: b.format ?? "qcow2" };
+  return m;
+}
+
+export const volume = makeResource({
+  spec: volumeSpec,
+  validate,
+  deleteBeforeReplace: true,
+
+  async create(lv, p) {
+    const who = label(p);
+    const poolName = p["pool"] as string;
+    const pool = await findPool(lv, poolName, who);
+    try {
+      const existing = await lv.volumes.lookupByName(pool, p["name"] as string);
+      if (p["adopt"] !== true) {
+        throw new ResourceInputError(`${who}: a volume named "${String(p["name"])}" already exists in pool "${poolName}" on ${lv.uri}; set adopt: true to manage it, or choose another name`);
+      }
+      return { id: existing.key, outs: await sizes(lv, existing) };
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+
+    let capacity = p["capacity"] as number | undefined;
+    let vol: VolRef;
+    const clone = p["cloneOf"] as Ref | undefined;
+    const backing = p["backingStore"] as Backing | undefined;
+    if (clone !== undefined) {
+      const src = await findVolume(lv, clone, poolName, who, "cloneOf");
+      const srcCap = toSafeNumber((await lv.volumes.getInfo(src)).capacity, "capacity");
+      vol = await lv.volumes.createXMLFrom(pool, buildVolumeXml(toModel(p, Math.max(capacity ?? 0, srcCap))), src);
+    } else if (backing?.volume !== undefined) {
+      const b = await findVolume(lv, { volume: backing.volume, ...(backing.pool ? { pool: backing.pool } : {}) }, poolName, who, "backingStore");
+      const bInfo = parseVolumeXml(await lv.volumes.getXMLDesc(b));
+      capacity ??= bInfo.capacity;
+      const model = toModel(p, capacity);
+      model.backingStore = { path: await lv.volumes.getPath(b), format: backing.format ?? bInfo.format ?? "qcow2" };
+      vol = await lv.volumes.createXML(pool, buildVolumeXml(model));
+    } else if (p["source"] !== undefined) {
+      const src = await openSource(p["source"] as string, who);
+      // The volume receives the source's bytes as they are; it is grown afterwards if capacity asks for more.
+      vol = await lv.volumes.createXML(pool, buildVolumeXml(toModel(p, src.size)));
+      try {
+        await lv.volumes.upload(vol, withProgress(src.chunks, src.size, report, who), { length: src.size });
+        await lv.pools.refresh(pool);
+        vol = await lv.volumes.lookupByName(pool, p["name"] as string);
+        const now = toSafeNumber((await lv.volumes.getInfo(vol)).capacity, "capacity");
+        if (capacity !== undefined && capacity > now) await lv.volumes.resize(vol, capacity);
+      } catch (e) {
+        // The volume holds nothing but a partial copy: remove it, so a retry starts clean.
+        await lv.volumes.delete(vol).catch(() => undefined);
+        throw new Error(`${who}: filling from ${String(p["source"])} failed: ${(e as Error).message}`, { cause: e });
+      }
+    } else {
+      vol = await lv.volumes.createXML(pool, buildVolumeXml(toModel(p, capacity!)));
+    }
+    try {
+      return { id: vol.key, outs: await sizes(lv, vol) };
+    } catch (e) {
+      throw new PartialCreateError(`${who}: created, but reading it back failed: ${(e as Error).message}`, vol.key, { key: vol.key });
+    }
+  },
+
+  async read(lv, id, props) {
+    let vol: VolRef;
+    try {
+      vol = await lv.volumes.lookupByKey(id);
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw e;
+    }
+    const m = parseVolumeXml(await lv.volumes.getXMLDesc(vol));
+    const out: Props = { name: m.name, pool: vol.pool, ...(await sizes(lv, vol)) };
+    // Report what libvirt has for what the user declared; what it fills in by itself stays out (no drift).
+    if (props["capacity"] !== undefined) out["capacity"] = m.capacity;
+    if (m.format !== undefined) out["format"] = m.format;
+    const declaredBacking = props["backingStore"] as Backing | undefined;
+    if (declaredBacking?.path !== undefined) out["backingStore"] = { ...declaredBacking, path: m.backingStore?.path };
+    return out;
+  },
+
+  async update(lv, id, plan, _olds, news) {
+    const vol = await lv.volumes.lookupByKey(id);
+    for (const c of plan.changes) {
+      if (c.path !== "capacity" || typeof c.to !== "number") continue;
+      const shrink = typeof c.from === "number" && c.to < c.from;
+      // Refused in check unless allowed; libvirt itself refuses to go below the allocation.
+      await lv.volumes.resize(vol, c.to, shrink && news["allowShrink"] === true ? StorageVolResizeFlags.SHRINK : 0);
+    }
+    return sizes(lv, vol);
+  },
+
+  async delete(lv, id) {
+    try {
+      await lv.volumes.delete(await lv.volumes.lookupByKey(id));
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  },
+});
+
+export { volumeSpec } from "./spec";

@@ -1,0 +1,84 @@
+import type { PropSpec, ResourceSpec } from "../../diff";
+
+const volumeRef = (what: string): PropSpec => ({
+  type: {
+    kind: "object",
+    properties: {
+      volume: { type: { kind: "string", format: "name" }, doc: `Name of the ${what} volume.`, required: true, update: "replace" },
+      pool: { type: { kind: "string", format: "name" }, doc: "Its pool; default: this volume's pool.", update: "replace" },
+    },
+  },
+  doc: `The ${what} volume, by name.`,
+  update: "replace",
+});
+
+/** virt:Volume — the spec table. */
+export const volumeSpec: ResourceSpec = {
+  token: "virt:Volume",
+  className: "Volume",
+  doc:
+    "A storage volume (a disk image) in a pool: empty, a copy-on-write overlay of a backing image, a copy of another " +
+    "volume, or filled from a local file or an http(s) URL streamed over the connection. Growing `capacity` resizes " +
+    "in place and keeps the data; shrinking is refused unless `allowShrink` is set.",
+  inputs: {
+    name: { type: { kind: "string", format: "name" }, doc: "The volume's name, unique in its pool (the file name in a dir pool).", required: true, update: "replace" },
+    pool: { type: { kind: "string", format: "name" }, doc: "The pool's name (e.g. a StoragePool's `name` output).", required: true, update: "replace" },
+    capacity: {
+      type: { kind: "size", min: 1 },
+      doc: 'Virtual size: bytes, or a string with a unit ("20GiB"). Optional with source, cloneOf or backingStore (then their size).',
+      update: "live",
+      verb: "grown in place",
+    },
+    format: {
+      type: { kind: "string", enum: ["raw", "qcow2", "qed", "vmdk", "vpc", "vdi", "iso"] },
+      doc: "Image format.",
+      default: "qcow2",
+      update: "replace",
+    },
+    backingStore: {
+      type: {
+        kind: "object",
+        properties: {
+          volume: { type: { kind: "string", format: "name" }, doc: "A volume to read through to, by name.", update: "replace" },
+          pool: { type: { kind: "string", format: "name" }, doc: "Pool of that volume; default: this volume's pool.", update: "replace" },
+          path: { type: { kind: "string", format: "absolutePath" }, doc: "Or an image path on the host.", update: "replace" },
+          format: { type: { kind: "string" }, doc: "Format of the backing image; default: read from the backing volume, else qcow2.", update: "replace" },
+        },
+      },
+      doc: "Copy-on-write: this volume starts as the backing image and stores only its changes (format must be qcow2).",
+      update: "replace",
+    },
+    cloneOf: volumeRef("source"),
+    source: {
+      type: { kind: "string" },
+      doc: "Fill the new volume from a local file path (on the machine running Pulumi) or an http(s) URL, streamed over the connection.",
+      update: "replace",
+    },
+    permissions: {
+      type: {
+        kind: "object",
+        properties: {
+          mode: { type: { kind: "string", format: "octalMode" }, doc: 'Octal mode, e.g. "0644".', update: "replace" },
+          owner: { type: { kind: "integer", min: 0 }, doc: "Owner uid.", update: "replace" },
+          group: { type: { kind: "integer", min: 0 }, doc: "Group gid.", update: "replace" },
+          label: { type: { kind: "string" }, doc: "SELinux/AppArmor label.", update: "replace" },
+        },
+      },
+      doc: "Permissions of the volume's file, set at creation.",
+      update: "replace",
+    },
+    allowShrink: {
+      type: { kind: "boolean" },
+      doc: "Allow a smaller `capacity` to shrink the volume in place (data past the new end is lost). Default false.",
+      update: "live",
+      control: true,
+    },
+  },
+  outputs: {
+    key: { type: { kind: "string" }, doc: "libvirt's key for the volume (the path, in a dir pool)." },
+    path: { type: { kind: "string" }, doc: "The volume's path on the host." },
+    capacityBytes: { type: { kind: "integer" }, doc: "Virtual size in bytes, as libvirt reports it." },
+    allocationBytes: { type: { kind: "integer" }, doc: "Bytes allocated on the host." },
+    uri: { type: { kind: "string" }, doc: "The libvirt URI the volume lives on." },
+  },
+};

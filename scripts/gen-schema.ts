@@ -1,0 +1,105 @@
+/**
+ * `npm run schema`: writes schema.json (the Pulumi package schema) from the resources' spec tables, so the
+ * schema, check, diff and the SDK's docs cannot drift apart. `--check` fails when the committed file is stale.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { PropSpec, PropType, ResourceSpec } from "../provider/diff";
+import { allSpecs } from "../provider/resources/registry";
+
+type Json = Record<string, unknown>;
+const types: Record<string, Json> = {};
+
+function pascal(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+const UPDATE_WORDS = { live: "Applied live (in place).", config: "Saved in the config; takes effect at the next start.", replace: "A change replaces the resource." };
+
+function describeProp(p: PropSpec): string {
+  const defaults = p.default !== undefined ? ` Default: ${JSON.stringify(p.default)}.` : "";
+  return `${p.doc}${defaults}${p.control ? "" : ` ${UPDATE_WORDS[p.update]}`}`.trim();
+}
+
+function typeRef(t: PropType, name: string): Json {
+  switch (t.kind) {
+    case "string":
+      return t.enum ? { type: "string", enum: t.enum.map((v) => ({ value: v })) } : { type: "string" };
+    case "integer":
+      return { type: "integer" };
+    case "boolean":
+      return { type: "boolean" };
+    case "size":
+      return { oneOf: [{ type: "integer" }, { type: "string" }], description: "Bytes, or a string with a unit such as \"10GiB\"." };
+    case "array":
+      return { type: "array", items: typeRef(t.items, name) };
+    case "object": {
+      const token = `virt:index:${name}`;
+      const { properties, required } = props(t.properties, name);
+      types[token] = { type: "object", properties, ...(required.length ? { required } : {}) };
+      return { $ref: `#/types/${token}` };
+    }
+  }
+}
+
+function props(specs: Record<string, PropSpec>, owner: string): { properties: Json; required: string[] } {
+  const properties: Json = {};
+  const required: string[] = [];
+  for (const [k, p] of Object.entries(specs)) {
+    properties[k] = { ...typeRef(p.type, owner + pascal(k)), description: describeProp(p), ...(p.secret ? { secret: true } : {}) };
+    if (p.required) required.push(k);
+  }
+  return { properties, required };
+}
+
+function resource(spec: ResourceSpec): Json {
+  const inputs = props(spec.inputs, spec.className);
+  const outputs: Json = { ...inputs.properties };
+  for (const [k, o] of Object.entries(spec.outputs)) outputs[k] = { ...typeRef(o.type, spec.className + pascal(k)), description: o.doc };
+  return {
+    description: `${spec.doc}\n\nRuntime type token: \`pulumi-nodejs:dynamic/virt:${spec.className}\` (a Pulumi dynamic resource).`,
+    inputProperties: inputs.properties,
+    requiredInputs: inputs.required,
+    properties: outputs,
+    required: [...inputs.required, ...Object.keys(spec.outputs)],
+  };
+}
+
+export function buildSchema(): Json {
+  const resources: Json = {};
+  for (const s of allSpecs) resources[`virt:index:${s.className}`] = resource(s);
+  const pkg = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string; description: string; license: string };
+  return {
+    name: "virt",
+    displayName: "pulumi-virt",
+    version: pkg.version,
+    description: pkg.description,
+    license: pkg.license,
+    keywords: ["libvirt", "kvm", "qemu", "xen", "category/infrastructure"],
+    config: { variables: { uri: { type: "string", description: "Default libvirt URI for resources without `connection` (stack config `virt:uri`)." } } },
+    resources,
+    types,
+    language: { nodejs: { packageName: "pulumi-virt" } },
+  };
+}
+
+if (require.main === module) {
+  const file = join(__dirname, "..", "..", "schema.json");
+  const text = JSON.stringify(buildSchema(), null, 2) + "\n";
+  if (process.argv.includes("--check")) {
+    let current = "";
+    try {
+      current = readFileSync(file, "utf8");
+    } catch {
+      // missing counts as stale
+    }
+    if (current !== text) {
+      console.error("schema.json is stale: run `npm run schema` and commit it");
+      process.exit(1);
+    }
+    console.log("schema.json is up to date with the spec tables");
+  } else {
+    writeFileSync(file, text);
+    console.log(`wrote schema.json (${Object.keys(buildSchema().resources as Json).length} resources)`);
+  }
+}

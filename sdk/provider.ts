@@ -1,0 +1,43 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * A dynamic provider that forwards every call to our installed implementation.
+ *
+ * Pulumi serializes the provider object into each resource's state and runs the OLD text for delete and
+ * refresh. So the object captures only two strings, and each method requires the implementation by package
+ * path inside its body: resources created by an older release run the currently installed code, the text stays
+ * the same across releases (no spurious diffs), and no live client or secret is ever captured. The package path
+ * (not a relative one) is what resolves from the program's directory, where the plugin loads this text.
+ */
+export function forwarder(module: string, exportName: string): pulumi.dynamic.ResourceProvider {
+  return {
+    async configure(req) {
+      // The dynamic provider receives the whole stack config; `virt:uri` is the default connection URI.
+      require("pulumi-virt/dist/provider/resources/connections").setConfiguredUri(req.config.get("virt:uri"));
+    },
+    async check(olds, news) {
+      return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].check(olds, news);
+    },
+    async diff(id, olds, news) {
+      return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].diff(id, olds, news);
+    },
+    async create(inputs) {
+      return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].create(inputs);
+    },
+    async read(id, props) {
+      return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].read(id, props);
+    },
+    async update(id, olds, news) {
+      return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].update(id, olds, news);
+    },
+    async delete(id, props) {
+      return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].delete(id, props);
+    },
+  };
+}
+
+/** Where a resource lives. See README "Connecting". */
+export interface ConnectionArgs {
+  /** A libvirt URI: `qemu:///system`, `qemu+ssh://root@host/system`, `qemu+tls://host/system`, ... */
+  uri?: pulumi.Input<string>;
+}
