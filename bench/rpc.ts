@@ -5,7 +5,8 @@
  * Measured: CONNECT_GET_LIB_VERSION calls/s sequentially (one awaited at a time) for both clients, ours with 16
  * and 64 calls in flight; connection open+close time; RSS of a process holding one idle connection.
  * The closing lines `ratio: sequential <x>` and `ratio: pipelined <x>` are ours over the C client's
- * sequential rate (pipelined = 64 in flight).
+ * sequential rate (pipelined = 64 in flight). Each round measures the C client and ours back to back, and the
+ * ratios are medians of the per-round ratios, so load that drifts during the run (2 shared cores) cancels out.
  */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
@@ -14,8 +15,8 @@ import { Connection } from "../provider/libvirt/connection";
 import { median, PYTHON, requirePythonLibvirt } from "./util";
 
 const URI = process.env.BENCH_URI ?? "test+unix:///default";
-const CALLS = Number(process.env.BENCH_CALLS ?? 5000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const CALLS = Number(process.env.BENCH_CALLS ?? 3000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const reference = join(__dirname, "..", "..", "bench", "reference", "rpc_c.py");
 
 function cClient(...args: string[]): Record<string, number> {
@@ -75,8 +76,9 @@ export async function benchRpc(): Promise<void> {
   }
   const c = median(rows.c!);
   const m = { seq: median(rows.seq!), p16: median(rows.p16!), p64: median(rows.p64!) };
+  const paired = (xs: number[]) => median(xs.map((x, i) => x / rows.c![i]!));
   console.log(`median calls/s: C sequential ${c.toFixed(0)}, ours sequential ${m.seq.toFixed(0)}, 16 in flight ${m.p16.toFixed(0)}, 64 in flight ${m.p64.toFixed(0)}`);
-  console.log(`ratio 16 in flight / C sequential: ${(m.p16 / c).toFixed(2)}`);
+  console.log(`ratio 16 in flight / C sequential: ${paired(rows.p16!).toFixed(2)}`);
 
   const oursOpen = await openTime(200);
   const cOpen = cClient("open", URI, "200").ms!;
@@ -87,6 +89,6 @@ export async function benchRpc(): Promise<void> {
 
   await lv.close();
   await anchor.close();
-  console.log(`ratio: sequential ${(m.seq / c).toFixed(2)}`);
-  console.log(`ratio: pipelined ${(m.p64 / c).toFixed(2)}`);
+  console.log(`ratio: sequential ${paired(rows.seq!).toFixed(2)}`);
+  console.log(`ratio: pipelined ${paired(rows.p64!).toFixed(2)}`);
 }

@@ -44,8 +44,8 @@ interface Pending {
  * decoding error is fatal to the session — every pending call and stream is rejected with a `ProtocolError`
  * whose `cause` says why, and the owner must drop the channel. There is no resync.
  *
- * Writes made in one tick are corked and go out together when the tick ends (one writev for a burst of
- * pipelined calls, no added latency for a single call).
+ * The first write of a tick goes out at once; further writes in the same tick are corked and go out together
+ * when the tick ends (one writev for a burst of pipelined calls, no added latency for a single call).
  */
 export class RpcSession {
   private serial = 0;
@@ -54,9 +54,13 @@ export class RpcSession {
   private readonly framer: Framer;
   private closedError: Error | null = null;
   private corked = false;
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.sink.uncork();
+  private sentThisTick = false;
+  private readonly endTick = (): void => {
+    this.sentThisTick = false;
+    if (this.corked) {
+      this.corked = false;
+      this.sink.uncork();
+    }
   };
 
   constructor(
@@ -150,12 +154,19 @@ export class RpcSession {
   }
 
   private send(packet: Buffer): void {
-    if (!this.corked) {
+    // The first packet of a tick goes straight out (one syscall, no added latency for a lone call). When more
+    // follow in the same tick (pipelined calls), they are corked and leave together as one writev.
+    if (this.corked) {
+      this.sink.write(packet);
+    } else if (this.sentThisTick) {
       this.corked = true;
       this.sink.cork();
-      process.nextTick(this.uncork);
+      this.sink.write(packet);
+    } else {
+      this.sentThisTick = true;
+      process.nextTick(this.endTick);
+      this.sink.write(packet);
     }
-    this.sink.write(packet);
   }
 
   private sendRaw(packet: Buffer): boolean {
