@@ -65,6 +65,51 @@ function resource(spec: ResourceSpec): Json {
   };
 }
 
+const HOW = { live: "in place (live)", config: "config only (next start)", replace: "**replaces**" };
+
+function typeText(t: PropType): string {
+  switch (t.kind) {
+    case "string":
+      return t.enum ? t.enum.map((v) => `"${v}"`).join(" \\| ") : "string";
+    case "size":
+      return 'size (bytes or "10GiB")';
+    case "array":
+      return `list of ${typeText(t.items)}${t.key ? ` (by ${t.key})` : ""}`;
+    default:
+      return t.kind;
+  }
+}
+
+function rows(specs: Record<string, PropSpec>, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const [k, p] of Object.entries(specs)) {
+    const req = p.required ? "required" : p.default !== undefined ? `default ${JSON.stringify(p.default)}` : "optional";
+    const how = p.control ? "provider setting (no change on the host)" : HOW[p.update];
+    out.push(`| \`${prefix}${k}\` | ${typeText(p.type)} | ${req} | ${how} | ${p.doc.replace(/\|/g, "\\|")} |`);
+    let t: PropType = p.type;
+    while (t.kind === "array") t = t.items;
+    if (t.kind === "object") out.push(...rows(t.properties, `${prefix}${k}${p.type.kind === "array" ? "[]" : ""}.`));
+  }
+  return out;
+}
+
+/** docs/resources.md: each resource's properties and how a change of each is applied. */
+export function buildDocs(): string {
+  const parts = [
+    "# Resources and their update semantics",
+    "",
+    "Generated from the spec tables by `npm run schema` (do not edit). For each property: how a change is applied —",
+    "in place on the running object and its config, in the config only (takes effect at the next start), or by",
+    "replacing the object. The plan printed before anything runs says the same, per change.",
+    "",
+  ];
+  for (const s of allSpecs) {
+    parts.push(`## ${s.className} (\`${s.token}\`)`, "", s.doc, "", "| property | type | | a change is applied | description |", "| --- | --- | --- | --- | --- |", ...rows(s.inputs), "");
+    parts.push("Outputs: " + Object.entries(s.outputs).map(([k, o]) => `\`${k}\` (${o.doc.replace(/\.$/, "")})`).join("; ") + ".", "");
+  }
+  return parts.join("\n");
+}
+
 export function buildSchema(): Json {
   const resources: Json = {};
   for (const s of allSpecs) resources[`virt:index:${s.className}`] = resource(s);
@@ -84,22 +129,26 @@ export function buildSchema(): Json {
 }
 
 if (require.main === module) {
-  const file = join(__dirname, "..", "..", "schema.json");
-  const text = JSON.stringify(buildSchema(), null, 2) + "\n";
+  const top = join(__dirname, "..", "..");
+  const outputs: [string, string][] = [
+    [join(top, "schema.json"), JSON.stringify(buildSchema(), null, 2) + "\n"],
+    [join(top, "docs", "resources.md"), buildDocs()],
+  ];
   if (process.argv.includes("--check")) {
-    let current = "";
-    try {
-      current = readFileSync(file, "utf8");
-    } catch {
-      // missing counts as stale
-    }
-    if (current !== text) {
-      console.error("schema.json is stale: run `npm run schema` and commit it");
+    const stale = outputs.filter(([file, text]) => {
+      try {
+        return readFileSync(file, "utf8") !== text;
+      } catch {
+        return true;
+      }
+    });
+    if (stale.length > 0) {
+      console.error(`stale: ${stale.map(([f]) => f.slice(top.length + 1)).join(", ")}; run \`npm run schema\` and commit`);
       process.exit(1);
     }
-    console.log("schema.json is up to date with the spec tables");
+    console.log("schema.json and docs/resources.md are up to date with the spec tables");
   } else {
-    writeFileSync(file, text);
-    console.log(`wrote schema.json (${Object.keys(buildSchema().resources as Json).length} resources)`);
+    for (const [file, text] of outputs) writeFileSync(file, text);
+    console.log(`wrote schema.json and docs/resources.md (${allSpecs.length} resources)`);
   }
 }

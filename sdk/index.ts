@@ -1,4 +1,8 @@
 /** pulumi-virt: libvirt domains, networks, storage pools and volumes as Pulumi resources. */
 export { StoragePool } from "./storagePool";
 export type { StoragePoolArgs, PermissionsArgs } from "./storagePool";
+export { Volume } from "./volume";
+export type { VolumeArgs, VolumeRefArgs } from "./volume";
 export type { ConnectionArgs } from "./provider";
+export { Network } from "./network";
+export type { NetworkArgs, NetworkIpArgs, DhcpHostArgs } from "./network";

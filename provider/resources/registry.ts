@@ -1,6 +1,7 @@
 import type { ResourceSpec } from "../diff";
 import { poolSpec } from "./pool/spec";
+import { volumeSpec } from "./volume/spec";
 import { commonInputs } from "./resource";
 
 /** Every resource's spec table, for schema.json and the docs. */
-export const allSpecs: ResourceSpec[] = [poolSpec].map((s) => ({ ...s, inputs: { ...s.inputs, ...commonInputs } }));
+export const allSpecs: ResourceSpec[] = [poolSpec, volumeSpec].map((s) => ({ ...s, inputs: { ...s.inputs, ...commonInputs } }));

@@ -3,6 +3,7 @@ import { applyPoolXml, buildPoolXml, parsePoolXml, StoragePool } from "../../xml
 import { CheckFailure, PartialCreateError, Props, ResourceInputError } from "../provider";
 import { makeResource } from "../resource";
 import { poolSpec } from "./spec";
+import { whilePoolBusy } from "../retry";
 
 type Source = { device?: string; devices?: string[]; host?: string; port?: number; dir?: string; format?: string; name?: string };
 
@@ -191,7 +192,7 @@ export const storagePool = makeResource({
     const name = props["name"] as string;
     const active = await lv.pools.isActive(pool);
     if (active) {
-      await lv.pools.refresh(pool);
+      await whilePoolBusy(() => lv.pools.refresh(pool));
       const vols = await lv.pools.listAllVolumes(pool);
       if (vols.length > 0) {
         // Volumes managed by this stack were deleted before the pool; anything left is someone's data.
@@ -200,7 +201,7 @@ export const storagePool = makeResource({
             `${vols.map((v) => v.name).join(", ")}. Move or delete them (virsh vol-delete --pool ${name} NAME), then run again`,
         );
       }
-      await lv.pools.destroy(pool);
+      await whilePoolBusy(() => lv.pools.destroy(pool));
     }
     // Remove the directory only when this resource made it (it is empty: no volumes were left).
     if (props["builtTarget"] === true) await lv.pools.delete(pool, 0).catch(() => undefined);

@@ -5,6 +5,7 @@ import { CheckFailure, PartialCreateError, Props, report, ResourceInputError } f
 import { makeResource } from "../resource";
 import { openSource, withProgress } from "./source";
 import { volumeSpec } from "./spec";
+import { whilePoolBusy } from "../retry";
 
 type Ref = { volume: string; pool?: string };
 type Backing = { volume?: string; pool?: string; path?: string; format?: string };
@@ -100,7 +101,7 @@ export const volume = makeResource({
     if (clone !== undefined) {
       const src = await findVolume(lv, clone, poolName, who, "cloneOf");
       const srcCap = toSafeNumber((await lv.volumes.getInfo(src)).capacity, "capacity");
-      vol = await lv.volumes.createXMLFrom(pool, buildVolumeXml(toModel(p, Math.max(capacity ?? 0, srcCap))), src);
+      vol = await whilePoolBusy(() => lv.volumes.createXMLFrom(pool, buildVolumeXml(toModel(p, Math.max(capacity ?? 0, srcCap))), src));
     } else if (backing?.volume !== undefined) {
       const b = await findVolume(lv, { volume: backing.volume, ...(backing.pool ? { pool: backing.pool } : {}) }, poolName, who, "backingStore");
       const bInfo = parseVolumeXml(await lv.volumes.getXMLDesc(b));
@@ -114,7 +115,7 @@ export const volume = makeResource({
       vol = await lv.volumes.createXML(pool, buildVolumeXml(toModel(p, src.size)));
       try {
         await lv.volumes.upload(vol, withProgress(src.chunks, src.size, report, who), { length: src.size });
-        await lv.pools.refresh(pool);
+        await whilePoolBusy(() => lv.pools.refresh(pool));
         vol = await lv.volumes.lookupByName(pool, p["name"] as string);
         const now = toSafeNumber((await lv.volumes.getInfo(vol)).capacity, "capacity");
         if (capacity !== undefined && capacity > now) await lv.volumes.resize(vol, capacity);
@@ -164,7 +165,8 @@ export const volume = makeResource({
 
   async delete(lv, id) {
     try {
-      await lv.volumes.delete(await lv.volumes.lookupByKey(id));
+      const vol = await lv.volumes.lookupByKey(id);
+      await whilePoolBusy(() => lv.volumes.delete(vol));
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
