@@ -1,9 +1,10 @@
-import { isNotFound, Libvirt, PoolRef, StoragePoolBuildFlags, StorageXMLFlags, toSafeNumber, uuidString } from "../../libvirt";
+import { Libvirt, PoolRef, StoragePoolBuildFlags, StorageXMLFlags, toSafeNumber, uuidString } from "../../libvirt";
 import { applyPoolXml, buildPoolXml, parsePoolXml, StoragePool } from "../../xml";
 import { CheckFailure, PartialCreateError, Props, ResourceInputError } from "../provider";
 import { makeResource } from "../resource";
 import { poolSpec } from "./spec";
 import { whilePoolBusy } from "../retry";
+import { orNull } from "../specs";
 
 type Source = { device?: string; devices?: string[]; host?: string; port?: number; dir?: string; format?: string; name?: string };
 
@@ -95,14 +96,6 @@ async function info(lv: Libvirt, pool: PoolRef): Promise<Props> {
   };
 }
 
-async function lookup(lv: Libvirt, name: string): Promise<PoolRef | null> {
-  try {
-    return await lv.pools.lookupByName(name);
-  } catch (e) {
-    if (isNotFound(e)) return null;
-    throw e;
-  }
-}
 
 /** Starts a pool, building what it needs first. Building never overwrites existing data. */
 async function buildAndStart(lv: Libvirt, pool: PoolRef, type: string): Promise<boolean> {
@@ -132,7 +125,7 @@ export const storagePool = makeResource({
   async create(lv, p) {
     const name = p["name"] as string;
     const model = toModel(p);
-    let pool = await lookup(lv, name);
+    let pool = await orNull(lv.pools.lookupByName(name));
     let built = false;
     if (pool !== null) {
       if (p["adopt"] !== true) {
@@ -162,13 +155,8 @@ export const storagePool = makeResource({
   },
 
   async read(lv, id, props) {
-    let pool: PoolRef;
-    try {
-      pool = await lv.pools.lookupByUUID(id);
-    } catch (e) {
-      if (isNotFound(e)) return null;
-      throw e;
-    }
+    const pool = await orNull(lv.pools.lookupByUUID(id));
+    if (pool === null) return null;
     const m = parsePoolXml(await lv.pools.getXMLDesc(pool, StorageXMLFlags.INACTIVE));
     return { ...fromModel(m, props), autostart: await lv.pools.getAutostart(pool), ...(await info(lv, pool)) };
   },
@@ -182,13 +170,8 @@ export const storagePool = makeResource({
   },
 
   async delete(lv, id, props) {
-    let pool: PoolRef;
-    try {
-      pool = await lv.pools.lookupByUUID(id);
-    } catch (e) {
-      if (isNotFound(e)) return; // already gone
-      throw e;
-    }
+    const pool = await orNull(lv.pools.lookupByUUID(id));
+    if (pool === null) return; // already gone
     const name = props["name"] as string;
     const active = await lv.pools.isActive(pool);
     if (active) {

@@ -1,20 +1,9 @@
-import type { PropSpec, ResourceSpec } from "../../diff";
+import type { ResourceSpec } from "../../diff";
+import { permissionsSpec } from "../specs";
 
 export const POOL_TYPES = ["dir", "fs", "netfs", "logical", "disk", "iscsi"] as const;
 
-const permissions: PropSpec = {
-  type: {
-    kind: "object",
-    properties: {
-      mode: { type: { kind: "string", format: "octalMode" }, doc: 'Octal mode, e.g. "0755".', update: "replace" },
-      owner: { type: { kind: "integer", min: 0 }, doc: "Owner uid.", update: "replace" },
-      group: { type: { kind: "integer", min: 0 }, doc: "Group gid.", update: "replace" },
-      label: { type: { kind: "string" }, doc: "SELinux/AppArmor label.", update: "replace" },
-    },
-  },
-  doc: "Permissions of the target directory, applied when the pool is built.",
-  update: "replace",
-};
+const permissions = permissionsSpec("Permissions of the target directory, applied when the pool is built.");
 
 /** virt:StoragePool — the spec table. */
 export const poolSpec: ResourceSpec = {

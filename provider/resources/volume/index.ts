@@ -6,6 +6,7 @@ import { makeResource } from "../resource";
 import { openSource, withProgress } from "./source";
 import { volumeSpec } from "./spec";
 import { whilePoolBusy } from "../retry";
+import { orNull } from "../specs";
 
 type Ref = { volume: string; pool?: string };
 type Backing = { volume?: string; pool?: string; path?: string; format?: string };
@@ -135,13 +136,8 @@ export const volume = makeResource({
   },
 
   async read(lv, id, props) {
-    let vol: VolRef;
-    try {
-      vol = await lv.volumes.lookupByKey(id);
-    } catch (e) {
-      if (isNotFound(e)) return null;
-      throw e;
-    }
+    const vol = await orNull(lv.volumes.lookupByKey(id));
+    if (vol === null) return null;
     const m = parseVolumeXml(await lv.volumes.getXMLDesc(vol));
     const out: Props = { name: m.name, pool: vol.pool, ...(await sizes(lv, vol)) };
     // Report what libvirt has for what the user declared; what it fills in by itself stays out (no drift).
@@ -164,12 +160,8 @@ export const volume = makeResource({
   },
 
   async delete(lv, id) {
-    try {
-      const vol = await lv.volumes.lookupByKey(id);
-      await whilePoolBusy(() => lv.volumes.delete(vol));
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    const vol = await orNull(lv.volumes.lookupByKey(id));
+    if (vol !== null) await whilePoolBusy(() => lv.volumes.delete(vol));
   },
 });
 

@@ -1,4 +1,5 @@
 import type { PropSpec, ResourceSpec } from "../../diff";
+import { permissionsSpec } from "../specs";
 
 const volumeRef = (what: string): PropSpec => ({
   type: {
@@ -54,19 +55,7 @@ export const volumeSpec: ResourceSpec = {
       doc: "Fill the new volume from a local file path (on the machine running Pulumi) or an http(s) URL, streamed over the connection.",
       update: "replace",
     },
-    permissions: {
-      type: {
-        kind: "object",
-        properties: {
-          mode: { type: { kind: "string", format: "octalMode" }, doc: 'Octal mode, e.g. "0644".', update: "replace" },
-          owner: { type: { kind: "integer", min: 0 }, doc: "Owner uid.", update: "replace" },
-          group: { type: { kind: "integer", min: 0 }, doc: "Group gid.", update: "replace" },
-          label: { type: { kind: "string" }, doc: "SELinux/AppArmor label.", update: "replace" },
-        },
-      },
-      doc: "Permissions of the volume's file, set at creation.",
-      update: "replace",
-    },
+    permissions: permissionsSpec("Permissions of the volume's file, set at creation."),
     allowShrink: {
       type: { kind: "boolean" },
       doc: "Allow a smaller `capacity` to shrink the volume in place (data past the new end is lost). Default false.",
