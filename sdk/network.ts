@@ -3,10 +3,12 @@ import { ConnectionArgs, forwarder } from "./provider";
 
 const provider = forwarder("network", "network");
 
-/** A static DHCP lease. */
+/** A static DHCP lease. Hosts are matched by `ip`: changing a host's address removes it and adds it anew (both live). */
 export interface DhcpHostArgs {
-  /** The guest NIC's MAC address. */
+  /** The guest NIC's MAC address (IPv4). */
   mac?: pulumi.Input<string>;
+  /** The client's DUID (IPv6 hosts, which libvirt identifies by id or name, not MAC). */
+  id?: pulumi.Input<string>;
   /** Host name handed out with the lease. */
   name?: pulumi.Input<string>;
   /** The address to give it (inside the subnet). */

@@ -1,7 +1,8 @@
 import type { ResourceSpec } from "../diff";
 import { poolSpec } from "./pool/spec";
 import { volumeSpec } from "./volume/spec";
+import { networkSpec } from "./network/spec";
 import { commonInputs } from "./resource";
 
 /** Every resource's spec table, for schema.json and the docs. */
-export const allSpecs: ResourceSpec[] = [poolSpec, volumeSpec].map((s) => ({ ...s, inputs: { ...s.inputs, ...commonInputs } }));
+export const allSpecs: ResourceSpec[] = [poolSpec, volumeSpec, networkSpec].map((s) => ({ ...s, inputs: { ...s.inputs, ...commonInputs } }));

@@ -1,0 +1,158 @@
+import { deepEqual } from "../../diff";
+import { isNotFound, Libvirt, NetworkRef, NetworkUpdateFlags, NetworkXMLFlags, uuidString } from "../../libvirt";
+import { applyNetworkXml, buildNetworkXml, parseNetworkXml } from "../../xml";
+import { connect, ConnectionInput, resolveUri } from "../connections";
+import { PartialCreateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
+import { makeResource } from "../resource";
+import { attachedDomains } from "./attached";
+import { readBack, toModel } from "./model";
+import { networkSpec } from "./spec";
+import { describeOp, touchedSections, updateOps } from "./update";
+import { canonicalInputs, validateNetwork } from "./validate";
+
+const label = (p: Props): string => `virt:Network ${String(p["name"])}`;
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** The inputs read reports, each set (to undefined when libvirt has nothing) so a removal behind our back shows. */
+const REPORTED = ["name", "mode", "bridge", "mtu", "domain", "ips", "dnsHosts"] as const;
+
+async function lookup(find: () => Promise<NetworkRef>): Promise<NetworkRef | null> {
+  try {
+    return await find();
+  } catch (e) {
+    if (isNotFound(e)) return null;
+    throw e;
+  }
+}
+
+async function outputs(lv: Libvirt, net: NetworkRef): Promise<Props> {
+  return { uuid: uuidString(net.uuid), bridgeName: await lv.networks.getBridgeName(net) };
+}
+
+const base = makeResource({
+  spec: networkSpec,
+  validate: (inputs) => validateNetwork(inputs),
+  // Names (and usually bridge names and subnets) are unique on a host: the old network goes first.
+  deleteBeforeReplace: true,
+
+  async create(lv, p) {
+    const who = label(p);
+    const name = p["name"] as string;
+    const model = toModel(p);
+    let net = await lookup(() => lv.networks.lookupByName(name));
+    if (net !== null) {
+      if (p["adopt"] !== true) {
+        throw new ResourceInputError(`${who}: a network named "${name}" already exists on ${lv.uri}; set adopt: true to manage it, or choose another name`);
+      }
+      net = await lv.networks.defineXML(applyNetworkXml(await lv.networks.getXMLDesc(net, NetworkXMLFlags.INACTIVE), model));
+      const id = uuidString(net.uuid);
+      try {
+        if (!(await lv.networks.isActive(net))) await lv.networks.create(net);
+        else {
+          const live = readBack(parseNetworkXml(await lv.networks.getXMLDesc(net, 0)), p);
+          const saved = readBack(parseNetworkXml(await lv.networks.getXMLDesc(net, NetworkXMLFlags.INACTIVE)), p);
+          if (!deepEqual(live, saved)) {
+            report(
+              `${who}: adopted while running: its definition now follows this spec, but the running network keeps its old ` +
+                `settings until it is restarted (virsh net-destroy ${name}; virsh net-start ${name}), which disconnects attached guests`,
+            );
+          }
+        }
+      } catch (e) {
+        throw new PartialCreateError(`${who}: adopted and redefined, but starting it failed: ${message(e)}`, id, { ...p, uuid: id });
+      }
+    } else {
+      net = await lv.networks.defineXML(buildNetworkXml(model));
+      try {
+        await lv.networks.create(net);
+      } catch (e) {
+        // Nothing holds data yet: undo the definition so no orphan is left.
+        await lv.networks.undefine(net).catch(() => undefined);
+        throw new Error(`${who}: could not start the network, so its definition was removed again: ${message(e)}`, { cause: e });
+      }
+    }
+    const id = uuidString(net.uuid);
+    try {
+      await lv.networks.setAutostart(net, p["autostart"] !== false);
+      return { id, outs: await outputs(lv, net) };
+    } catch (e) {
+      throw new PartialCreateError(`${who}: created, but setting it up failed: ${message(e)}`, id, { ...p, uuid: id });
+    }
+  },
+
+  async read(lv, id, props) {
+    const net = await lookup(() => lv.networks.lookupByUUID(id));
+    if (net === null) return null;
+    const current = readBack(parseNetworkXml(await lv.networks.getXMLDesc(net, NetworkXMLFlags.INACTIVE)), props);
+    const out: Props = {};
+    for (const k of REPORTED) out[k] = current[k];
+    return { ...out, autostart: await lv.networks.getAutostart(net), ...(await outputs(lv, net)) };
+  },
+
+  async update(lv, id, plan, _olds, news) {
+    const net = await lv.networks.lookupByUUID(id);
+    const touched = touchedSections(plan.changes.filter((c) => c.how === "live").map((c) => c.path));
+    if (touched.ips.length > 0 || touched.dns) {
+      // Live and persistent at once when running (the network is not restarted); the persistent config only when not.
+      const flags = (await lv.networks.isActive(net)) ? NetworkUpdateFlags.LIVE | NetworkUpdateFlags.CONFIG : NetworkUpdateFlags.CONFIG;
+      const current = parseNetworkXml(await lv.networks.getXMLDesc(net, NetworkXMLFlags.INACTIVE));
+      for (const op of updateOps(current, news, touched)) {
+        try {
+          await lv.networks.update(net, op.command, op.section, op.parentIndex, op.xml, flags);
+        } catch (e) {
+          throw new Error(`${label(news)}: network update ${describeOp(op)} failed: ${message(e)}`, { cause: e });
+        }
+      }
+    }
+    if (plan.changes.some((c) => c.path === "autostart")) await lv.networks.setAutostart(net, news["autostart"] !== false);
+    return outputs(lv, net);
+  },
+
+  async delete(lv, id) {
+    const net = await lookup(() => lv.networks.lookupByUUID(id));
+    if (net === null) return; // already gone
+    try {
+      if (await lv.networks.isActive(net)) await lv.networks.destroy(net);
+      await lv.networks.undefine(net);
+    } catch (e) {
+      if (!isNotFound(e)) throw e; // a transient network is gone once stopped
+    }
+  },
+});
+
+/** Reports, before a replacement runs, which running domains it disconnects. Never fails the diff. */
+async function reportAttached(olds: Props): Promise<void> {
+  const name = String(olds["name"]);
+  const uri = typeof olds["uri"] === "string" ? (olds["uri"] as string) : resolveUri(olds["connection"] as ConnectionInput | undefined);
+  try {
+    const names = await attachedDomains(await connect(uri), name);
+    report(
+      names.length > 0
+        ? `virt:Network ${name}: replacing it disconnects the running domains attached to it: ${names.join(", ")}`
+        : `virt:Network ${name}: no running domains are attached, so replacing it disconnects none`,
+    );
+  } catch (e) {
+    report(`virt:Network ${name}: replacing it disconnects the running domains attached to it (listing them on ${uri} failed: ${message(e)})`);
+  }
+}
+
+/** virt:Network: the generic resource, plus canonical addresses after check and the attached domains in a replace plan. */
+export const network: ResourceImpl = {
+  ...base,
+  async check(olds, news) {
+    const r = await base.check(olds, news);
+    return r.failures.length > 0 ? r : { inputs: canonicalInputs(r.inputs), failures: [] };
+  },
+  async diff(id, olds, news) {
+    const d = await base.diff(id, olds, news);
+    if (d.replaces.length > 0) await reportAttached(olds);
+    return d;
+  },
+};
+
+export { networkSpec } from "./spec";
+export { attachedDomains, usesNetwork } from "./attached";
+export { readBack, toModel } from "./model";
+export { describeOp, touchedSections, updateOps } from "./update";
+export type { UpdateOp, Touched } from "./update";
+export { canonicalInputs, subnetOf, validateNetwork } from "./validate";
