@@ -45,6 +45,22 @@ function label(props: Props): string {
   return typeof n === "string" && n !== UNKNOWN ? n : "(unnamed)";
 }
 
+/**
+ * Outputs as Pulumi can store them: protobuf's Struct refuses `undefined` anywhere ("Unexpected struct type"),
+ * so absent values are dropped at every depth.
+ */
+export function jsonClean(v: unknown): unknown {
+  if (Array.isArray(v)) return v.filter((x) => x !== undefined).map(jsonClean);
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = jsonClean(x);
+    return out;
+  }
+  return v;
+}
+
+const clean = (p: Props): Props => jsonClean(p) as Props;
+
 function inputOnly(spec: ResourceSpec, props: Props): Props {
   const out: Props = {};
   for (const k of Object.keys(spec.inputs)) if (props[k] !== undefined) out[k] = props[k];
@@ -83,12 +99,12 @@ export function makeResource(def: ResourceDef): ResourceImpl {
       const uri = uriOf(props);
       try {
         const { id, outs } = await withUri(props, (lv) => def.create(lv, props));
-        return { id, outs: { ...inputOnly(def.spec, props), ...outs, uri } };
+        return { id, outs: clean({ ...inputOnly(def.spec, props), ...outs, uri }) };
       } catch (e) {
         if (!(e instanceof PartialCreateError)) throw e;
         // Pulumi stores these properties as the half-created object's state verbatim: without `__provider` and
         // `uri`, a later delete or refresh of it could not run.
-        throw new PartialCreateError(e.message, e.id, { ...inputOnly(def.spec, props), ...e.properties, uri, __provider: props["__provider"] }, e.reasons);
+        throw new PartialCreateError(e.message, e.id, clean({ ...inputOnly(def.spec, props), ...e.properties, uri, __provider: props["__provider"] }), e.reasons);
       }
     },
 
@@ -96,7 +112,7 @@ export function makeResource(def: ResourceDef): ResourceImpl {
       const current = await withUri(props, (lv) => def.read(lv, id, props));
       // Only a real not-found (null) reports the object gone; any other error propagated from def.read.
       if (current === null) return { id: "", props: {} };
-      return { id, props: { ...props, ...current, uri: uriOf(props) } };
+      return { id, props: clean({ ...props, ...current, uri: uriOf(props) }) };
     },
 
     async update(id, olds, news) {
@@ -105,7 +121,7 @@ export function makeResource(def: ResourceDef): ResourceImpl {
       // The update's outputs replace the state: carry the computed ones it did not recompute (e.g. builtTarget).
       const carried: Props = {};
       for (const [k, v] of Object.entries(olds)) if (!(k in inputs) && !k.startsWith("__")) carried[k] = v;
-      return { outs: { ...carried, ...inputOnly(def.spec, news), ...outs, uri: uriOf(olds) } };
+      return { outs: clean({ ...carried, ...inputOnly(def.spec, news), ...outs, uri: uriOf(olds) }) };
     },
 
     async delete(id, props) {

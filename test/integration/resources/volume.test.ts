@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { truncateSync, writeFileSync } from "node:fs";
 import { createServer, Server } from "node:http";
 import { AddressInfo } from "node:net";
 import { Libvirt } from "../../../provider/libvirt";
@@ -134,6 +134,31 @@ describe("virt:Volume against qemu:///system", function () {
     );
     assert.equal(new Set(all.map((v) => v.id)).size, 10);
     await Promise.all(all.map((v) => volume.delete(v.id, v.outs)));
+  });
+
+  it("refuses an existing name unless adopt is set, then manages the existing volume", async () => {
+    const name = uniqueName("adopt") + ".qcow2";
+    virsh(URI, "vol-create-as", pool, name, "8M", "--format", "qcow2");
+    const inputs = await checked({ name, capacity: "8MiB" });
+    await assert.rejects(volume.create(inputs), new RegExp(`a volume named "${name}" already exists in pool "${pool}".*set adopt: true`));
+    const { id, outs } = await volume.create({ ...inputs, adopt: true });
+    assert.equal(outs["capacityBytes"], 8 * MiB);
+    const grown = await volume.update(id, outs, await checked({ name, capacity: "16MiB", adopt: true }, outs));
+    assert.equal(grown.outs["capacityBytes"], 16 * MiB);
+    await volume.delete(id, grown.outs);
+    assert.equal(virshMaybe(URI, "vol-info", "--pool", pool, name), null);
+  });
+
+  it("reports upload progress for large sources", async () => {
+    const file = `${dir.path}/big.raw`;
+    writeFileSync(file, Buffer.alloc(0));
+    truncateSync(file, 64 * MiB); // sparse: 64 MiB of zeros, cheap to make
+    lines.length = 0;
+    const big = await volume.create(await checked({ name: uniqueName("big") + ".raw", format: "raw", source: file }));
+    const progress = lines.filter((l) => l.includes("uploaded"));
+    assert.ok(progress.length >= 9, progress.join("\n"));
+    assert.match(progress.at(-1)!, /uploaded 64MiB of 64MiB \(100%\)/);
+    await volume.delete(big.id, big.outs);
   });
 
   it("refuses bad combinations before touching the host", async () => {

@@ -58,6 +58,22 @@ describe("examples/storage-network through the engine harness", function () {
     assert.deepEqual(new Set(Object.values(ops(r))), new Set(["same"]));
   });
 
+  it("refresh finds a change made behind its back with virsh, and the next up puts it back", async () => {
+    virsh(URI, "pool-autostart", "--disable", `${prefix}-images`);
+    const r = await stack().refresh();
+    const images = r.steps.find((s) => s.name === "images")!;
+    assert.equal(images.op, "refresh-update");
+    // The input that drifted, beside the pool's usage figures, which really changed since it was created.
+    assert.ok(images.detail.driftKeys!.includes("autostart"), String(images.detail.driftKeys));
+    const inputs = new Set(["name", "pool", "capacity", "format", "backingStore", "target", "type", "source", "autostart", "ips", "mode"]);
+    for (const s of r.steps.filter((x) => x.name !== "images")) {
+      assert.deepEqual((s.detail.driftKeys ?? []).filter((k) => inputs.has(k)), [], `${s.name} shows no input drift`);
+    }
+    const fixed = await stack().up();
+    assert.equal(ops(fixed)["images"], "update");
+    assert.match(virsh(URI, "pool-info", `${prefix}-images`), /Autostart:\s+yes/);
+  });
+
   it("adds a DHCP host and grows a volume in place", async () => {
     const bridgeBefore = virsh(URI, "net-info", `${prefix}-net`).match(/Bridge:\s+(\S+)/)![1];
     const r = await stack({ dataSize: "64MiB", dhcpHosts: "52:54:00:00:77:10=10,52:54:00:00:77:11=11,52:54:00:00:77:12=12" }).up();
