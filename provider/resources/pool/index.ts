@@ -176,7 +176,8 @@ export const storagePool = makeResource({
     const active = await lv.pools.isActive(pool);
     if (active) {
       await whilePoolBusy(() => lv.pools.refresh(pool));
-      const vols = await lv.pools.listAllVolumes(pool);
+      // A filesystem's own lost+found directory is listed as a volume; it is not anyone's data.
+      const vols = (await lv.pools.listAllVolumes(pool)).filter((v) => v.name !== "lost+found");
       if (vols.length > 0) {
         // Volumes managed by this stack were deleted before the pool; anything left is someone's data.
         throw new ResourceInputError(
