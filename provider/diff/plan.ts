@@ -87,12 +87,19 @@ function diffKeyedList(path: string, prop: PropSpec, type: { kind: "array"; item
     if (type.items.kind === "object" && isRecord(o) && isRecord(n)) {
       for (const [f, sub] of Object.entries(type.items.properties)) {
         if (sub.control) continue;
-        diffValue(`${path}[${k}].${f}`, path, sub, sub.type, o[f], n[f], out);
+        diffValue(`${path}[${k}].${f}`, path, forItem(sub, n), sub.type, o[f], n[f], out);
       }
     } else if (!deepEqual(o, n)) {
       out.push({ path: `${path}[${k}]`, from: o, to: n, how: prop.update });
     }
   }
+}
+
+/** The property's spec for this list item: `updateWhen` picks another update class from a sibling's value. */
+function forItem(sub: PropSpec, item: Record<string, unknown>): PropSpec {
+  const rule = sub.updateWhen?.find((r) => deepEqual(item[r.field], r.equals));
+  if (rule === undefined) return sub;
+  return { ...sub, update: rule.update, ...(rule.verb !== undefined ? { verb: rule.verb } : {}) };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -49,6 +49,11 @@ export interface PropSpec {
   secret?: boolean;
   /** Not sent to libvirt: steers the provider (e.g. `allowShrink`); a change is never a diff on its own. */
   control?: boolean;
+  /**
+   * Inside a list item: a different update class when a sibling field has a value — e.g. a disk's `source`
+   * changes live when `device` is "cdrom" (media change) and only in the config otherwise.
+   */
+  updateWhen?: { field: string; equals: unknown; update: UpdateClass; verb?: string }[];
 }
 
 export interface OutputSpec {

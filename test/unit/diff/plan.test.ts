@@ -99,3 +99,33 @@ describe("plan", () => {
     assert.match(u[0]!, /format → \(known after apply\) \(replaces it if it changes\)/);
   });
 });
+
+describe("plan: per-item update rules", () => {
+  const disks: Record<string, PropSpec> = {
+    disks: {
+      type: {
+        kind: "array",
+        key: "target",
+        items: {
+          kind: "object",
+          properties: {
+            target: { type: { kind: "string" }, doc: "Target.", update: "live" },
+            device: { type: { kind: "string" }, doc: "Kind.", update: "config" },
+            source: { type: { kind: "string" }, doc: "Source.", update: "config", updateWhen: [{ field: "device", equals: "cdrom", update: "live", verb: "media changed live" }] },
+          },
+        },
+      },
+      doc: "Disks.",
+      update: "live",
+    },
+  };
+  it("take the class from a sibling's value (a CD-ROM's media is live, a disk's source is config)", () => {
+    const old = { disks: [{ target: "vda", device: "disk", source: "/a.qcow2" }, { target: "sda", device: "cdrom", source: "/x.iso" }] };
+    const neu = { disks: [{ target: "vda", device: "disk", source: "/b.qcow2" }, { target: "sda", device: "cdrom", source: "/y.iso" }] };
+    const p = plan(disks, old, neu);
+    assert.deepEqual(p.changes.map((c) => [c.path, c.how, c.verb]), [
+      ["disks[vda].source", "config", undefined],
+      ["disks[sda].source", "live", "media changed live"],
+    ]);
+  });
+});
