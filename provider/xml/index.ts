@@ -15,3 +15,5 @@ export { applyNetworkXml, buildNetworkXml, dhcpHostXml, dhcpRangeXml, dnsHostXml
 export type { DnsHost, HostBridgeNetwork, Network, NetworkBridge, NetworkDomain, NetworkMode, NetworkState, RoutedNetwork } from "./network";
 export type { DhcpHost, DhcpRange, NetworkDhcp, NetworkIp } from "./network-ip";
 export { canonicalIp, netmaskToPrefix } from "./network-ip";
+export { applyDomainXml, buildDomainXml, canonicalDeviceXml, canonicalOsType, deviceXml, extraDeviceMatches, findDevice, parseDomainXml, sameMachine } from "./domain";
+export type { ApplyOptions, DeviceKindName, DomainDevices, DomainDisk, DomainInterface, DomainModel, DomainOs } from "./domain";
