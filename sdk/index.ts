@@ -6,3 +6,5 @@ export type { VolumeArgs, VolumeRefArgs } from "./volume";
 export type { ConnectionArgs } from "./provider";
 export { Network } from "./network";
 export type { NetworkArgs, NetworkIpArgs, DhcpHostArgs } from "./network";
+export { Domain } from "./domain";
+export type { DomainArgs, DomainDiskArgs, DomainNicArgs } from "./domain";

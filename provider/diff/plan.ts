@@ -56,8 +56,9 @@ function diffValue(path: string, _top: string, prop: PropSpec, type: PropType, f
     }
     return;
   }
-  if (type.kind === "array" && type.key !== undefined && Array.isArray(from) && Array.isArray(to)) {
-    diffKeyedList(path, prop, type as PropType & { kind: "array"; key: string }, from, to, out);
+  // A keyed list that is absent on one side is an empty list: its items are added or removed one by one.
+  if (type.kind === "array" && type.key !== undefined && (Array.isArray(from) || from === undefined) && (Array.isArray(to) || to === undefined)) {
+    diffKeyedList(path, prop, type as PropType & { kind: "array"; key: string }, (from as unknown[] | undefined) ?? [], (to as unknown[] | undefined) ?? [], out);
     return;
   }
   if (!deepEqual(from, to)) out.push({ path, from, to, ...base });

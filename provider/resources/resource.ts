@@ -77,7 +77,17 @@ export function makeResource(def: ResourceDef): ResourceImpl {
     async check(olds, news) {
       const r = checkInputs(inputs, news);
       const failures = [...r.failures];
-      if (failures.length === 0 && def.validate) failures.push(...def.validate(r.inputs, Object.keys(olds).length > 0 ? olds : undefined));
+      // Cross-field rules run even when some property failed, so every problem is reported in one round; a
+      // rule that trips over a value the spec check already refused adds nothing.
+      if (def.validate) {
+        try {
+          for (const f of def.validate(r.inputs, Object.keys(olds).length > 0 ? olds : undefined)) {
+            if (!failures.some((x) => x.property === f.property)) failures.push(f);
+          }
+        } catch {
+          if (failures.length === 0) throw new Error("input validation failed unexpectedly");
+        }
+      }
       return { inputs: r.inputs, failures };
     },
 

@@ -1,0 +1,165 @@
+import type { DomainDisk, DomainInterface, DomainModel } from "../../xml";
+import { extraDeviceMatches, sameMachine } from "../../xml";
+import type { Props } from "../provider";
+import { defaultBus, DiskInput, NicInput } from "./inputs";
+
+const GUEST_AGENT = "org.qemu.guest_agent.0";
+type Rec = Record<string, unknown>;
+
+/** Image formats of volume disks, looked up on the host (libvirt does not probe formats). By target dev. */
+export type DiskFormats = Record<string, string | undefined>;
+
+function toDisk(d: DiskInput, type: string, formats: DiskFormats): DomainDisk {
+  const target = d.target!;
+  const format = d.format ?? formats[target];
+  const source: DomainDisk["source"] =
+    d.volume !== undefined
+      ? { type: "volume", pool: d.volume.pool, volume: d.volume.volume }
+      : d.block !== undefined
+        ? { type: "block", dev: d.block }
+        : { type: "file", ...(d.file !== undefined ? { path: d.file } : {}) };
+  // On Xen, raw images and block devices go through the phy backend; other formats need qdisk ("qemu").
+  const driverName = type === "xen" ? (format === undefined || format === "raw" ? "phy" : "qemu") : "qemu";
+  const driver: DomainDisk["driver"] = { name: driverName };
+  if (format !== undefined) driver.type = format;
+  else if (type !== "xen" && source.type !== "volume" && (source.type !== "file" || source.path !== undefined)) driver.type = "raw";
+  if (d.cache !== undefined) driver.cache = d.cache;
+  if (d.discard !== undefined) driver.discard = d.discard;
+  const disk: DomainDisk = { device: d.device ?? "disk", source, driver, target: { dev: target, bus: d.bus ?? defaultBus(d, type) } };
+  if (d.readonly === true || d.device === "cdrom") disk.readonly = true;
+  if (d.serial !== undefined) disk.serial = d.serial;
+  if (d.bootOrder !== undefined) disk.bootOrder = d.bootOrder;
+  return disk;
+}
+
+function toNic(n: NicInput, type: string): DomainInterface {
+  const common = {
+    mac: n.mac!,
+    model: n.model ?? (type === "xen" ? "netfront" : "virtio"),
+    ...(n.linkState === "down" ? { linkState: "down" as const } : {}),
+  };
+  if (n.network !== undefined) return { type: "network", network: n.network, ...common };
+  if (n.bridge !== undefined) return { type: "bridge", bridge: n.bridge, ...common };
+  return { type: "direct", dev: n.direct!.dev, mode: (n.direct!.mode ?? "bridge") as "bridge", ...common };
+}
+
+/** The domain model from checked inputs (targets and MACs filled), for define and redefine. */
+export function toModel(p: Props, type: string, formats: DiskFormats, uuid?: string): DomainModel {
+  const os = (p["os"] ?? {}) as Rec;
+  const osType = (os["type"] as "hvm" | "xen" | "xenpvh" | undefined) ?? "hvm";
+  const memory = p["memory"] as number;
+  const vcpus = (p["vcpus"] as number | undefined) ?? 1;
+  const m: DomainModel = {
+    type: type as DomainModel["type"],
+    name: p["name"] as string,
+    memory,
+    currentMemory: (p["currentMemory"] as number | undefined) ?? memory,
+    vcpu: { max: (p["maxVcpus"] as number | undefined) ?? vcpus, current: vcpus },
+    os: { type: osType },
+    devices: {},
+  };
+  if (uuid !== undefined) m.uuid = uuid;
+  for (const k of ["title", "description", "onPoweroff", "onReboot", "onCrash"] as const) if (p[k] !== undefined) (m as unknown as Rec)[k] = p[k];
+  if (p["cpu"] !== undefined) m.cpu = p["cpu"] as DomainModel["cpu"] & object;
+  for (const k of ["arch", "machine", "firmware", "secureBoot", "boot", "kernel", "initrd", "cmdline", "bootloader"]) if (os[k] !== undefined) (m.os as unknown as Rec)[k] = os[k];
+  // PCI hot-plug on i440fx needs ACPI: an HVM guest gets acpi and apic unless features are given.
+  m.features = (p["features"] as DomainModel["features"]) ?? (osType === "hvm" ? { acpi: true, apic: true, ...(type === "xen" ? { pae: true } : {}) } : {});
+  const dev = m.devices;
+  const disks = (p["disks"] as DiskInput[] | undefined) ?? [];
+  dev.disks = disks.map((d) => toDisk(d, type, formats));
+  dev.interfaces = ((p["networkInterfaces"] as NicInput[] | undefined) ?? []).map((n) => toNic(n, type));
+  const g = p["graphics"] as Rec | undefined;
+  dev.graphics = g === undefined ? [] : [{ type: g["type"] as "vnc", listen: (g["listen"] as string) ?? "127.0.0.1", ...(g["port"] !== undefined ? { port: g["port"] as number } : {}), ...(g["password"] !== undefined ? { passwd: g["password"] as string } : {}) }];
+  if (p["video"] !== undefined && p["video"] !== "none") dev.videos = [{ model: p["video"] as string }];
+  const serial = p["serialConsole"] as Rec | undefined;
+  dev.serials = serial === undefined ? [] : [serial["type"] === "file" ? { type: "file", path: serial["path"] as string } : { type: "pty" }];
+  dev.channels = p["guestAgent"] === true ? [{ type: "unix", targetType: "virtio", targetName: GUEST_AGENT }] : [];
+  dev.rngs = p["rng"] === true ? [{ model: "virtio", backend: "random", device: "/dev/urandom" }] : [];
+  dev.tpms = p["tpm"] === true ? [{ model: "tpm-crb", backend: "emulator", version: "2.0" }] : [];
+  dev.filesystems = ((p["filesystems"] as Rec[] | undefined) ?? []).map((f) => ({
+    driver: f["type"] as "virtiofs",
+    sourceDir: f["source"] as string,
+    tag: f["target"] as string,
+    ...(f["readonly"] === true ? { readonly: true } : {}),
+  }));
+  dev.memballoon = { model: (p["memballoon"] as string | undefined) ?? (type === "xen" ? "xen" : "virtio") };
+  if (p["extraDevices"] !== undefined) dev.extraDevices = p["extraDevices"] as string[];
+  return m;
+}
+
+const pick = <T extends Rec>(declared: Rec | undefined, actual: T): Partial<T> => {
+  const out: Rec = {};
+  for (const k of Object.keys(declared ?? {})) if (actual[k] !== undefined) out[k] = actual[k];
+  return out as Partial<T>;
+};
+
+function diskBack(d: DomainDisk, declared: DiskInput | undefined): DiskInput {
+  const out: DiskInput = { target: d.target.dev };
+  const s = d.source;
+  if (s.type === "volume") out.volume = { pool: s.pool, volume: s.volume };
+  else if (s.type === "block") out.block = s.dev;
+  else if (s.type === "file" && s.path !== undefined) out.file = s.path;
+  if (d.device !== undefined && (d.device !== "disk" || declared?.device !== undefined)) out.device = d.device as DiskInput["device"];
+  if (declared?.bus !== undefined && d.target.bus !== undefined) out.bus = d.target.bus;
+  if (declared?.format !== undefined && d.driver?.type !== undefined) out.format = d.driver.type;
+  if (declared?.readonly !== undefined) out.readonly = d.readonly === true;
+  if (declared?.cache !== undefined && d.driver?.cache !== undefined) out.cache = d.driver.cache;
+  if (declared?.discard !== undefined && d.driver?.discard !== undefined) out.discard = d.driver.discard;
+  if (declared?.serial !== undefined && d.serial !== undefined) out.serial = d.serial;
+  if (declared?.bootOrder !== undefined && d.bootOrder !== undefined) out.bootOrder = d.bootOrder;
+  return out;
+}
+
+function nicBack(n: DomainInterface, declared: NicInput | undefined): NicInput {
+  const out: NicInput = { mac: n.mac!.toLowerCase() };
+  if (n.type === "network") out.network = n.network;
+  else if (n.type === "bridge") out.bridge = n.bridge;
+  else out.direct = { dev: n.dev, mode: n.mode ?? "vepa" };
+  if (declared?.model !== undefined && n.model !== undefined) out.model = n.model;
+  if (declared?.linkState !== undefined || n.linkState === "down") out.linkState = n.linkState ?? "up";
+  return out;
+}
+
+/**
+ * The domain as read back (from its persistent config: drift is judged there), in the input shape. What libvirt
+ * fills in by itself is reported only where the user declared it, so an unchanged domain shows no diff; devices
+ * someone added behind our back are reported, so they show as drift.
+ */
+export function readBack(m: DomainModel, declared: Props): Props {
+  const out: Props = { name: m.name, memory: m.memory, vcpus: m.vcpu.current ?? m.vcpu.max };
+  for (const k of ["title", "description", "onPoweroff", "onReboot", "onCrash"] as const) if (declared[k] !== undefined && m[k] !== undefined) out[k] = m[k];
+  if (declared["currentMemory"] !== undefined && m.currentMemory !== undefined) out["currentMemory"] = m.currentMemory;
+  if (declared["maxVcpus"] !== undefined) out["maxVcpus"] = m.vcpu.max;
+  if (declared["cpu"] !== undefined && m.cpu !== undefined) out["cpu"] = pick(declared["cpu"] as Rec, m.cpu as unknown as Rec);
+  const dOs = declared["os"] as Rec | undefined;
+  if (dOs !== undefined) {
+    const os = pick(dOs, { ...m.os, type: m.os.type === "linux" ? "xen" : m.os.type } as unknown as Rec);
+    if (typeof dOs["machine"] === "string" && typeof os["machine"] === "string" && sameMachine(dOs["machine"], os["machine"])) os["machine"] = dOs["machine"];
+    out["os"] = os;
+  }
+  const dFeat = declared["features"] as Rec | undefined;
+  if (dFeat !== undefined) out["features"] = Object.fromEntries(Object.keys(dFeat).map((k) => [k, (m.features as Rec | undefined)?.[k] === true]));
+  const dDisks = new Map(((declared["disks"] as DiskInput[] | undefined) ?? []).map((d) => [d.target, d]));
+  const disks = (m.devices.disks ?? []).map((d) => diskBack(d, dDisks.get(d.target.dev)));
+  if (declared["disks"] !== undefined || disks.length > 0) out["disks"] = disks;
+  const dNics = new Map(((declared["networkInterfaces"] as NicInput[] | undefined) ?? []).map((n) => [n.mac?.toLowerCase(), n]));
+  const nics = (m.devices.interfaces ?? []).map((n) => nicBack(n, dNics.get(n.mac?.toLowerCase())));
+  if (declared["networkInterfaces"] !== undefined || nics.length > 0) out["networkInterfaces"] = nics;
+  const dG = declared["graphics"] as Rec | undefined;
+  const g = m.devices.graphics?.[0];
+  if (dG !== undefined && g !== undefined) out["graphics"] = pick(dG, { type: g.type, listen: g.listen, port: g.port, password: g.passwd });
+  if (declared["video"] !== undefined) out["video"] = m.devices.videos?.[0]?.model ?? "none";
+  const dS = declared["serialConsole"] as Rec | undefined;
+  const s = m.devices.serials?.[0];
+  if (dS !== undefined && s !== undefined) out["serialConsole"] = s.type === "file" ? { type: "file", path: s.path } : { type: "pty" };
+  if (declared["guestAgent"] !== undefined) out["guestAgent"] = (m.devices.channels ?? []).some((c) => c.targetName === GUEST_AGENT);
+  if (declared["rng"] !== undefined) out["rng"] = (m.devices.rngs ?? []).length > 0;
+  if (declared["tpm"] !== undefined) out["tpm"] = (m.devices.tpms ?? []).length > 0;
+  if (declared["filesystems"] !== undefined) {
+    out["filesystems"] = (m.devices.filesystems ?? []).map((f) => ({ type: f.driver, source: f.sourceDir, target: f.tag, ...(f.readonly ? { readonly: true } : {}) }));
+  }
+  if (declared["memballoon"] !== undefined) out["memballoon"] = m.devices.memballoon?.model ?? "none";
+  const dExtra = declared["extraDevices"] as string[] | undefined;
+  if (dExtra !== undefined) out["extraDevices"] = dExtra.filter((x) => (m.devices.extraDevices ?? []).some((a) => extraDeviceMatches(x, a)));
+  return out;
+}

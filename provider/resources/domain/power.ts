@@ -1,0 +1,52 @@
+import { DomainRef, DomainShutdownFlags, DomainState, Libvirt, OperationInvalidError, TimeoutError } from "../../libvirt";
+import { findDevice } from "../../xml";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function isRunning(lv: Libvirt, dom: DomainRef): Promise<boolean> {
+  return lv.domains.isActive(dom);
+}
+
+/**
+ * Asks the guest to shut down (ACPI) and waits up to `timeoutSec`; then forces it off. A guest with no OS
+ * ignores ACPI (libvirt returns success at once and nothing happens), so the force-off after the timeout is
+ * what ends it. Returns how it stopped.
+ */
+export async function shutdownGracefully(lv: Libvirt, dom: DomainRef, timeoutSec: number): Promise<"shutdown" | "forced" | "already"> {
+  if (!(await lv.domains.isActive(dom))) return "already";
+  try {
+    await lv.domains.shutdown(dom, DomainShutdownFlags.DEFAULT);
+  } catch (e) {
+    if (!(e instanceof OperationInvalidError)) throw e; // stopped meanwhile
+  }
+  const deadline = Date.now() + timeoutSec * 1000;
+  while (Date.now() < deadline) {
+    if (!(await lv.domains.isActive(dom))) return "shutdown";
+    await sleep(200);
+  }
+  try {
+    await lv.domains.destroy(dom);
+  } catch (e) {
+    if (!(e instanceof OperationInvalidError)) throw e;
+  }
+  return "forced";
+}
+
+/** A device detach is done only when the device is gone from the live XML (the guest must let it go). */
+export async function waitDetached(lv: Libvirt, dom: DomainRef, kind: "disk" | "interface", key: string, label: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!findDevice(await lv.domains.getXMLDesc(dom), kind, key)) return;
+    if (Date.now() > deadline) {
+      throw new TimeoutError(
+        `${label}: the ${kind} ${key} was asked to detach but the guest has not released it after ${Math.round(timeoutMs / 1000)} s ` +
+          `(a guest without ACPI hot-plug support never does); it is removed from the config and goes at the next restart, ` +
+          `or shut the domain down and run again`,
+      );
+    }
+    await sleep(200);
+  }
+}
+
+export const stateName = (s: number): string =>
+  Object.entries(DomainState).find(([, v]) => v === s)?.[0].toLowerCase() ?? `state-${s}`;

@@ -1,0 +1,245 @@
+import type { PropSpec, ResourceSpec } from "../../diff";
+
+const str = (doc: string, update: PropSpec["update"], extra: Partial<PropSpec> = {}): PropSpec => ({ type: { kind: "string" }, doc, update, ...extra });
+const bool = (doc: string, update: PropSpec["update"], extra: Partial<PropSpec> = {}): PropSpec => ({ type: { kind: "boolean" }, doc, update, ...extra });
+const int = (doc: string, update: PropSpec["update"], min?: number, max?: number): PropSpec => ({
+  type: { kind: "integer", ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) },
+  doc,
+  update,
+});
+
+export const DISK_BUSES = ["virtio", "scsi", "sata", "ide", "xen", "usb"] as const;
+const LIFECYCLE = ["destroy", "restart", "preserve", "rename-restart", "coredump-destroy", "coredump-restart"] as const;
+
+const disk: PropSpec = {
+  type: {
+    kind: "array",
+    key: "target",
+    items: {
+      kind: "object",
+      properties: {
+        target: str("Target device (vda, sda, hdc, xvda). Assigned from the bus when omitted, then kept stable.", "live"),
+        device: { type: { kind: "string", enum: ["disk", "cdrom", "floppy"] }, doc: "What the guest sees.", default: "disk", update: "config" },
+        volume: {
+          type: {
+            kind: "object",
+            properties: {
+              pool: { type: { kind: "string", format: "name" }, doc: "Pool name.", required: true, update: "config" },
+              volume: { type: { kind: "string", format: "name" }, doc: "Volume name.", required: true, update: "config" },
+            },
+          },
+          doc: "A volume by pool and name (e.g. a Volume's `pool` and `name` outputs).",
+          update: "config",
+          updateWhen: [{ field: "device", equals: "cdrom", update: "live", verb: "media changed live" }],
+        },
+        file: {
+          type: { kind: "string", format: "absolutePath" },
+          doc: "An image file on the host (for a CD-ROM: an ISO).",
+          update: "config",
+          updateWhen: [{ field: "device", equals: "cdrom", update: "live", verb: "media changed live" }],
+        },
+        block: { type: { kind: "string", format: "absolutePath" }, doc: "A block device on the host.", update: "config" },
+        bus: { type: { kind: "string", enum: DISK_BUSES }, doc: "virtio, scsi, sata, ide, usb; xen for Xen guests. Default: virtio (disk), sata (cdrom), xen on Xen.", update: "config" },
+        format: { type: { kind: "string" }, doc: "Image format (qcow2, raw); default: the volume's, or raw.", update: "config" },
+        readonly: bool("Read-only for the guest (CD-ROMs always are).", "config"),
+        cache: { type: { kind: "string", enum: ["default", "none", "writethrough", "writeback", "directsync", "unsafe"] }, doc: "Host cache mode.", update: "config" },
+        discard: { type: { kind: "string", enum: ["ignore", "unmap"] }, doc: "Pass discard (TRIM) to the image.", update: "config" },
+        serial: str("Serial number the guest sees.", "config"),
+        bootOrder: int("Boot priority (1 first); cannot be combined with os.boot.", "config", 1),
+      },
+    },
+  },
+  doc: "Disks and CD-ROMs, matched by target device. Adding or removing one is live (hot-plug); other disk changes wait for a restart, except a CD-ROM's media, which changes live.",
+  update: "live",
+  verb: "hot-plugged live",
+};
+
+const nic: PropSpec = {
+  type: {
+    kind: "array",
+    key: "mac",
+    items: {
+      kind: "object",
+      properties: {
+        mac: { type: { kind: "string", format: "mac" }, doc: "MAC address; generated once when omitted, then kept stable.", update: "live" },
+        network: { type: { kind: "string", format: "name" }, doc: "A libvirt network by name (e.g. a Network's `name` output).", update: "config" },
+        bridge: { type: { kind: "string", format: "bridgeName" }, doc: "Or an existing host bridge.", update: "config" },
+        direct: {
+          type: {
+            kind: "object",
+            properties: {
+              dev: { type: { kind: "string", format: "bridgeName" }, doc: "Host interface.", required: true, update: "config" },
+              mode: { type: { kind: "string", enum: ["vepa", "bridge", "private", "passthrough"] }, doc: "macvtap mode.", default: "bridge", update: "config" },
+            },
+          },
+          doc: "Or macvtap on a host interface.",
+          update: "config",
+        },
+        model: str('NIC model: "virtio" (default), "e1000", ...; "netfront" on Xen.', "config"),
+        linkState: { type: { kind: "string", enum: ["up", "down"] }, doc: "Link state the guest sees.", default: "up", update: "live", verb: "set live" },
+      },
+    },
+  },
+  doc: "Network interfaces, matched by MAC. Adding or removing one is live (hot-plug); the link state changes live; the rest waits for a restart.",
+  update: "live",
+  verb: "hot-plugged live",
+};
+
+/** virt:Domain — the spec table. */
+export const domainSpec: ResourceSpec = {
+  token: "virt:Domain",
+  className: "Domain",
+  doc:
+    "A virtual machine. Each change is applied the least disruptive way libvirt allows: live on the running domain " +
+    "and in its config where possible (memory balloon, vCPUs, hot-plugged disks and NICs, CD-ROM media, link state, " +
+    "graphics password, autostart, power state), else saved in the config and reported in `pendingRestart` until the " +
+    "next boot (or applied now by a graceful restart with `restartPolicy: \"restart\"`). Only type, arch, firmware and " +
+    "name replace the domain. Deleting shuts it down gracefully, then forces it off, and undefines it; volumes are " +
+    "separate resources and are never deleted here.",
+  inputs: {
+    name: { type: { kind: "string", format: "name" }, doc: "The domain's name, unique on the host.", required: true, update: "replace" },
+    type: {
+      type: { kind: "string", enum: ["auto", "kvm", "qemu", "xen"] },
+      doc: "Hypervisor: kvm, qemu (software emulation), xen, or auto: xen on a Xen host, kvm where the host CPU has vmx/svm and KVM is offered, else qemu.",
+      default: "auto",
+      update: "replace",
+    },
+    title: str("Short title shown by virsh and virt-manager.", "live", { verb: "set live" }),
+    description: str("Free-form description.", "live", { verb: "set live" }),
+    memory: { type: { kind: "size", min: 16 * 1024 * 1024 }, doc: 'Memory at boot (the maximum the balloon can give), e.g. "2GiB".', required: true, update: "config" },
+    currentMemory: { type: { kind: "size", min: 16 * 1024 * 1024 }, doc: "Balloon target, at most `memory`; default: `memory`.", update: "live", verb: "ballooned live" },
+    vcpus: int("vCPUs online; at most `maxVcpus`.", "live", 1, 4096),
+    maxVcpus: int("vCPUs the domain can have; default: `vcpus`.", "config", 1, 4096),
+    cpu: {
+      type: {
+        kind: "object",
+        properties: {
+          mode: { type: { kind: "string", enum: ["host-passthrough", "host-model", "custom", "maximum"] }, doc: "CPU mode.", required: true, update: "config" },
+          model: str("CPU model for mode custom (e.g. qemu64, Nehalem).", "config"),
+        },
+      },
+      doc: "The CPU the guest sees.",
+      update: "config",
+    },
+    os: {
+      type: {
+        kind: "object",
+        properties: {
+          type: { type: { kind: "string", enum: ["hvm", "xen", "xenpvh"] }, doc: "hvm (full virtualisation), xen (Xen PV), xenpvh (Xen PVH). Default hvm.", update: "replace" },
+          arch: str("Guest architecture; default: the host's.", "replace"),
+          machine: str('Machine type ("q35", "pc", "pc-q35-7.2").', "config"),
+          firmware: { type: { kind: "string", enum: ["bios", "efi"] }, doc: "Firmware.", update: "replace" },
+          secureBoot: bool("UEFI secure boot (with firmware efi).", "replace"),
+          boot: { type: { kind: "array", items: { kind: "string", enum: ["hd", "cdrom", "network", "fd"] } }, doc: "Boot order by device class.", update: "config" },
+          kernel: { type: { kind: "string", format: "absolutePath" }, doc: "Direct kernel boot: kernel image on the host.", update: "config" },
+          initrd: { type: { kind: "string", format: "absolutePath" }, doc: "Initrd for direct kernel boot.", update: "config" },
+          cmdline: str("Kernel command line.", "config"),
+          bootloader: { type: { kind: "string", format: "absolutePath" }, doc: "Xen PV: a bootloader on the host (e.g. /usr/lib/xen-4.17/bin/pygrub).", update: "config" },
+        },
+      },
+      doc: "How the domain boots.",
+      update: "config",
+    },
+    features: {
+      type: {
+        kind: "object",
+        properties: Object.fromEntries(
+          ["acpi", "apic", "pae", "hap", "viridian", "pvspinlock", "vmport", "smm", "pmu"].map((f) => [f, bool(`The ${f} feature.`, "config")]),
+        ),
+      },
+      doc: "Hypervisor features. Default for kvm/qemu hvm: acpi and apic.",
+      update: "config",
+    },
+    onPoweroff: { type: { kind: "string", enum: LIFECYCLE }, doc: "What a guest power-off does.", update: "config" },
+    onReboot: { type: { kind: "string", enum: LIFECYCLE }, doc: "What a guest reboot does.", update: "config" },
+    onCrash: { type: { kind: "string", enum: LIFECYCLE }, doc: "What a guest crash does.", update: "config" },
+    disks: disk,
+    networkInterfaces: nic,
+    graphics: {
+      type: {
+        kind: "object",
+        properties: {
+          type: { type: { kind: "string", enum: ["vnc", "spice"] }, doc: "Protocol.", required: true, update: "config" },
+          listen: { type: { kind: "string", format: "ip" }, doc: "Listen address.", default: "127.0.0.1", update: "config" },
+          port: int("Port; default: chosen when the domain starts.", "config", 1, 65535),
+          password: str("Password for clients.", "live", { secret: true, verb: "changed live" }),
+        },
+      },
+      doc: "A graphical console. The password changes live; the rest waits for a restart.",
+      update: "config",
+    },
+    video: { type: { kind: "string", enum: ["virtio", "vga", "qxl", "cirrus", "bochs", "none"] }, doc: "Video model (with graphics).", update: "config" },
+    serialConsole: {
+      type: {
+        kind: "object",
+        properties: {
+          type: { type: { kind: "string", enum: ["pty", "file"] }, doc: "pty (virsh console), or file (a log on the host).", required: true, update: "config" },
+          path: { type: { kind: "string", format: "absolutePath" }, doc: "The log file (type file).", update: "config" },
+        },
+      },
+      doc: "A serial console.",
+      update: "config",
+    },
+    guestAgent: bool("Add the QEMU guest agent channel (org.qemu.guest_agent.0).", "config"),
+    rng: bool("Add a virtio RNG fed from /dev/urandom.", "config"),
+    tpm: bool("Add an emulated TPM 2.0 (swtpm).", "config"),
+    filesystems: {
+      type: {
+        kind: "array",
+        key: "target",
+        items: {
+          kind: "object",
+          properties: {
+            type: { type: { kind: "string", enum: ["virtiofs", "9p"] }, doc: "virtiofs (needs shared memory) or 9p.", required: true, update: "config" },
+            source: { type: { kind: "string", format: "absolutePath" }, doc: "Host directory.", required: true, update: "config" },
+            target: str("Mount tag in the guest.", "config", { required: true }),
+            readonly: bool("Read-only.", "config"),
+          },
+        },
+      },
+      doc: "Host directories shared with the guest.",
+      update: "config",
+    },
+    memballoon: { type: { kind: "string", enum: ["virtio", "xen", "none"] }, doc: "Balloon device; default virtio (xen on Xen). Needed for live memory changes.", update: "config" },
+    extraDevices: {
+      type: { kind: "array", items: { kind: "string" } },
+      doc: "Raw device XML snippets (e.g. a <watchdog>), kept as given and carried through every update: the escape hatch for devices not modelled here.",
+      update: "config",
+    },
+    autostart: bool("Start the domain when the host boots.", "live", { default: false, verb: "set live" }),
+    running: bool("Desired power state: true starts it, false shuts it down gracefully.", "live", { default: true, verb: "applied live" }),
+    restartPolicy: {
+      type: { kind: "string", enum: ["pending", "restart"] },
+      doc: 'For changes that need a restart: "pending" (default) saves them and reports them in `pendingRestart`; "restart" shuts the domain down gracefully and starts it again to apply them now.',
+      default: "pending",
+      update: "live",
+      control: true,
+    },
+    shutdownTimeout: {
+      type: { kind: "integer", min: 0, max: 3600 },
+      doc: "Seconds a graceful shutdown may take before the domain is forced off (delete, restart, running: false).",
+      default: 60,
+      update: "live",
+      control: true,
+    },
+    keepNvram: bool("Keep the UEFI variable store when the domain is deleted.", "live", { default: false, control: true }),
+    hotplugTimeout: {
+      type: { kind: "integer", min: 1, max: 3600 },
+      doc: "Seconds to wait for the guest to release a hot-unplugged disk or NIC (it must acknowledge; a guest without an OS never does).",
+      default: 30,
+      update: "live",
+      control: true,
+    },
+  },
+  outputs: {
+    uuid: { type: { kind: "string" }, doc: "The domain's UUID." },
+    domainId: { type: { kind: "integer" }, doc: "The running domain's id (-1 when shut off)." },
+    state: { type: { kind: "string" }, doc: "running, shutoff, paused, ..." },
+    macs: { type: { kind: "array", items: { kind: "string" } }, doc: "MAC addresses of the network interfaces, in order." },
+    graphicsPort: { type: { kind: "integer" }, doc: "The graphics port in use (-1 when not running)." },
+    pendingRestart: { type: { kind: "array", items: { kind: "string" } }, doc: "Config changes saved but not in effect until the next boot." },
+    actualMemory: { type: { kind: "integer" }, doc: "Memory the guest has now, in bytes (what its balloon driver reports)." },
+    resolvedType: { type: { kind: "string" }, doc: "The hypervisor type used (type auto resolved)." },
+    uri: { type: { kind: "string" }, doc: "The libvirt URI the domain lives on." },
+  },
+};

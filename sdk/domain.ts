@@ -1,0 +1,154 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ConnectionArgs, forwarder } from "./provider";
+
+const provider = forwarder("domain", "domain");
+type In<T> = pulumi.Input<T>;
+
+/** A disk or CD-ROM, matched by target device. Adding or removing one is live (hot-plug). */
+export interface DomainDiskArgs {
+  /** Target device (vda, sda, hdc, xvda); assigned from the bus when omitted, then kept stable. */
+  target?: In<string>;
+  /** "disk" (default), "cdrom" or "floppy". */
+  device?: In<"disk" | "cdrom" | "floppy">;
+  /** A volume by pool and name (a Volume's `pool` and `name` outputs). A CD-ROM's media changes live. */
+  volume?: In<{ pool: In<string>; volume: In<string> }>;
+  /** An image file on the host (a CD-ROM: an ISO; its media changes live). */
+  file?: In<string>;
+  /** A block device on the host. */
+  block?: In<string>;
+  /** virtio (disk default), sata (cdrom default), scsi, ide, usb; xen on Xen. */
+  bus?: In<"virtio" | "scsi" | "sata" | "ide" | "xen" | "usb">;
+  /** Image format; default: the volume's, or raw. */
+  format?: In<string>;
+  readonly?: In<boolean>;
+  cache?: In<"default" | "none" | "writethrough" | "writeback" | "directsync" | "unsafe">;
+  discard?: In<"ignore" | "unmap">;
+  serial?: In<string>;
+  /** Boot priority (1 first); not with os.boot. */
+  bootOrder?: In<number>;
+}
+
+/** A network interface, matched by MAC. Adding or removing one is live (hot-plug); link state changes live. */
+export interface DomainNicArgs {
+  /** MAC address; generated once when omitted, then kept stable. */
+  mac?: In<string>;
+  /** A libvirt network by name (a Network's `name` output). */
+  network?: In<string>;
+  /** Or an existing host bridge. */
+  bridge?: In<string>;
+  /** Or macvtap on a host interface. */
+  direct?: In<{ dev: In<string>; mode?: In<"vepa" | "bridge" | "private" | "passthrough"> }>;
+  /** "virtio" (default), "e1000", ...; "netfront" on Xen. */
+  model?: In<string>;
+  /** "up" (default) or "down"; changes live. */
+  linkState?: In<"up" | "down">;
+}
+
+export interface DomainArgs {
+  /** The domain's name, unique on the host. A change replaces the domain. */
+  name: In<string>;
+  /** "auto" (default: xen on a Xen host, kvm where the CPU has vmx/svm, else qemu), "kvm", "qemu", "xen". A change replaces it. */
+  type?: In<"auto" | "kvm" | "qemu" | "xen">;
+  /** Title (live). */
+  title?: In<string>;
+  /** Description (live). */
+  description?: In<string>;
+  /** Memory at boot, the balloon's maximum: bytes or "2GiB". A change waits for a restart. */
+  memory: In<number | string>;
+  /** Balloon target, at most `memory`; default `memory`. Changes live. */
+  currentMemory?: In<number | string>;
+  /** vCPUs online, at most `maxVcpus`; default 1. Changes live (unplug may need a restart). */
+  vcpus?: In<number>;
+  /** vCPUs the domain can have; default `vcpus`. A change waits for a restart. */
+  maxVcpus?: In<number>;
+  /** The CPU the guest sees. A change waits for a restart. */
+  cpu?: In<{ mode: In<"host-passthrough" | "host-model" | "custom" | "maximum">; model?: In<string> }>;
+  /** How it boots. type, arch, firmware and secureBoot replace the domain; the rest waits for a restart. */
+  os?: In<{
+    type?: In<"hvm" | "xen" | "xenpvh">;
+    arch?: In<string>;
+    machine?: In<string>;
+    firmware?: In<"bios" | "efi">;
+    secureBoot?: In<boolean>;
+    boot?: In<In<"hd" | "cdrom" | "network" | "fd">[]>;
+    kernel?: In<string>;
+    initrd?: In<string>;
+    cmdline?: In<string>;
+    bootloader?: In<string>;
+  }>;
+  /** Hypervisor features (acpi, apic, pae, hap, viridian, pvspinlock, vmport, smm, pmu). Waits for a restart. */
+  features?: In<Record<string, In<boolean>>>;
+  onPoweroff?: In<string>;
+  onReboot?: In<string>;
+  onCrash?: In<string>;
+  disks?: In<In<DomainDiskArgs>[]>;
+  networkInterfaces?: In<In<DomainNicArgs>[]>;
+  /** A graphical console; the password (a secret) changes live. */
+  graphics?: In<{ type: In<"vnc" | "spice">; listen?: In<string>; port?: In<number>; password?: In<string> }>;
+  video?: In<"virtio" | "vga" | "qxl" | "cirrus" | "bochs" | "none">;
+  /** A serial console: a pty, or a log file on the host. */
+  serialConsole?: In<{ type: In<"pty" | "file">; path?: In<string> }>;
+  /** Add the QEMU guest agent channel. */
+  guestAgent?: In<boolean>;
+  /** Add a virtio RNG. */
+  rng?: In<boolean>;
+  /** Add an emulated TPM 2.0. */
+  tpm?: In<boolean>;
+  /** Host directories shared with the guest. */
+  filesystems?: In<In<{ type: In<"virtiofs" | "9p">; source: In<string>; target: In<string>; readonly?: In<boolean> }>[]>;
+  /** Balloon device: "virtio" (default), "xen" on Xen, or "none". */
+  memballoon?: In<"virtio" | "xen" | "none">;
+  /** Raw device XML kept as given through every update (the escape hatch). */
+  extraDevices?: In<In<string>[]>;
+  /** Start at host boot. Default false. Live. */
+  autostart?: In<boolean>;
+  /** Desired power state. Default true. Live: start, or graceful shutdown. */
+  running?: In<boolean>;
+  /** "pending" (default): restart-only changes wait and show in pendingRestart; "restart": restart now to apply them. */
+  restartPolicy?: In<"pending" | "restart">;
+  /** Seconds a graceful shutdown may take before a force-off. Default 60. */
+  shutdownTimeout?: In<number>;
+  /** Seconds to wait for the guest to release a hot-unplugged device. Default 30. */
+  hotplugTimeout?: In<number>;
+  /** Keep the UEFI variable store on delete. Default false. */
+  keepNvram?: In<boolean>;
+  connection?: In<ConnectionArgs>;
+  /** Take over an existing domain of this name. Default false. */
+  adopt?: In<boolean>;
+}
+
+/**
+ * A virtual machine whose changes are applied the least disruptive way libvirt allows: live where it can be,
+ * else saved for the next boot and reported in `pendingRestart`. Only type, arch, firmware and name replace it.
+ */
+export class Domain extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  /** The domain's UUID. */
+  declare readonly uuid: pulumi.Output<string>;
+  /** The running domain's id (-1 when shut off). */
+  declare readonly domainId: pulumi.Output<number>;
+  /** running, shutoff, paused, ... */
+  declare readonly state: pulumi.Output<string>;
+  /** MAC addresses of the network interfaces, in order. */
+  declare readonly macs: pulumi.Output<string[]>;
+  /** The graphics port in use (-1 when not running). */
+  declare readonly graphicsPort: pulumi.Output<number>;
+  /** Config changes saved but not in effect until the next boot. */
+  declare readonly pendingRestart: pulumi.Output<string[]>;
+  /** Memory the guest has now, in bytes (its balloon driver's report). */
+  declare readonly actualMemory: pulumi.Output<number>;
+  /** The hypervisor type used. */
+  declare readonly resolvedType: pulumi.Output<string>;
+  declare readonly uri: pulumi.Output<string>;
+
+  constructor(name: string, args: DomainArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      provider,
+      name,
+      { uuid: undefined, domainId: undefined, state: undefined, macs: undefined, graphicsPort: undefined, pendingRestart: undefined, actualMemory: undefined, resolvedType: undefined, uri: undefined, ...args },
+      opts,
+      "virt",
+      "Domain",
+    );
+  }
+}
