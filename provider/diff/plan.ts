@@ -56,6 +56,17 @@ function diffValue(path: string, _top: string, prop: PropSpec, type: PropType, f
     }
     return;
   }
+  // An object that appears or disappears changes as a whole, by its own class — but a field inside it whose
+  // class is replace (os.firmware going from the default to efi) still replaces.
+  if (type.kind === "object" && (isRecord(from) || isRecord(to)) && !deepEqual(from, to)) {
+    const f = isRecord(from) ? from : {};
+    const t = isRecord(to) ? to : {};
+    for (const [k, sub] of Object.entries(type.properties)) {
+      if (sub.update === "replace" && !sub.control && !deepEqual(f[k], t[k])) out.push({ path: `${path}.${k}`, from: f[k], to: t[k], how: "replace" });
+    }
+    out.push({ path, from, to, ...base });
+    return;
+  }
   // A keyed list that is absent on one side is an empty list: its items are added or removed one by one.
   if (type.kind === "array" && type.key !== undefined && (Array.isArray(from) || from === undefined) && (Array.isArray(to) || to === undefined)) {
     diffKeyedList(path, prop, type as PropType & { kind: "array"; key: string }, (from as unknown[] | undefined) ?? [], (to as unknown[] | undefined) ?? [], out);

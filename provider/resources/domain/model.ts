@@ -127,6 +127,8 @@ function nicBack(n: DomainInterface, declared: NicInput | undefined): NicInput {
  */
 export function readBack(m: DomainModel, declared: Props): Props {
   const out: Props = { name: m.name, memory: m.memory, vcpus: m.vcpu.current ?? m.vcpu.max };
+  // "auto" stays "auto" while it resolved to what runs; a declared type is compared with the real one.
+  out["type"] = declared["type"] === "auto" ? "auto" : m.type;
   for (const k of ["title", "description", "onPoweroff", "onReboot", "onCrash"] as const) if (declared[k] !== undefined && m[k] !== undefined) out[k] = m[k];
   if (declared["currentMemory"] !== undefined && m.currentMemory !== undefined) out["currentMemory"] = m.currentMemory;
   if (declared["maxVcpus"] !== undefined) out["maxVcpus"] = m.vcpu.max;
