@@ -73,6 +73,8 @@ export function toModel(p: Props, type: string, formats: DiskFormats, uuid?: str
   if (p["video"] !== undefined && p["video"] !== "none") dev.videos = [{ model: p["video"] as string }];
   const serial = p["serialConsole"] as Rec | undefined;
   dev.serials = serial === undefined ? [] : [serial["type"] === "file" ? { type: "file", path: serial["path"] as string } : { type: "pty" }];
+  // Xen PV/PVH guests have the xen console (libxl adds it when missing): declared, so a redefine keeps it.
+  if (type === "xen" && osType !== "hvm") dev.consoles = [{ type: "pty", targetType: "xen", port: 0 }];
   dev.channels = p["guestAgent"] === true ? [{ type: "unix", targetType: "virtio", targetName: GUEST_AGENT }] : [];
   dev.rngs = p["rng"] === true ? [{ model: "virtio", backend: "random", device: "/dev/urandom" }] : [];
   dev.tpms = p["tpm"] === true ? [{ model: "tpm-crb", backend: "emulator", version: "2.0" }] : [];

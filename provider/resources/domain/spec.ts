@@ -108,7 +108,7 @@ export const domainSpec: ResourceSpec = {
     description: str("Free-form description.", "live", { verb: "set live" }),
     memory: { type: { kind: "size", min: 16 * 1024 * 1024 }, doc: 'Memory at boot (the maximum the balloon can give), e.g. "2GiB".', required: true, update: "config" },
     currentMemory: { type: { kind: "size", min: 16 * 1024 * 1024 }, doc: "Balloon target, at most `memory`; default: `memory`.", update: "live", verb: "ballooned live" },
-    vcpus: int("vCPUs online; at most `maxVcpus`.", "live", 1, 4096),
+    vcpus: { ...int("vCPUs online; at most `maxVcpus`.", "live", 1, 4096), default: 1 },
     maxVcpus: int("vCPUs the domain can have; default: `vcpus`.", "config", 1, 4096),
     cpu: {
       type: {
