@@ -8,3 +8,5 @@ export { Network } from "./network";
 export type { NetworkArgs, NetworkIpArgs, DhcpHostArgs } from "./network";
 export { Domain } from "./domain";
 export type { DomainArgs, DomainDiskArgs, DomainNicArgs } from "./domain";
+export { CloudInitDisk } from "./cloudInitDisk";
+export type { CloudInitDiskArgs, CloudInitMetaDataArgs } from "./cloudInitDisk";

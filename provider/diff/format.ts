@@ -31,7 +31,12 @@ function show(v: unknown, type: PropType | undefined, secret?: boolean): string 
   if (v === undefined || v === null) return "(none)";
   if (secret) return "[secret]";
   if (type?.kind === "size" && typeof v === "number") return formatSize(v);
-  if (typeof v === "string") return v;
+  if (typeof v === "string") {
+    // Long or multi-line values (user data, network config) are summarised: the plan stays one line each.
+    if (v.length <= 60 && !v.includes("\n")) return v;
+    const first = v.split("\n")[0]!.slice(0, 40);
+    return `"${first}…" (${v.split("\n").length} lines, ${Buffer.byteLength(v)} bytes)`;
+  }
   return JSON.stringify(v);
 }
 

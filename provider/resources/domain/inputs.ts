@@ -8,6 +8,7 @@ export interface DiskInput {
   volume?: { pool: string; volume: string };
   file?: string;
   block?: string;
+  revision?: string;
   bus?: string;
   format?: string;
   readonly?: boolean;

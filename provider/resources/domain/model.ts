@@ -109,6 +109,8 @@ function diskBack(d: DomainDisk, declared: DiskInput | undefined): DiskInput {
   if (declared?.discard !== undefined && d.driver?.discard !== undefined) out.discard = d.driver.discard;
   if (declared?.serial !== undefined && d.serial !== undefined) out.serial = d.serial;
   if (declared?.bootOrder !== undefined && d.bootOrder !== undefined) out.bootOrder = d.bootOrder;
+  // Not in libvirt's XML: it marks the content the user declared, so it reads back as declared.
+  if (declared?.revision !== undefined) out.revision = declared.revision;
   return out;
 }
 

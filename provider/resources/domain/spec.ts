@@ -39,6 +39,12 @@ const disk: PropSpec = {
           updateWhen: [{ field: "device", equals: "cdrom", update: "live", verb: "media changed live" }],
         },
         block: { type: { kind: "string", format: "absolutePath" }, doc: "A block device on the host.", update: "config" },
+        revision: {
+          type: { kind: "string" },
+          doc: "For a CD-ROM: any value that changes with the media's content under the same path (e.g. a CloudInitDisk's `instanceId`); a change swaps the media live.",
+          update: "config",
+          updateWhen: [{ field: "device", equals: "cdrom", update: "live", verb: "media changed live" }],
+        },
         bus: { type: { kind: "string", enum: DISK_BUSES }, doc: "virtio, scsi, sata, ide, usb; xen for Xen guests. Default: virtio (disk), sata (cdrom), xen on Xen.", update: "config" },
         format: { type: { kind: "string" }, doc: "Image format (qcow2, raw); default: the volume's, or raw.", update: "config" },
         readonly: bool("Read-only for the guest (CD-ROMs always are).", "config"),

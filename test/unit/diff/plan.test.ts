@@ -129,3 +129,11 @@ describe("plan: per-item update rules", () => {
     ]);
   });
 });
+
+describe("plan wording of long values", () => {
+  it("summarises multi-line strings to one line", () => {
+    const s: Record<string, PropSpec> = { cfg: { type: { kind: "string" }, doc: "Config.", update: "replace" } };
+    const lines = describePlan("virt:X", "x", s, plan(s, { cfg: "version: 2\nethernets: {}\n" }, { cfg: "version: 2\nethernets:\n  eth0: {}\n" }));
+    assert.equal(lines[0], 'virt:X x: cfg "version: 2…" (3 lines, 25 bytes) → "version: 2…" (4 lines, 33 bytes) (replaces it)');
+  });
+});

@@ -97,3 +97,13 @@ describe("domain identities and read-back", () => {
     assert.deepEqual(p.changes, []);
   });
 });
+
+describe("CD-ROM media under the same path", () => {
+  it("swaps live when the disk's revision changes (a replaced cloud-init seed)", () => {
+    const olds = { ...base, disks: [{ target: "sda", device: "cdrom", volume: { pool: "p", volume: "seed.iso" }, revision: "iid-1" }] };
+    const news = { ...base, disks: [{ target: "sda", device: "cdrom", volume: { pool: "p", volume: "seed.iso" }, revision: "iid-2" }] };
+    const o = ops(olds, news);
+    assert.deepEqual(o.live, [{ kind: "updateDevice", device: "disk", key: "sda" }]);
+    assert.deepEqual(o.pending, []);
+  });
+});
