@@ -1,7 +1,8 @@
 /** `npm run bench -- <name>`: benchmarks that print ratios against a reference measured in the same run. */
+import { benchDomains } from "./domains";
 import { benchRpc } from "./rpc";
 
-const benches: Record<string, () => Promise<void>> = { rpc: benchRpc };
+const benches: Record<string, () => Promise<void>> = { rpc: benchRpc, domains: benchDomains };
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);
