@@ -112,9 +112,24 @@ export interface DomainArgs {
   hotplugTimeout?: In<number>;
   /** Keep the UEFI variable store on delete. Default false. */
   keepNvram?: In<boolean>;
+  /**
+   * Create (and an update that starts or restarts the domain) completes only when every NIC has an IPv4 address
+   * (source "lease", the default: every NIC on a libvirt network; "agent" needs guestAgent; "arp": the host's ARP
+   * table). `timeout` in seconds, default 300; a timeout fails naming the interface, and the domain stays recorded.
+   * Refresh never waits. The addresses are in `addresses`.
+   */
+  waitForIp?: In<{ source?: In<"lease" | "agent" | "arp">; timeout?: In<number> }>;
   connection?: In<ConnectionArgs>;
   /** Take over an existing domain of this name. Default false. */
   adopt?: In<boolean>;
+}
+
+/** One interface's addresses (the `addresses` output). */
+export interface DomainInterfaceAddresses {
+  mac: string;
+  /** The libvirt network it is on (absent for bridge/direct). */
+  network?: string;
+  ips: string[];
 }
 
 /**
@@ -139,13 +154,15 @@ export class Domain extends pulumi.dynamic.Resource {
   declare readonly actualMemory: pulumi.Output<number>;
   /** The hypervisor type used. */
   declare readonly resolvedType: pulumi.Output<string>;
+  /** With waitForIp: each waited-for interface's addresses (IPv4 first). */
+  declare readonly addresses: pulumi.Output<DomainInterfaceAddresses[]>;
   declare readonly uri: pulumi.Output<string>;
 
   constructor(name: string, args: DomainArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       provider,
       name,
-      { uuid: undefined, domainId: undefined, state: undefined, macs: undefined, graphicsPort: undefined, pendingRestart: undefined, actualMemory: undefined, resolvedType: undefined, uri: undefined, ...args },
+      { uuid: undefined, domainId: undefined, state: undefined, macs: undefined, graphicsPort: undefined, pendingRestart: undefined, actualMemory: undefined, resolvedType: undefined, addresses: undefined, uri: undefined, ...args },
       opts,
       "virt",
       "Domain",

@@ -4,13 +4,14 @@ import {
 } from "../../libvirt";
 import { plan, planDomainOps } from "../../diff";
 import { applyDomainXml, buildDomainXml, deviceXml, DomainModel, parseDomainXml, parseVolumeXml } from "../../xml";
-import { Props, report, ResourceImpl, ResourceInputError } from "../provider";
+import { PartialCreateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
 import { makeResource } from "../resource";
 import { orNull } from "../specs";
 import { DiskInput, fillIdentities, validateDomain } from "./inputs";
 import { DiskFormats, readBack, toModel } from "./model";
 import { shutdownGracefully, stateName, waitDetached } from "./power";
 import { domainSpec } from "./spec";
+import { currentAddresses, matchAddresses, NicAddresses, nicsToWaitFor, validateWaitForIp, waitForAddresses, WaitForIpTimeout, waitSpec } from "./waitip";
 
 const XML_CONFIG = DomainXMLFlags.INACTIVE | DomainXMLFlags.SECURE;
 const label = (p: Props) => `virt:Domain ${String(p["name"])}`;
@@ -71,13 +72,13 @@ const base = makeResource({
   deleteBeforeReplace: true,
   validate(inputs, olds) {
     fillIdentities(inputs, olds, inputs["type"] as string);
-    return validateDomain(inputs, inputs["type"] as string);
+    return [...validateDomain(inputs, inputs["type"] as string), ...validateWaitForIp(inputs)];
   },
 
   async create(lv, p) {
     const who = label(p);
     const type = await resolveType(lv, p["type"] as string);
-    const failures = validateDomain(p, type);
+    const failures = [...validateDomain(p, type), ...validateWaitForIp(p)];
     if (failures.length > 0) throw new ResourceInputError(`${who}: ${failures.map((f) => f.reason).join("; ")}`);
     let dom = await orNull(lv.domains.lookupByName(p["name"] as string));
     const formats = await volumeFormats(lv, p);
@@ -95,17 +96,19 @@ const base = makeResource({
         await lv.domains.undefine(dom, DomainUndefineFlags.NVRAM).catch(() => lv.domains.undefine(dom!).catch(() => undefined));
         throw new Error(`${who}: defined but could not be started, so its definition was removed again: ${(e as Error).message}`, { cause: e });
       }
-      return { id: uuidString(dom.uuid), outs: { ...(await observe(lv, dom, p)), resolvedType: type } };
+      return created(lv, dom, p, type);
     }
     await lv.domains.setAutostart(dom, p["autostart"] === true);
     if (p["running"] !== false && !(await lv.domains.isActive(dom))) dom = await lv.domains.create(dom);
-    return { id: uuidString(dom.uuid), outs: { ...(await observe(lv, dom, p)), resolvedType: type } };
+    return created(lv, dom, p, type);
   },
 
   async read(lv, id, props) {
     const dom = await orNull(lv.domains.lookupByUUID(id));
     if (dom === null) return null;
-    return observe(lv, dom, props);
+    const outs = await observe(lv, dom, props);
+    const addresses = await addressesNow(lv, dom, props, outs["running"] === true);
+    return addresses === undefined ? outs : { ...outs, addresses };
   },
 
   async update(lv, id, p, olds, news) {
@@ -167,19 +170,32 @@ const base = makeResource({
     if (ops.autostart !== undefined) await lv.domains.setAutostart(dom, ops.autostart);
     const timeout = (news["shutdownTimeout"] as number | undefined) ?? 60;
     const waiting = (olds["pendingRestart"] as string[] | undefined) ?? [];
+    let started = false;
     if (ops.running === false && running) await shutdownGracefully(lv, dom, timeout);
-    else if (ops.running === true && !running) dom = await lv.domains.create(dom);
-    else if (running && news["running"] !== false && (ops.pending.length > 0 || lateConfig.length > 0 || waiting.length > 0)) {
+    else if (ops.running === true && !running) {
+      dom = await lv.domains.create(dom);
+      started = true;
+    } else if (running && news["running"] !== false && (ops.pending.length > 0 || lateConfig.length > 0 || waiting.length > 0)) {
       const what = [...new Set([...waiting, ...ops.pending, ...lateConfig])].join(", ");
       if (news["restartPolicy"] === "restart") {
         report(`${who}: restarting to apply ${what} (graceful shutdown, up to ${timeout} s)`);
         await shutdownGracefully(lv, dom, timeout);
         dom = await lv.domains.create(dom);
+        started = true;
       } else {
         report(`${who}: saved, takes effect at the next start: ${what}`);
       }
     }
-    return observe(lv, dom, news);
+    // A (re)started domain: the update completes when its NICs have addresses (waitForIp). A timeout leaves
+    // the domain as it is (running, new config) and fails the update, naming the interface.
+    if (started) {
+      const addresses = await waitForAddresses(lv, dom, news, who);
+      const outs = await observe(lv, dom, news);
+      return addresses === undefined ? outs : { ...outs, addresses };
+    }
+    const outs = await observe(lv, dom, news);
+    const addresses = await addressesNow(lv, dom, news, outs["running"] === true);
+    return addresses === undefined ? outs : { ...outs, addresses };
   },
 
   async delete(lv, id, props) {
@@ -201,6 +217,29 @@ const base = makeResource({
     }
   },
 });
+
+/** Outputs of a created domain; with waitForIp (and running), only once every NIC has an address. */
+async function created(lv: Libvirt, dom: DomainRef, p: Props, type: string): Promise<{ id: string; outs: Props }> {
+  const id = uuidString(dom.uuid);
+  let addresses: NicAddresses[] | undefined;
+  try {
+    addresses = p["running"] !== false ? await waitForAddresses(lv, dom, p, label(p)) : await addressesNow(lv, dom, p, false);
+  } catch (e) {
+    if (!(e instanceof WaitForIpTimeout)) throw e;
+    // The domain exists and runs: Pulumi records it (not an orphan), and the create fails with the reason.
+    const outs = await observe(lv, dom, p).catch(() => ({}));
+    throw new PartialCreateError(e.message, id, { ...outs, resolvedType: type, addresses: e.addresses });
+  }
+  const outs = await observe(lv, dom, p);
+  return { id, outs: { ...outs, resolvedType: type, ...(addresses !== undefined ? { addresses } : {}) } };
+}
+
+/** With waitForIp declared: the addresses now, never waiting (one call when running, none when shut off); else undefined. */
+async function addressesNow(lv: Libvirt, dom: DomainRef, p: Props, running: boolean): Promise<NicAddresses[] | undefined> {
+  if (waitSpec(p) === undefined) return undefined;
+  if (!running) return matchAddresses(nicsToWaitFor(p, waitSpec(p)!.source), []);
+  return currentAddresses(lv, dom, p);
+}
 
 function findModelDevice(m: DomainModel, kind: "disk" | "interface", key: string): unknown {
   if (kind === "disk") return (m.devices.disks ?? []).find((d) => d.target.dev === key);

@@ -229,6 +229,33 @@ export const domainSpec: ResourceSpec = {
       control: true,
     },
     keepNvram: bool("Keep the UEFI variable store when the domain is deleted.", "live", { default: false, control: true }),
+    waitForIp: {
+      type: {
+        kind: "object",
+        properties: {
+          source: {
+            type: { kind: "string", enum: ["lease", "agent", "arp"] },
+            doc: 'Where libvirt learns the addresses: "lease" (the DHCP leases of libvirt networks; only NICs on a `network` are waited for), "agent" (the QEMU guest agent; needs guestAgent), "arp" (the host\'s ARP table).',
+            default: "lease",
+            update: "live",
+            control: true,
+          },
+          timeout: {
+            type: { kind: "integer", min: 1, max: 3600 },
+            doc: "Seconds to wait for every NIC to have an IPv4 address before the create (or restart) fails.",
+            default: 300,
+            update: "live",
+            control: true,
+          },
+        },
+      },
+      doc:
+        "Create (and an update that starts or restarts the domain) completes only when every NIC has an IPv4 address " +
+        "(for source lease: every NIC on a libvirt network), reported per interface in `addresses`. A timeout fails " +
+        "naming the interface; the domain stays recorded. Refresh never waits.",
+      update: "live",
+      control: true,
+    },
     hotplugTimeout: {
       type: { kind: "integer", min: 1, max: 3600 },
       doc: "Seconds to wait for the guest to release a hot-unplugged disk or NIC (it must acknowledge; a guest without an OS never does).",
@@ -246,6 +273,20 @@ export const domainSpec: ResourceSpec = {
     pendingRestart: { type: { kind: "array", items: { kind: "string" } }, doc: "Config changes saved but not in effect until the next boot." },
     actualMemory: { type: { kind: "integer" }, doc: "Memory the guest has now, in bytes (what its balloon driver reports)." },
     resolvedType: { type: { kind: "string" }, doc: "The hypervisor type used (type auto resolved)." },
+    addresses: {
+      type: {
+        kind: "array",
+        items: {
+          kind: "object",
+          properties: {
+            mac: { type: { kind: "string" }, doc: "The interface's MAC address.", update: "live" },
+            network: { type: { kind: "string" }, doc: "The libvirt network it is on (absent for bridge/direct).", update: "live" },
+            ips: { type: { kind: "array", items: { kind: "string" } }, doc: "Its addresses (IPv4 first).", update: "live" },
+          },
+        },
+      },
+      doc: "With waitForIp: each waited-for interface's addresses, from waitForIp.source (refresh reports them without waiting).",
+    },
     uri: { type: { kind: "string" }, doc: "The libvirt URI the domain lives on." },
   },
 };
