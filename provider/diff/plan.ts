@@ -33,7 +33,7 @@ export function plan(spec: Record<string, PropSpec>, olds: Record<string, unknow
   const changes: Change[] = [];
   for (const [name, prop] of Object.entries(spec)) {
     if (prop.control) continue;
-    diffValue(name, topKey(name), prop, prop.type, olds[name], news[name], changes);
+    diffValue(name, prop, prop.type, olds[name], news[name], changes);
   }
   const replaceKeys = [...new Set(changes.filter((c) => c.how === "replace").map((c) => topKey(c.path)))];
   return { changes, replaceKeys, pending: changes.some((c) => c.how === "config") };
@@ -43,7 +43,7 @@ function topKey(path: string): string {
   return path.split(/[.[]/)[0]!;
 }
 
-function diffValue(path: string, _top: string, prop: PropSpec, type: PropType, from: unknown, to: unknown, out: Change[]): void {
+function diffValue(path: string, prop: PropSpec, type: PropType, from: unknown, to: unknown, out: Change[]): void {
   const base = { how: prop.update, ...(prop.verb !== undefined ? { verb: prop.verb } : {}), ...(prop.secret ? { secret: true } : {}) };
   if (containsUnknown(to)) {
     out.push({ path, from, to, ...base, unknown: true });
@@ -52,7 +52,7 @@ function diffValue(path: string, _top: string, prop: PropSpec, type: PropType, f
   if (type.kind === "object" && isRecord(from) && isRecord(to)) {
     for (const [k, sub] of Object.entries(type.properties)) {
       if (sub.control) continue;
-      diffValue(`${path}.${k}`, _top, sub, sub.type, from[k], to[k], out);
+      diffValue(`${path}.${k}`, sub, sub.type, from[k], to[k], out);
     }
     return;
   }
@@ -99,7 +99,7 @@ function diffKeyedList(path: string, prop: PropSpec, type: { kind: "array"; item
     if (type.items.kind === "object" && isRecord(o) && isRecord(n)) {
       for (const [f, sub] of Object.entries(type.items.properties)) {
         if (sub.control) continue;
-        diffValue(`${path}[${k}].${f}`, path, forItem(sub, n), sub.type, o[f], n[f], out);
+        diffValue(`${path}[${k}].${f}`, forItem(sub, n), sub.type, o[f], n[f], out);
       }
     } else if (!deepEqual(o, n)) {
       out.push({ path: `${path}[${k}]`, from: o, to: n, how: prop.update });

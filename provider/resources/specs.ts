@@ -1,5 +1,6 @@
 import type { PropSpec } from "../diff";
-import { isNotFound } from "../libvirt";
+import { isNotFound, Libvirt, PoolRef } from "../libvirt";
+import { ResourceInputError } from "./provider";
 
 /** `permissions` of a directory or file: set when the object is made, so a change replaces it. */
 export function permissionsSpec(doc: string): PropSpec {
@@ -26,4 +27,11 @@ export async function orNull<T>(lookup: Promise<T>): Promise<T | null> {
     if (isNotFound(e)) return null;
     throw e;
   }
+}
+
+/** A pool by name for a resource that lives in it; a missing pool is an input error that says what to do. */
+export async function findPool(lv: Libvirt, name: string, who: string): Promise<PoolRef> {
+  const pool = await orNull(lv.pools.lookupByName(name));
+  if (pool === null) throw new ResourceInputError(`${who}: pool "${name}" does not exist on ${lv.uri}; create it first (virt.StoragePool) or fix the pool name`);
+  return pool;
 }

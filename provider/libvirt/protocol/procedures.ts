@@ -248,8 +248,3 @@ export const EventMsg = table({
   DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED: [333, struct({ callbackID: int, dom, devAlias: str }), none],
   STORAGE_POOL_EVENT_LIFECYCLE: [370, struct({ callbackID: int, pool, event: int, detail: int }), none],
 });
-
-/** Procedure number → name, for error messages and debugging. */
-export const procedureNames: ReadonlyMap<number, string> = new Map(
-  Object.values(Proc).map((p) => [p.number, p.name] as [number, string]),
-);

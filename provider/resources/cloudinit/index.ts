@@ -1,10 +1,10 @@
 import { containsUnknown, UNKNOWN } from "../../diff";
-import { isNotFound, Libvirt, PoolRef, toSafeNumber, VolRef } from "../../libvirt";
+import { Libvirt, toSafeNumber, VolRef } from "../../libvirt";
 import { buildVolumeXml } from "../../xml";
 import { CheckFailure, PartialCreateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
 import { makeResource } from "../resource";
 import { whilePoolBusy } from "../retry";
-import { orNull } from "../specs";
+import { findPool, orNull } from "../specs";
 import { buildSeed, deriveInstanceId, hostnameProblem, instanceIdOf, instanceIdProblem, networkConfigProblem, SeedContent, userDataProblem } from "./seed";
 import { cloudInitSpec } from "./spec";
 
@@ -40,15 +40,6 @@ export function contentOf(p: Props): SeedContent {
     },
     ...(typeof p["networkConfig"] === "string" ? { networkConfig: p["networkConfig"] } : {}),
   };
-}
-
-async function findPool(lv: Libvirt, name: string, who: string): Promise<PoolRef> {
-  try {
-    return await lv.pools.lookupByName(name);
-  } catch (e) {
-    if (isNotFound(e)) throw new ResourceInputError(`${who}: pool "${name}" does not exist on ${lv.uri}; create it first (virt.StoragePool) or fix the pool name`);
-    throw e;
-  }
 }
 
 /** What libvirt says about the seed volume. */

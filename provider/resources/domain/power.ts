@@ -3,10 +3,6 @@ import { findDevice } from "../../xml";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function isRunning(lv: Libvirt, dom: DomainRef): Promise<boolean> {
-  return lv.domains.isActive(dom);
-}
-
 /**
  * Asks the guest to shut down (ACPI) and waits up to `timeoutSec`; then forces it off. A guest with no OS
  * ignores ACPI (libvirt returns success at once and nothing happens), so the force-off after the timeout is

@@ -4,6 +4,7 @@ import { applyNetworkXml, buildNetworkXml, parseNetworkXml } from "../../xml";
 import { connect, ConnectionInput, resolveUri } from "../connections";
 import { PartialCreateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
 import { makeResource } from "../resource";
+import { orNull } from "../specs";
 import { attachedDomains } from "./attached";
 import { readBack, toModel } from "./model";
 import { networkSpec } from "./spec";
@@ -15,15 +16,6 @@ const message = (e: unknown): string => (e instanceof Error ? e.message : String
 
 /** The inputs read reports, each set (to undefined when libvirt has nothing) so a removal behind our back shows. */
 const REPORTED = ["name", "mode", "bridge", "mtu", "domain", "ips", "dnsHosts"] as const;
-
-async function lookup(find: () => Promise<NetworkRef>): Promise<NetworkRef | null> {
-  try {
-    return await find();
-  } catch (e) {
-    if (isNotFound(e)) return null;
-    throw e;
-  }
-}
 
 async function outputs(lv: Libvirt, net: NetworkRef): Promise<Props> {
   return { uuid: uuidString(net.uuid), bridgeName: await lv.networks.getBridgeName(net) };
@@ -39,7 +31,7 @@ const base = makeResource({
     const who = label(p);
     const name = p["name"] as string;
     const model = toModel(p);
-    let net = await lookup(() => lv.networks.lookupByName(name));
+    let net = await orNull(lv.networks.lookupByName(name));
     if (net !== null) {
       if (p["adopt"] !== true) {
         throw new ResourceInputError(`${who}: a network named "${name}" already exists on ${lv.uri}; set adopt: true to manage it, or choose another name`);
@@ -81,7 +73,7 @@ const base = makeResource({
   },
 
   async read(lv, id, props) {
-    const net = await lookup(() => lv.networks.lookupByUUID(id));
+    const net = await orNull(lv.networks.lookupByUUID(id));
     if (net === null) return null;
     const current = readBack(parseNetworkXml(await lv.networks.getXMLDesc(net, NetworkXMLFlags.INACTIVE)), props);
     const out: Props = {};
@@ -109,7 +101,7 @@ const base = makeResource({
   },
 
   async delete(lv, id) {
-    const net = await lookup(() => lv.networks.lookupByUUID(id));
+    const net = await orNull(lv.networks.lookupByUUID(id));
     if (net === null) return; // already gone
     try {
       if (await lv.networks.isActive(net)) await lv.networks.destroy(net);

@@ -1,4 +1,4 @@
-import { isNotFound, Libvirt, PoolRef, StorageVolResizeFlags, toSafeNumber, VolRef } from "../../libvirt";
+import { Libvirt, StorageVolResizeFlags, toSafeNumber, VolRef } from "../../libvirt";
 import { buildVolumeXml, parseVolumeXml, Volume } from "../../xml";
 import { formatSize } from "../../diff";
 import { CheckFailure, PartialCreateError, Props, report, ResourceInputError } from "../provider";
@@ -6,7 +6,7 @@ import { makeResource } from "../resource";
 import { openSource, withProgress } from "./source";
 import { volumeSpec } from "./spec";
 import { whilePoolBusy } from "../retry";
-import { orNull } from "../specs";
+import { findPool, orNull } from "../specs";
 
 type Ref = { volume: string; pool?: string };
 type Backing = { volume?: string; pool?: string; path?: string; format?: string };
@@ -38,23 +38,11 @@ function validate(inputs: Props, olds: Props | undefined): CheckFailure[] {
   return f;
 }
 
-async function findPool(lv: Libvirt, name: string, who: string): Promise<PoolRef> {
-  try {
-    return await lv.pools.lookupByName(name);
-  } catch (e) {
-    if (isNotFound(e)) throw new ResourceInputError(`${who}: pool "${name}" does not exist on ${lv.uri}; create it first (virt.StoragePool) or fix the pool name`);
-    throw e;
-  }
-}
-
 async function findVolume(lv: Libvirt, ref: Ref, defaultPool: string, who: string, what: string): Promise<VolRef> {
   const pool = await findPool(lv, ref.pool ?? defaultPool, who);
-  try {
-    return await lv.volumes.lookupByName(pool, ref.volume);
-  } catch (e) {
-    if (isNotFound(e)) throw new ResourceInputError(`${who}: ${what} volume "${ref.volume}" does not exist in pool "${ref.pool ?? defaultPool}"`);
-    throw e;
-  }
+  const vol = await orNull(lv.volumes.lookupByName(pool, ref.volume));
+  if (vol === null) throw new ResourceInputError(`${who}: ${what} volume "${ref.volume}" does not exist in pool "${ref.pool ?? defaultPool}"`);
+  return vol;
 }
 
 async function sizes(lv: Libvirt, vol: VolRef): Promise<Props> {
@@ -85,14 +73,12 @@ export const volume = makeResource({
     const who = label(p);
     const poolName = p["pool"] as string;
     const pool = await findPool(lv, poolName, who);
-    try {
-      const existing = await lv.volumes.lookupByName(pool, p["name"] as string);
+    const existing = await orNull(lv.volumes.lookupByName(pool, p["name"] as string));
+    if (existing !== null) {
       if (p["adopt"] !== true) {
         throw new ResourceInputError(`${who}: a volume named "${String(p["name"])}" already exists in pool "${poolName}" on ${lv.uri}; set adopt: true to manage it, or choose another name`);
       }
       return { id: existing.key, outs: await sizes(lv, existing) };
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
     }
 
     let capacity = p["capacity"] as number | undefined;
