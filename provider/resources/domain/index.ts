@@ -117,7 +117,9 @@ const base = makeResource({
     let dom = await lv.domains.lookupByUUID(id);
     const ops = planDomainOps(p, news);
     const running = await lv.domains.isActive(dom);
-    const before = running ? parseDomainXml(await lv.domains.getXMLDesc(dom, DomainXMLFlags.SECURE)) : undefined;
+    // The live XML carries the aliases a detach names; fetched only when something is to be detached.
+    const detaching = running && ops.live.some((o) => o.kind === "detach");
+    const before = detaching ? parseDomainXml(await lv.domains.getXMLDesc(dom, DomainXMLFlags.SECURE)) : undefined;
     let model: DomainModel | undefined;
     if (ops.redefine) {
       model = toModel(news, type, await volumeFormats(lv, news), id);
