@@ -16,6 +16,11 @@ export interface DomainDiskArgs {
   file?: In<string>;
   /** A block device on the host. */
   block?: In<string>;
+  /**
+   * For a CD-ROM: any value that changes with the media's content under the same path (e.g. a CloudInitDisk's
+   * `instanceId`); a change swaps the media live.
+   */
+  revision?: In<string>;
   /** virtio (disk default), sata (cdrom default), scsi, ide, usb; xen on Xen. */
   bus?: In<"virtio" | "scsi" | "sata" | "ide" | "xen" | "usb">;
   /** Image format; default: the volume's, or raw. */
@@ -44,6 +49,22 @@ export interface DomainNicArgs {
   linkState?: In<"up" | "down">;
 }
 
+/**
+ * A custom metadata element (libvirt's `<metadata>`) in its own namespace, identified by `uri`. Adding,
+ * changing or removing one is live and touches only that namespace.
+ */
+export interface DomainMetadataArgs {
+  /** Namespace URI, absolute, e.g. "https://example.org/ns/app/1". One element per namespace. */
+  uri: In<string>;
+  /** Namespace prefix libvirt writes the element with, e.g. "app" (an XML name without a colon). */
+  prefix: In<string>;
+  /**
+   * One XML element without a namespace prefix or xmlns on it, e.g. "<app><owner>ops</owner></app>";
+   * compared in canonical form (whitespace between elements and attribute quoting do not count).
+   */
+  xml: In<string>;
+}
+
 export interface DomainArgs {
   /** The domain's name, unique on the host. A change replaces the domain. */
   name: In<string>;
@@ -53,6 +74,8 @@ export interface DomainArgs {
   title?: In<string>;
   /** Description (live). */
   description?: In<string>;
+  /** Custom metadata elements, one per namespace (live). Namespaces not listed (other tools') are left alone. */
+  metadata?: In<In<DomainMetadataArgs>[]>;
   /** Memory at boot, the balloon's maximum: bytes or "2GiB". A change waits for a restart. */
   memory: In<number | string>;
   /** Balloon target, at most `memory`; default `memory`. Changes live. */

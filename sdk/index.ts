@@ -7,6 +7,6 @@ export type { ConnectionArgs } from "./provider";
 export { Network } from "./network";
 export type { NetworkArgs, NetworkIpArgs, DhcpHostArgs } from "./network";
 export { Domain } from "./domain";
-export type { DomainArgs, DomainDiskArgs, DomainNicArgs, DomainInterfaceAddresses } from "./domain";
+export type { DomainArgs, DomainDiskArgs, DomainMetadataArgs, DomainNicArgs, DomainInterfaceAddresses } from "./domain";
 export { CloudInitDisk } from "./cloudInitDisk";
 export type { CloudInitDiskArgs, CloudInitMetaDataArgs } from "./cloudInitDisk";

@@ -16,4 +16,5 @@ export type { DnsHost, HostBridgeNetwork, Network, NetworkBridge, NetworkDomain,
 export type { DhcpHost, DhcpRange, NetworkDhcp, NetworkIp } from "./network-ip";
 export { canonicalIp, netmaskToPrefix } from "./network-ip";
 export { applyDomainXml, buildDomainXml, canonicalDeviceXml, canonicalOsType, deviceXml, extraDeviceMatches, findDevice, parseDomainXml, sameMachine } from "./domain";
-export type { ApplyOptions, DeviceKindName, DomainDevices, DomainDisk, DomainInterface, DomainModel, DomainOs } from "./domain";
+export { canonicalMetadataXml, metadataPrefixProblem, metadataXmlProblem, sameMetadataXml } from "./domain";
+export type { ApplyOptions, DeviceKindName, DomainDevices, DomainDisk, DomainInterface, DomainMetadataElement, DomainModel, DomainOs } from "./domain";

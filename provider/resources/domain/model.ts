@@ -2,6 +2,7 @@ import type { DomainDisk, DomainInterface, DomainModel } from "../../xml";
 import { extraDeviceMatches, sameMachine } from "../../xml";
 import type { Props } from "../provider";
 import { defaultBus, DiskInput, NicInput } from "./inputs";
+import { metadataBack, MetadataInput, metadataModel } from "./metadata";
 
 const GUEST_AGENT = "org.qemu.guest_agent.0";
 type Rec = Record<string, unknown>;
@@ -60,6 +61,8 @@ export function toModel(p: Props, type: string, formats: DiskFormats, uuid?: str
   };
   if (uuid !== undefined) m.uuid = uuid;
   for (const k of ["title", "description", "onPoweroff", "onReboot", "onCrash"] as const) if (p[k] !== undefined) (m as unknown as Rec)[k] = p[k];
+  const metadata = metadataModel(p);
+  if (metadata !== undefined) m.metadata = metadata;
   if (p["cpu"] !== undefined) m.cpu = p["cpu"] as DomainModel["cpu"] & object;
   for (const k of ["arch", "machine", "firmware", "secureBoot", "boot", "kernel", "initrd", "cmdline", "bootloader"]) if (os[k] !== undefined) (m.os as unknown as Rec)[k] = os[k];
   // PCI hot-plug on i440fx needs ACPI: an HVM guest gets acpi and apic unless features are given.
@@ -134,6 +137,8 @@ export function readBack(m: DomainModel, declared: Props): Props {
   // "auto" stays "auto" while it resolved to what runs; a declared type is compared with the real one.
   out["type"] = declared["type"] === "auto" ? "auto" : m.type;
   for (const k of ["title", "description", "onPoweroff", "onReboot", "onCrash"] as const) if (declared[k] !== undefined && m[k] !== undefined) out[k] = m[k];
+  // Only the namespaces declared: other tools' elements are theirs, not drift.
+  if (Array.isArray(declared["metadata"])) out["metadata"] = metadataBack(m.metadata ?? [], declared["metadata"] as MetadataInput[]);
   if (declared["currentMemory"] !== undefined && m.currentMemory !== undefined) out["currentMemory"] = m.currentMemory;
   if (declared["maxVcpus"] !== undefined) out["maxVcpus"] = m.vcpu.max;
   if (declared["cpu"] !== undefined && m.cpu !== undefined) out["cpu"] = pick(declared["cpu"] as Rec, m.cpu as unknown as Rec);

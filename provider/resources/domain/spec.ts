@@ -91,6 +91,35 @@ const nic: PropSpec = {
   verb: "hot-plugged live",
 };
 
+/**
+ * Custom `<metadata>` elements, keyed by namespace URI: each namespace is set or removed on its own with
+ * virDomainSetMetadata (type ELEMENT), so elements other tools keep in other namespaces are never touched.
+ */
+const metadata: PropSpec = {
+  type: {
+    kind: "array",
+    key: "uri",
+    items: {
+      kind: "object",
+      properties: {
+        uri: str("Namespace URI, absolute (e.g. `https://example.org/ns/app/1`); identifies the element, one per namespace.", "live", { required: true }),
+        prefix: str('Namespace prefix libvirt writes the element with (e.g. "app"): an XML name without a colon.', "live", { required: true, verb: "set live" }),
+        xml: str(
+          "One XML element without a namespace prefix or xmlns declaration on it, e.g. `<app><owner>ops</owner></app>`; libvirt puts it in the namespace. " +
+            "Compared in canonical form (whitespace between elements, attribute quoting and namespace declarations do not count).",
+          "live",
+          { required: true, verb: "set live" },
+        ),
+      },
+    },
+  },
+  doc:
+    "Custom metadata elements (libvirt's `<metadata>`), one per namespace URI. Adding, changing or removing one is live " +
+    "(running domain and config) and touches only that namespace; elements in namespaces not listed here (other tools') are kept and not reported.",
+  update: "live",
+  verb: "set live",
+};
+
 /** virt:Domain — the spec table. */
 export const domainSpec: ResourceSpec = {
   token: "virt:Domain",
@@ -112,6 +141,7 @@ export const domainSpec: ResourceSpec = {
     },
     title: str("Short title shown by virsh and virt-manager.", "live", { verb: "set live" }),
     description: str("Free-form description.", "live", { verb: "set live" }),
+    metadata: metadata,
     memory: { type: { kind: "size", min: 16 * 1024 * 1024 }, doc: 'Memory at boot (the maximum the balloon can give), e.g. "2GiB".', required: true, update: "config" },
     currentMemory: { type: { kind: "size", min: 16 * 1024 * 1024 }, doc: "Balloon target, at most `memory`; default: `memory`.", update: "live", verb: "ballooned live" },
     vcpus: { ...int("vCPUs online; at most `maxVcpus`.", "live", 1, 4096), default: 1 },

@@ -12,6 +12,7 @@ import type { DomainInterface } from "./devices/interface";
 import { DEVICE_KINDS, DeviceKind, KEPT_WHEN_UNSET, itemsOf, kindOf } from "./devices/kinds";
 import type { DomainDevices, DomainModel } from "./model";
 import { DEVICE_ORDER, DOMAIN_ORDER, before } from "./order";
+import { applyMetadata } from "./metadata";
 import { applyOs } from "./os";
 import { elementChildren, setKiB } from "./util";
 
@@ -46,6 +47,7 @@ export function applyDomainXml(currentXml: string, model: DomainModel, options: 
   if (model.uuid !== undefined) setChildText(root, "uuid", model.uuid, after("uuid"));
   setChildText(root, "title", model.title, after("title"));
   setChildText(root, "description", model.description, after("description"));
+  if (model.metadata !== undefined) applyMetadata(root, model.metadata, after("metadata"));
   setKiB(root, "memory", model.memory, after("memory"));
   if (model.currentMemory === undefined) removeChildren(root, "currentMemory");
   else setKiB(root, "currentMemory", model.currentMemory, after("currentMemory"));

@@ -6,6 +6,7 @@ import { element, textElement } from "../tree";
 import { buildCpu, buildFeatures, buildVcpu } from "./cpu";
 import { parseSnippet } from "./devices/extra";
 import { DEVICE_KINDS, itemsOf, kindOf } from "./devices/kinds";
+import { buildMetadata } from "./metadata";
 import type { DomainDevices, DomainModel } from "./model";
 import { DEVICE_ORDER } from "./order";
 import { buildBootloader, buildOs } from "./os";
@@ -25,6 +26,7 @@ export function buildDomainXml(model: DomainModel): string {
   if (model.uuid !== undefined) push(textElement("uuid", model.uuid));
   if (model.title !== undefined) push(textElement("title", model.title));
   if (model.description !== undefined) push(textElement("description", model.description));
+  push(buildMetadata(model.metadata));
   push(kibElement("memory", model.memory));
   if (model.currentMemory !== undefined) push(kibElement("currentMemory", model.currentMemory));
   push(buildVcpu(model.vcpu));

@@ -10,6 +10,8 @@ export { deviceXml, findDevice } from "./device-xml";
 export type { DeviceKindName, DeviceTypes, DeviceXmlOptions } from "./device-xml";
 export { canonicalOsType, sameMachine } from "./os";
 export { canonicalDeviceXml, extraDeviceMatches } from "./devices/extra";
+export { canonicalMetadataXml, metadataPrefixProblem, metadataXmlProblem, sameMetadataXml } from "./metadata";
+export type { DomainMetadataElement } from "./metadata";
 export type {
   BootDevice, DomainCpu, DomainDevices, DomainFeatures, DomainLoader, DomainModel, DomainNvram, DomainOs, DomainType, DomainVcpu, LifecycleAction, OsType, XenFeatures,
 } from "./model";

@@ -10,6 +10,7 @@ import type { DomainFilesystem } from "./devices/filesystem";
 import type { DomainGraphics, DomainVideo } from "./devices/graphics";
 import type { DomainInterface } from "./devices/interface";
 import type { DomainMemballoon, DomainRng, DomainTpm } from "./devices/misc";
+import type { DomainMetadataElement } from "./metadata";
 
 /** `<domain type=...>`: the hypervisor driver. "qemu" is TCG (software emulation), "test" the test driver. */
 export type DomainType = "kvm" | "qemu" | "xen" | "test";
@@ -178,6 +179,11 @@ export interface DomainModel {
   id?: number;
   title?: string;
   description?: string;
+  /**
+   * Custom `<metadata>` elements, one per namespace URI. On update only the listed namespaces are written;
+   * elements of other namespaces are kept.
+   */
+  metadata?: DomainMetadataElement[];
   /** `<memory>`: the boot-time maximum, in bytes (a whole number of KiB). */
   memory: number;
   /** `<currentMemory>`: the balloon target, bytes; unset: libvirt fills `memory`. */

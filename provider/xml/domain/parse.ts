@@ -6,6 +6,7 @@ import { attr, child, parseIntStrict, text } from "../tree";
 import { parseCpu, parseFeatures, parseVcpu } from "./cpu";
 import { isSerialConsole } from "./devices/chardev";
 import { kindOf } from "./devices/kinds";
+import { parseMetadata } from "./metadata";
 import type { DomainDevices, DomainModel, DomainType, LifecycleAction } from "./model";
 import { parseOs } from "./os";
 import { defined, elementChildren, readKiBElement } from "./util";
@@ -41,6 +42,7 @@ export function parseDomainXml(xml: string): DomainModel {
     id: id === undefined ? undefined : parseIntStrict(id, `${where} id`),
     title: text(child(root, "title")),
     description: text(child(root, "description")),
+    metadata: nonEmpty(parseMetadata(root)),
     memory,
     currentMemory: readKiBElement(child(root, "currentMemory"), where),
     vcpu: parseVcpu(root, where),
@@ -73,3 +75,5 @@ export function parseDevices(devices: XmlElement | undefined, where: string): Do
   if (extra.length > 0) out.extraDevices = extra;
   return out as DomainDevices;
 }
+
+const nonEmpty = <T>(a: T[]): T[] | undefined => (a.length > 0 ? a : undefined);
