@@ -6,9 +6,6 @@
  * memory, default "64MiB"), `currentMemory` (the balloon target, default `memory`; the bench's update phase
  * changes it, which is applied live), `shutdownTimeout` (default 0: a guest with no OS never answers the ACPI
  * shutdown that delete sends first, so any wait would only delay the force-off), `vcpus` (default 1).
- *
- * vcpus is given explicitly: a domain declared without it reads back `vcpus: 1`, which the diff then sees as a
- * live change to "(none)" on every update, and the update fails in setVcpusFlags (found by this bench).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as virt from "pulumi-virt";

@@ -1,13 +1,14 @@
 import {
-  DeviceModifyFlags, DomainDefineFlags, DomainMetadataType, DomainRef, DomainState, DomainUndefineFlags, DomainXMLFlags, InvalidArgumentError,
-  Libvirt, LibvirtError, MemoryFlags, OperationInvalidError, toSafeNumber, uuidString, VcpuFlags,
+  DeviceModifyFlags, DomainDefineFlags, DomainMetadataType, DomainRef, DomainState, DomainUndefineFlags, DomainXMLFlags, Impact, InvalidArgumentError,
+  Libvirt, LibvirtError, OperationInvalidError, toSafeNumber, uuidString,
 } from "../../libvirt";
 import { plan, planDomainOps } from "../../diff";
-import { applyDomainXml, buildDomainXml, deviceXml, DomainModel, parseDomainXml, parseVolumeXml } from "../../xml";
+import { applyDomainXml, buildDomainXml, deviceXml, DomainDisk, DomainModel, parseDomainXml, parseVolumeXml } from "../../xml";
 import { PartialCreateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
 import { makeResource } from "../resource";
 import { orNull } from "../specs";
 import { DiskInput, fillIdentities, validateDomain } from "./inputs";
+import { applyMetadataOps, validateMetadata } from "./metadata";
 import { DiskFormats, readBack, toModel } from "./model";
 import { shutdownGracefully, stateName, waitDetached } from "./power";
 import { domainSpec } from "./spec";
@@ -31,7 +32,9 @@ async function volumeFormats(lv: Libvirt, p: Props): Promise<DiskFormats> {
   for (const d of (p["disks"] as DiskInput[] | undefined) ?? []) {
     if (d.volume === undefined || d.format !== undefined) continue;
     const pool = await lv.pools.lookupByName(d.volume.pool);
-    out[d.target!] = parseVolumeXml(await lv.volumes.getXMLDesc(await lv.volumes.lookupByName(pool, d.volume.volume))).format;
+    const format = parseVolumeXml(await lv.volumes.getXMLDesc(await lv.volumes.lookupByName(pool, d.volume.volume))).format;
+    // A dir pool reports an ISO image (e.g. a CloudInitDisk seed) as format "iso", which QEMU refuses: its bytes are raw.
+    out[d.target!] = format === "iso" ? "raw" : format;
   }
   return out;
 }
@@ -72,13 +75,13 @@ const base = makeResource({
   deleteBeforeReplace: true,
   validate(inputs, olds) {
     fillIdentities(inputs, olds, inputs["type"] as string);
-    return [...validateDomain(inputs, inputs["type"] as string), ...validateWaitForIp(inputs)];
+    return [...validateDomain(inputs, inputs["type"] as string), ...validateWaitForIp(inputs), ...validateMetadata(inputs)];
   },
 
   async create(lv, p) {
     const who = label(p);
     const type = await resolveType(lv, p["type"] as string);
-    const failures = [...validateDomain(p, type), ...validateWaitForIp(p)];
+    const failures = [...validateDomain(p, type), ...validateWaitForIp(p), ...validateMetadata(p)];
     if (failures.length > 0) throw new ResourceInputError(`${who}: ${failures.map((f) => f.reason).join("; ")}`);
     let dom = await orNull(lv.domains.lookupByName(p["name"] as string));
     const formats = await volumeFormats(lv, p);
@@ -126,33 +129,28 @@ const base = makeResource({
       const previousExtraDevices = (olds["extraDevices"] as string[] | undefined) ?? [];
       await lv.domains.defineXML(applyDomainXml(await lv.domains.getXMLDesc(dom, XML_CONFIG), model, { previousExtraDevices }), DomainDefineFlags.VALIDATE);
     }
+    await applyMetadataOps(lv, dom, ops.metadata, running);
     const lateConfig: string[] = [];
-    if (running && model !== undefined) {
+    // After a redefinition the ops only touch the running domain; without one they persist the change themselves.
+    const persist = !ops.redefine;
+    const flags = (running ? Impact.LIVE : 0) | (persist ? Impact.CONFIG : 0);
+    if (flags !== 0) {
       for (const op of ops.live) {
+        if (op.kind !== "setMemory" && op.kind !== "setVcpus" && op.kind !== "setMetadata" && (!running || model === undefined)) continue;
         switch (op.kind) {
           case "setMemory":
-            try {
-              await lv.domains.setMemoryFlags(dom, Math.floor(op.bytes / 1024), MemoryFlags.LIVE);
-            } catch (e) {
-              // No balloon device: the new size is saved and takes effect at the next boot.
-              if (!(e instanceof OperationInvalidError)) throw e;
-              lateConfig.push("currentMemory");
-            }
+            // No balloon device: the new size is saved and takes effect at the next boot.
+            await liveOrLater((f) => lv.domains.setMemoryFlags(dom, Math.floor(op.bytes / 1024), f), flags, (e) => e instanceof OperationInvalidError, () => lateConfig.push("currentMemory"));
             break;
           case "setVcpus":
-            try {
-              await lv.domains.setVcpusFlags(dom, op.count, VcpuFlags.LIVE);
-            } catch (e) {
-              // vCPU hot-unplug fails on i440fx without guest support: saved for the next boot, not an error.
-              if (!(e instanceof LibvirtError)) throw e;
-              lateConfig.push("vcpus");
-            }
+            // vCPU hot-unplug fails on i440fx without guest support: saved for the next boot, not an error.
+            await liveOrLater((f) => lv.domains.setVcpusFlags(dom, op.count, f), flags, (e) => e instanceof LibvirtError, () => lateConfig.push("vcpus"));
             break;
           case "setMetadata":
-            await lv.domains.setMetadata(dom, op.field === "title" ? DomainMetadataType.TITLE : DomainMetadataType.DESCRIPTION, op.value ?? null, DeviceModifyFlags.LIVE);
+            await liveOrLater((f) => lv.domains.setMetadata(dom, op.field === "title" ? DomainMetadataType.TITLE : DomainMetadataType.DESCRIPTION, op.value ?? null, f), flags, () => false, () => undefined);
             break;
           case "attach":
-            await lv.domains.attachDevice(dom, deviceXml(op.device, findModelDevice(model, op.device, op.key) as never), DeviceModifyFlags.LIVE);
+            await lv.domains.attachDevice(dom, deviceXml(op.device, findModelDevice(model!, op.device, op.key) as never), DeviceModifyFlags.LIVE);
             break;
           case "detach": {
             const dev = before !== undefined ? findModelDevice(before, op.device, op.key) : undefined;
@@ -162,8 +160,17 @@ const base = makeResource({
             break;
           }
           case "updateDevice": {
-            const dev = op.device === "graphics" ? model.devices.graphics?.[0] : findModelDevice(model, op.device, op.key);
-            if (dev !== undefined) await lv.domains.updateDevice(dom, deviceXml(op.device, dev as never), DeviceModifyFlags.LIVE);
+            const dev = op.device === "graphics" ? model!.devices.graphics?.[0] : findModelDevice(model!, op.device, op.key);
+            if (dev === undefined) break;
+            if (op.device === "disk") {
+              // A media change. libvirt ignores one to the same path (a replaced seed keeps its path, only its
+              // revision changes), so the drive is emptied first and QEMU then opens the new image. FORCE: a guest
+              // that mounted the disc has locked the tray, and the declared media wins.
+              const disk = dev as DomainDisk;
+              const force = DeviceModifyFlags.LIVE | DeviceModifyFlags.FORCE;
+              await lv.domains.updateDevice(dom, deviceXml("disk", { ...disk, source: { type: "file" } }), force);
+              await lv.domains.updateDevice(dom, deviceXml("disk", disk), force);
+            } else await lv.domains.updateDevice(dom, deviceXml(op.device, dev as never), DeviceModifyFlags.LIVE);
             break;
           }
         }
@@ -241,6 +248,26 @@ async function addressesNow(lv: Libvirt, dom: DomainRef, p: Props, running: bool
   if (waitSpec(p) === undefined) return undefined;
   if (!running) return matchAddresses(nicsToWaitFor(p, waitSpec(p)!.source), []);
   return currentAddresses(lv, dom, p);
+}
+
+/**
+ * A live+config (or config-only) call; when its live half is refused for a reason `later` accepts (the guest
+ * lacks support), the config alone is saved (if it was asked for) and `deferred` notes it for the next boot.
+ */
+async function liveOrLater(call: (flags: number) => Promise<unknown>, flags: number, later: (e: unknown) => boolean, deferred: () => void): Promise<void> {
+  const both = Impact.LIVE | Impact.CONFIG;
+  try {
+    await call(flags);
+  } catch (e) {
+    // Some drivers (the test driver's setmem) take LIVE and CONFIG only one at a time.
+    if ((flags & both) === both && e instanceof InvalidArgumentError) {
+      await call(Impact.CONFIG);
+      return liveOrLater(call, Impact.LIVE, later, deferred);
+    }
+    if ((flags & Impact.LIVE) === 0 || !later(e)) throw e;
+    if ((flags & Impact.CONFIG) !== 0) await call(Impact.CONFIG);
+    deferred();
+  }
 }
 
 function findModelDevice(m: DomainModel, kind: "disk" | "interface", key: string): unknown {
