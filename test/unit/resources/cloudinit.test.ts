@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { UNKNOWN } from "../../../provider/diff";
 import { cloudInitDisk, cloudInitSpec } from "../../../provider/resources/cloudinit";
-import { buildIso, buildIsoWithLayout, dirRecord, isoName, packRecords, rootPathTable, SECTOR } from "../../../provider/resources/cloudinit/iso";
+import { buildIso, buildIsoWithLayout, SECTOR } from "../../../provider/resources/cloudinit/iso";
+import { dirRecord, packRecords, rootPathTable } from "../../../provider/resources/cloudinit/iso-directory";
+import { isoName } from "../../../provider/resources/cloudinit/iso-encoding";
 import { buildSeed, deriveInstanceId, metaDataYaml, networkConfigProblem, userDataProblem } from "../../../provider/resources/cloudinit/seed";
 import { parseYaml, YamlError } from "../../../provider/resources/cloudinit/yaml";
 import { plannedInstanceId } from "../../../provider/resources/cloudinit";
