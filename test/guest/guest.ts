@@ -3,7 +3,8 @@
  * it reports on its serial console. For tests and the demo; nothing here touches libvirt.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 /** Every fact the guest reports is one serial line starting with this. */
@@ -97,6 +98,27 @@ export function makeSeedIso(dir: string, opts: SeedOptions): string {
     stdio: ["ignore", "ignore", "pipe"],
   });
   return iso;
+}
+
+/**
+ * Makes a small qcow2 disk image at `path` for the examples' base volume: an ext4 filesystem (label
+ * `pvt-base`) holding the guest's manifest.txt, so the base says what it was built from. The guest boots from
+ * its kernel and initrd and only reports the disk (`GUEST: disks vda`); a real image would be a distribution's
+ * cloud image. Needs mkfs.ext4 (e2fsprogs) and qemu-img (qemu-utils). Returns `path`.
+ */
+export function makeBaseImage(path: string, guest: GuestFiles = ensureGuest()): string {
+  const work = mkdtempSync(join(tmpdir(), "pvt-base-"));
+  try {
+    const content = join(work, "content");
+    mkdirSync(content);
+    copyFileSync(join(guest.dir, "manifest.txt"), join(content, "manifest.txt"));
+    const raw = join(work, "base.raw");
+    execFileSync("mkfs.ext4", ["-q", "-F", "-L", "pvt-base", "-d", content, raw, "16M"], { stdio: ["ignore", "ignore", "pipe"] });
+    execFileSync("qemu-img", ["convert", "-f", "raw", "-O", "qcow2", raw, path], { stdio: ["ignore", "ignore", "pipe"] });
+    return path;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 function hasCommand(name: string): boolean {
