@@ -1,40 +1,43 @@
 #!/usr/bin/env node
-// `npm run demo` — the README's main job. Until the lab example lands (issue: lab essentials), it says what it
-// will do and checks the part that exists today: the libvirt client against the local daemon.
+// `npm run demo` — the README's main job, on a fresh Debian 12 machine as root from a fresh clone:
+//   1. bash scripts/setup-host.sh: Debian packages, libvirtd, npm ci, build, the test guest (cached);
+//   2. examples/lab through the engine harness: an isolated DHCP network, a pool, a base image and 3 machines
+//      (copy-on-write disk + cloud-init seed each), booted; their IPs and what each guest reported;
+//   3. one machine's memory grown live (same domain id, same QEMU process; the guest sees it);
+//   4. destroy, and virsh shows nothing is left.
+// Plain JavaScript with Node's built-ins only until step 1 has built the rest (dist/scripts/demo-lab.js).
 "use strict";
-const { execFileSync } = require("node:child_process");
+const { spawnSync } = require("node:child_process");
 const path = require("node:path");
 
-console.log(`pulumi-virt demo (preview)
-
-When finished, this command will, on a fresh Debian 12 machine as root:
-  1. install libvirt and QEMU if missing and make sure libvirtd runs;
-  2. build (or reuse) the small test guest;
-  3. bring up examples/lab through the engine harness: an isolated network, a dir pool, a base volume,
-     3 copy-on-write machines configured by cloud-init, and print their IP addresses;
-  4. grow one machine's memory live and show the domain id did not change;
-  5. tear everything down and show nothing is left.
-
-Today the libvirt client is in place; the resources and the lab example are not yet. Checking the client:
-`);
-
 const root = path.resolve(__dirname, "..");
-try {
-  execFileSync("bash", [path.join(root, "scripts", "ensure-libvirtd.sh")], { stdio: "inherit" });
-  execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
-} catch {
-  console.error("could not prepare libvirtd or build the project; see the messages above");
+const started = Date.now();
+
+if (process.getuid && process.getuid() !== 0) {
+  console.error("demo: run as root (it installs Debian packages, starts libvirtd and creates VMs on qemu:///system)");
   process.exit(1);
 }
-const { Libvirt } = require(path.join(root, "dist", "provider", "libvirt"));
-(async () => {
-  const lv = await Libvirt.connect("qemu:///system");
-  const [lib, type, hv, host] = await Promise.all([lv.host.getLibVersion(), lv.host.getType(), lv.host.getVersion(), lv.host.getHostname()]);
-  const fmt = (v) => `${Math.floor(v / 1e6)}.${Math.floor(v / 1e3) % 1000}.${v % 1000}`;
-  console.log(`connected to qemu:///system on ${host}: libvirt ${fmt(lib)}, ${type} ${fmt(hv)}`);
-  console.log(`domains: ${(await lv.domains.listAll()).length}, networks: ${(await lv.networks.listAll()).length}, pools: ${(await lv.pools.listAll()).length}`);
-  await lv.close();
-})().catch((e) => {
-  console.error(`demo: ${e.message}`);
+
+console.log("pulumi-virt demo: preparing the host (bash scripts/setup-host.sh; quick when already done)");
+// stdout carries the test guest's cache directory (last line); progress goes to stderr, shown as it comes.
+const setup = spawnSync("bash", [path.join(root, "scripts", "setup-host.sh")], { cwd: root, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
+if (setup.status !== 0) {
+  console.error(`demo: scripts/setup-host.sh failed (exit ${setup.status ?? setup.signal}); see its messages above`);
   process.exit(1);
-});
+}
+const guestDir = setup.stdout.trim().split("\n").pop().trim();
+console.log(`host ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+const { runDemo } = require(path.join(root, "dist", "scripts", "demo-lab.js"));
+runDemo(root, guestDir).then(
+  () => {
+    console.log(`total: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    process.exit(0);
+  },
+  (e) => {
+    if (e && e.name === "Interrupted") console.error(`demo ${e.message}; everything it made was removed`);
+    else console.error(`demo failed: ${e && e.stack ? e.stack : e}`);
+    console.log(`total: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    process.exit(e && e.name === "Interrupted" ? 130 : 1);
+  },
+);
