@@ -1,40 +1,22 @@
 import assert from "node:assert/strict";
-import { chmodSync } from "node:fs";
 import { join } from "node:path";
-import { DeploymentError, Stack } from "../../harness";
+import { DeploymentError } from "../../harness";
 import type { OperationResult } from "../../harness";
-import { ensureGuest, guestFacts, makeBaseImage, waitForSerial } from "../../guest/guest";
-import { cleanupAll, tempDir, uniqueName, virsh } from "../../support/host";
-import { describeLeftovers, findLeftovers, isClean, removeLeftovers } from "../../support/leftovers";
-import { freeSubnet } from "../../support/subnet";
+import { guestFacts, waitForSerial } from "../../guest/guest";
+import { guestStack } from "../../support/guest-stack";
+import { virsh } from "../../support/host";
+import { describeLeftovers, findLeftovers, isClean } from "../../support/leftovers";
 
 // examples/ci-fleet through the engine harness with the real test guest (type qemu: TCG). Scaling the fleet
 // must touch only the runners past the old or new end — checked in the steps and on the host with virsh.
 const URI = "qemu:///system";
-const root = join(__dirname, "..", "..", "..", "..");
 
 describe("examples/ci-fleet through the engine harness (scaling runners up and down)", function () {
   this.timeout(600000);
-  const prefix = uniqueName("fleet");
-  const dir = tempDir("fleet");
-  chmodSync(dir.path, 0o755); // QEMU runs as libvirt-qemu: it must reach the pool and write the serial logs
+  const g = guestStack("ci-fleet", URI, "fleet");
+  const { prefix, config, stack } = g;
   const pool = `${prefix}-images`;
   const runner = (i: number) => `${prefix}-runner-${i}`;
-  const config: Record<string, string> = {
-    "virt:uri": URI,
-    prefix,
-    poolPath: join(dir.path, "images"),
-    logDir: dir.path,
-    subnet: String(freeSubnet()),
-    type: "qemu",
-  };
-  const stack = () =>
-    new Stack({
-      programDir: join(root, "examples", "ci-fleet"),
-      entry: join(root, "dist", "examples", "ci-fleet", "index.js"),
-      stateDir: join(dir.path, "state"),
-      config: { ...config },
-    });
   /** The steps that did something, as "name:op", sorted. */
   const changes = (r: OperationResult) => r.steps.filter((s) => s.op !== "same" && s.name !== "ci-fleet-dev").map((s) => `${s.name}:${s.op}`).sort();
   const domains = () => virsh(URI, "list", "--all", "--name").split("\n").filter((n) => n.startsWith(prefix)).sort();
@@ -47,28 +29,14 @@ describe("examples/ci-fleet through the engine harness (scaling runners up and d
     const leases = virsh(URI, "net-dhcp-leases", `${prefix}-net`);
     for (const [name, ip] of Object.entries(ips)) {
       assert.match(leases, new RegExp(`${ip.replace(/\./g, "\\.")}/24\\s+${name}\\b`), leases);
-      const log = join(dir.path, `${name}.serial.log`);
+      const log = join(g.dir, `${name}.serial.log`);
       await waitForSerial(log, /^GUEST: lease /, 300000);
       assert.ok(guestFacts(log).some((f) => f.startsWith(`cidata instance-id=`) && f.includes(` hostname=${name} `)), guestFacts(log).join("\n"));
     }
   }
 
-  before(() => {
-    const g = ensureGuest();
-    config["kernel"] = g.kernel;
-    config["initrd"] = g.initrd;
-    config["baseImage"] = makeBaseImage(join(dir.path, "base.qcow2"), g);
-  });
-  after(async () => {
-    await cleanupAll([
-      () => stack().destroy().catch(() => undefined),
-      () => {
-        const left = removeLeftovers(URI, prefix);
-        if (!isClean(left)) throw new Error(`left on the host:\n${describeLeftovers(left)}`);
-      },
-      () => dir.remove(),
-    ]);
-  });
+  before(() => g.prepare());
+  after(() => g.cleanup());
 
   it("brings up 2 runners, each booted with its own seed and a lease", async () => {
     config["runners"] = "2";

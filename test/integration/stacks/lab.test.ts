@@ -1,19 +1,17 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, readFileSync, readlinkSync, readdirSync } from "node:fs";
+import { readFileSync, readlinkSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { Stack } from "../../harness";
 import type { OperationResult } from "../../harness";
-import { ensureGuest, guestFacts, makeBaseImage, waitForSerial } from "../../guest/guest";
-import { cleanupAll, tempDir, uniqueName, virsh } from "../../support/host";
-import { describeLeftovers, findLeftovers, isClean, removeLeftovers } from "../../support/leftovers";
-import { freeSubnet } from "../../support/subnet";
+import { guestFacts, waitForSerial } from "../../guest/guest";
+import { guestStack } from "../../support/guest-stack";
+import { virsh } from "../../support/host";
+import { describeLeftovers, findLeftovers, isClean } from "../../support/leftovers";
 
 // examples/lab through the engine harness with the real test guest (type qemu: TCG; see test/guest/README.md):
 // the guests boot from the kernel and initrd uploaded into the pool, read their cidata seeds, take DHCP leases
 // and report on their serial consoles, which this test reads. Checked on the host with virsh, not our client.
 const URI = "qemu:///system";
-const root = join(__dirname, "..", "..", "..", "..");
 const MACHINES = 2; // each TCG boot costs ~12 s of a quiet 2-core host: keep the lab small
 const qemuPid = (name: string) => readFileSync(`/run/libvirt/qemu/${name}.pid`, "utf8").trim();
 
@@ -30,53 +28,22 @@ interface MachineOut {
 
 describe("examples/lab through the engine harness (booted guests, cloud-init, DHCP)", function () {
   this.timeout(600000);
-  const prefix = uniqueName("lab");
-  const dir = tempDir("lab");
-  chmodSync(dir.path, 0o755); // QEMU runs as libvirt-qemu: it must reach the pool and write the serial logs
-  const subnet = freeSubnet();
+  const g = guestStack("lab", URI, "lab");
+  const { prefix, config, stack } = g;
+  config["machines"] = String(MACHINES);
+  const subnet = config["subnet"];
   const net = `${prefix}-net`;
   const pool = `${prefix}-images`;
   const name = (i: number) => `${prefix}-${i}`;
-  const serial = (i: number) => join(dir.path, `${name(i)}.serial.log`);
-  const config: Record<string, string> = {
-    "virt:uri": URI,
-    prefix,
-    machines: String(MACHINES),
-    poolPath: join(dir.path, "images"),
-    logDir: dir.path,
-    subnet: String(subnet),
-    type: "qemu",
-  };
-  const stack = () =>
-    new Stack({
-      programDir: join(root, "examples", "lab"),
-      entry: join(root, "dist", "examples", "lab", "index.js"),
-      stateDir: join(dir.path, "state"),
-      config: { ...config },
-    });
+  const serial = (i: number) => join(g.dir, `${name(i)}.serial.log`);
   const ops = (r: OperationResult) => Object.fromEntries(r.steps.filter((s) => s.name !== "lab-dev").map((s) => [s.name, s.op]));
   const plan = (r: OperationResult) => r.diagnostics.filter((d) => d.source === "plugin").map((d) => d.text).join("\n");
   const machines = (r: OperationResult) => r.outputs["machines"] as unknown as MachineOut[];
   /** Domain id and QEMU process: both unchanged means nothing restarted. */
   const identity = (i: number) => [virsh(URI, "domid", name(i)), qemuPid(name(i))];
 
-  before(() => {
-    const g = ensureGuest();
-    config["kernel"] = g.kernel;
-    config["initrd"] = g.initrd;
-    config["baseImage"] = makeBaseImage(join(dir.path, "base.qcow2"), g);
-  });
-  after(async () => {
-    await cleanupAll([
-      // Whatever a failed test left: destroy through the stack, then virsh for anything named with the prefix.
-      () => stack().destroy().catch(() => undefined),
-      () => {
-        const left = removeLeftovers(URI, prefix);
-        if (!isClean(left)) throw new Error(`left on the host:\n${describeLeftovers(left)}`);
-      },
-      () => dir.remove(),
-    ]);
-  });
+  before(() => g.prepare());
+  after(() => g.cleanup());
 
   let first: MachineOut[] = [];
 
@@ -105,8 +72,8 @@ describe("examples/lab through the engine harness (booted guests, cloud-init, DH
       assert.ok(facts.includes(`cidata instance-id=${m.instanceId} hostname=${m.hostname} device=sr0`), facts.join("\n"));
       assert.ok(facts.includes("disks vda"), facts.join("\n"));
       // Its disk is a copy-on-write clone over the base volume; it boots the kernel uploaded into the pool.
-      assert.match(virsh(URI, "vol-dumpxml", "--pool", pool, `${m.name}.qcow2`), new RegExp(`<backingStore>\\s*<path>${dir.path}/images/${prefix}-base\\.qcow2</path>`));
-      assert.match(virsh(URI, "dumpxml", m.name), new RegExp(`<kernel>${dir.path}/images/${prefix}-vmlinuz</kernel>`));
+      assert.match(virsh(URI, "vol-dumpxml", "--pool", pool, `${m.name}.qcow2`), new RegExp(`<backingStore>\\s*<path>${g.dir}/images/${prefix}-base\\.qcow2</path>`));
+      assert.match(virsh(URI, "dumpxml", m.name), new RegExp(`<kernel>${g.dir}/images/${prefix}-vmlinuz</kernel>`));
     }
     assert.equal(new Set(first.map((m) => m.ip)).size, MACHINES, "one address each");
     assert.match(virsh(URI, "vol-dumpxml", "--pool", pool, `${prefix}-base.qcow2`), /<format type='qcow2'\/>/, "the uploaded base image");
@@ -140,7 +107,7 @@ describe("examples/lab through the engine harness (booted guests, cloud-init, DH
 
   it("a new hostname for one machine replaces its seed and swaps the media live; after a reset the guest reads it", async () => {
     const before = identity(0);
-    const oldSeed = `${dir.path}/images/${name(0)}-seed.iso`;
+    const oldSeed = `${g.dir}/images/${name(0)}-seed.iso`;
     config["hostnames"] = JSON.stringify({ 0: "web" });
     const r = await stack().up();
     const steps = r.steps.filter((s) => s.op !== "same").map((s) => `${s.name}:${s.op}`);
@@ -176,6 +143,6 @@ describe("examples/lab through the engine harness (booted guests, cloud-init, DH
     await stack().destroy();
     const left = findLeftovers(URI, prefix);
     assert.ok(isClean(left), describeLeftovers(left));
-    assert.deepEqual(readdirSync(dir.path).filter((f) => f === "images"), [], "the pool's directory is gone with the pool");
+    assert.deepEqual(readdirSync(g.dir).filter((f) => f === "images"), [], "the pool's directory is gone with the pool");
   });
 });

@@ -1,0 +1,70 @@
+/**
+ * An example program run through the engine harness with the real test guest: what the lab and fleet stack
+ * tests share. One temp directory holds the pool, the serial logs and the state; everything on the host is named
+ * with one prefix, so the cleanup can find what a failed test left.
+ */
+import { chmodSync } from "node:fs";
+import { join } from "node:path";
+import { Stack } from "../harness";
+import { ensureGuest, makeBaseImage } from "../guest/guest";
+import { cleanupAll, tempDir, uniqueName } from "./host";
+import { describeLeftovers, isClean, removeLeftovers } from "./leftovers";
+import { freeSubnet } from "./subnet";
+
+const root = join(__dirname, "..", "..", "..");
+
+export interface GuestStack {
+  prefix: string;
+  /** Pool directory, serial logs (`<domain>.serial.log`) and the state file live here. */
+  dir: string;
+  /** The stack config; tests change it and the next operations use the change. */
+  config: Record<string, string>;
+  /** A new Stack for the next operation, with the config as it is now. */
+  stack(): Stack;
+  /** For `before`: the guest's kernel and initrd and a base image, into the config. */
+  prepare(): void;
+  /** For `after`: destroy through the stack, then remove and report anything with the prefix, then the files. */
+  cleanup(): Promise<void>;
+}
+
+export function guestStack(example: string, uri: string, prefixHint: string): GuestStack {
+  const prefix = uniqueName(prefixHint);
+  const dir = tempDir(prefixHint);
+  chmodSync(dir.path, 0o755); // QEMU runs as libvirt-qemu: it must reach the pool and write the serial logs
+  const config: Record<string, string> = {
+    "virt:uri": uri,
+    prefix,
+    poolPath: join(dir.path, "images"),
+    logDir: dir.path,
+    subnet: String(freeSubnet()),
+    type: "qemu", // our KVM is paravirtual and cannot boot the guest at a useful speed (test/guest/README.md)
+  };
+  const stack = () =>
+    new Stack({
+      programDir: join(root, "examples", example),
+      entry: join(root, "dist", "examples", example, "index.js"),
+      stateDir: join(dir.path, "state"),
+      config: { ...config },
+    });
+  return {
+    prefix,
+    dir: dir.path,
+    config,
+    stack,
+    prepare() {
+      const g = ensureGuest();
+      config["kernel"] = g.kernel;
+      config["initrd"] = g.initrd;
+      config["baseImage"] = makeBaseImage(join(dir.path, "base.qcow2"), g);
+    },
+    cleanup: () =>
+      cleanupAll([
+        () => stack().destroy().catch(() => undefined),
+        () => {
+          const left = removeLeftovers(uri, prefix);
+          if (!isClean(left)) throw new Error(`left on the host:\n${describeLeftovers(left)}`);
+        },
+        () => dir.remove(),
+      ]),
+  };
+}
