@@ -1,4 +1,4 @@
-import { OperationInvalidError } from "../libvirt";
+import { LibvirtError, OperationInvalidError } from "../libvirt";
 
 /**
  * libvirt refuses some storage calls while another job runs in the same pool — "pool has asynchronous jobs
@@ -21,6 +21,32 @@ export async function whilePoolBusy<T>(fn: () => Promise<T>, limitMs = 300000): 
     } catch (e) {
       if (!isPoolBusy(e) || Date.now() + wait > deadline) throw e;
       await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
+
+/** libvirt's VIR_ERR_OPERATION_TIMEOUT: a call waited 30 s for the domain's job ("state change") lock in vain. */
+const OPERATION_TIMEOUT = 68;
+
+export function isDomainLocked(err: unknown): boolean {
+  return err instanceof LibvirtError && err.libvirtCode === OPERATION_TIMEOUT;
+}
+
+/**
+ * Runs `fn`, retrying while the domain's job lock is held by the daemon, for at most `limitMs`. On Xen, once a
+ * guest has shut itself down libvirt's libxl driver keeps the lock while it tears the domain down (its disk and
+ * vif hotplug scripts run in dom0, seconds to tens of seconds), so a start right after a graceful shutdown can
+ * fail with "cannot acquire state change lock (held by monitor=shutdown-event)". Each failed try has usually
+ * waited 30 s inside libvirt already; the pause between tries only guards against a daemon that answers at once.
+ */
+export async function whileDomainLocked<T>(fn: () => Promise<T>, limitMs = 180000): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isDomainLocked(e) || Date.now() + 1000 > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 1000));
     }
   }
 }

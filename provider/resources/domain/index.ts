@@ -6,6 +6,7 @@ import { plan, planDomainOps } from "../../diff";
 import { applyDomainXml, buildDomainXml, deviceXml, DomainDisk, DomainModel, parseDomainXml, parseVolumeXml } from "../../xml";
 import { PartialCreateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
 import { makeResource } from "../resource";
+import { whileDomainLocked } from "../retry";
 import { orNull } from "../specs";
 import { DiskInput, fillIdentities, validateDomain } from "./inputs";
 import { applyMetadataOps, validateMetadata } from "./metadata";
@@ -182,14 +183,15 @@ const base = makeResource({
     let started = false;
     if (ops.running === false && running) await shutdownGracefully(lv, dom, timeout);
     else if (ops.running === true && !running) {
-      dom = await lv.domains.create(dom);
+      dom = await whileDomainLocked(() => lv.domains.create(dom));
       started = true;
     } else if (running && news["running"] !== false && (ops.pending.length > 0 || lateConfig.length > 0 || waiting.length > 0)) {
       const what = [...new Set([...waiting, ...ops.pending, ...lateConfig])].join(", ");
       if (news["restartPolicy"] === "restart") {
         report(`${who}: restarting to apply ${what} (graceful shutdown, up to ${timeout} s)`);
         await shutdownGracefully(lv, dom, timeout);
-        dom = await lv.domains.create(dom);
+        // Xen: libxl may still hold the domain's lock while it tears the stopped guest down.
+        dom = await whileDomainLocked(() => lv.domains.create(dom));
         started = true;
       } else {
         report(`${who}: saved, takes effect at the next start: ${what}`);
