@@ -17,10 +17,13 @@ const cmdline = config.get("cmdline") ?? "console=hvc0";
 /** The NIC goes on this host bridge (xenbr0 is Xen's usual one), or, with `network` set, on that libvirt network. */
 const bridge = config.get("bridge") ?? "xenbr0";
 const network = config.get("network");
+/** Add a second raw volume from the pool as a second disk (xvdb): set and unset on a running guest, it is hot-plugged and unplugged. */
+const secondDisk = config.getBoolean("secondDisk") ?? false;
 
 let disk: pulumi.Input<string>;
 let pool: virt.StoragePool | undefined;
 let image: virt.Volume | undefined;
+let data: virt.Volume | undefined;
 if (diskPath === undefined) {
   pool = new virt.StoragePool("images", {
     name: `${prefix}-images`,
@@ -35,6 +38,14 @@ if (diskPath === undefined) {
   });
   // The volume by its path: a file disk, which libxl hands to the phy backend.
   disk = image.path;
+  if (secondDisk) {
+    data = new virt.Volume("data", {
+      name: `${prefix}-data.img`,
+      pool: pool.name,
+      capacity: config.get("secondDiskSize") ?? "32MiB",
+      format: "raw",
+    });
+  }
 } else {
   disk = diskPath;
 }
@@ -48,10 +59,14 @@ const guest = new virt.Domain("guest", {
   vcpus: config.getNumber("vcpus") ?? 1, // changes live, up to maxVcpus
   maxVcpus: 2,
   // bus and model left out: xen (target xvda) and netfront on a Xen domain; memballoon: xen
-  disks: [{ file: disk }],
+  disks: data !== undefined ? [{ file: disk }, { file: data.path }] : [{ file: disk }],
   networkInterfaces: [network !== undefined ? { network } : { bridge }],
   // A guest that ignores the shutdown request is forced off after this (delete, running: false).
   shutdownTimeout: config.getNumber("shutdownTimeout") ?? 10,
+  // "restart": changes that wait for a restart (e.g. memory) are applied now by a graceful restart.
+  restartPolicy: (config.get("restartPolicy") as "pending" | "restart" | undefined) ?? "pending",
+  // A hot-unplugged disk is gone once the guest's blkfront has let it go.
+  hotplugTimeout: config.getNumber("hotplugTimeout") ?? 30,
 });
 
 export const poolName = pool?.name;
@@ -63,3 +78,4 @@ export const state = guest.state;
 export const actualMemory = guest.actualMemory;
 export const pendingRestart = guest.pendingRestart;
 export const resolvedType = guest.resolvedType;
+export const dataPath = data?.path;
