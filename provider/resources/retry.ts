@@ -3,13 +3,17 @@ import { LibvirtError, OperationInvalidError } from "../libvirt";
 /**
  * libvirt refuses some storage calls while another job runs in the same pool — "pool has asynchronous jobs
  * running" (a refresh or pool stop while a volume is being allocated), "volume ... is still being allocated" —
- * with the generic code 55 (OPERATION_INVALID), no number of their own. Those few refusals are waited out here;
+ * with the generic code 55 (OPERATION_INVALID), or 1 (INTERNAL_ERROR, a pool refresh), no number of their own. Those few refusals are waited out here;
  * every other error, including other code-55 refusals, is thrown at once.
  */
 const BUSY = /asynchronous jobs running|still being allocated|is busy/i;
 
+/** libvirt's VIR_ERR_INTERNAL_ERROR: what a pool refresh reports while an upload into the pool runs (seen in CI). */
+const INTERNAL_ERROR = 1;
+
 export function isPoolBusy(err: unknown): boolean {
-  return err instanceof OperationInvalidError && BUSY.test(err.message);
+  const refusal = err instanceof OperationInvalidError || (err instanceof LibvirtError && err.libvirtCode === INTERNAL_ERROR);
+  return refusal && BUSY.test((err as Error).message);
 }
 
 /** Runs `fn`, retrying while the pool is busy, with backoff (50 ms doubling to 2 s) for at most `limitMs`. */

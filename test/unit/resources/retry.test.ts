@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { InvalidArgumentError, OperationInvalidError } from "../../../provider/libvirt";
+import { errorFromRemote, InvalidArgumentError, OperationInvalidError } from "../../../provider/libvirt";
 import { isPoolBusy, whilePoolBusy } from "../../../provider/resources/retry";
 
 const remote = (code: number, message: string) => ({ code, domain: 18, message, level: 2, str1: null, str2: null, str3: null, int1: -1, int2: -1 });
@@ -22,7 +22,14 @@ describe("waiting out a busy pool", () => {
     const other = new OperationInvalidError(remote(55, "Requested operation is not valid: storage pool 'p' is not active"));
     await assert.rejects(whilePoolBusy(async () => { calls++; throw other; }), other);
     assert.equal(calls, 1);
-    assert.ok(!isPoolBusy(new InvalidArgumentError(remote(8, "volume is still being allocated"))), "only code 55 counts");
+    assert.ok(!isPoolBusy(new InvalidArgumentError(remote(8, "volume is still being allocated"))), "only codes 55 and 1 count");
+  });
+
+  it("also waits out a pool refresh refused with an internal error while an upload runs", async () => {
+    let calls = 0;
+    const refresh = errorFromRemote(remote(1, "internal error: pool 'p' has asynchronous jobs running."));
+    assert.ok(isPoolBusy(refresh));
+    assert.equal(await whilePoolBusy(async () => (++calls < 2 ? Promise.reject(refresh) : "refreshed")), "refreshed");
   });
 
   it("gives up after its time limit", async () => {
