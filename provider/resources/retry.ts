@@ -17,13 +17,18 @@ export function isPoolBusy(err: unknown): boolean {
 }
 
 /** Runs `fn`, retrying while the pool is busy, with backoff (50 ms doubling to 2 s) for at most `limitMs`. */
-export async function whilePoolBusy<T>(fn: () => Promise<T>, limitMs = 300000): Promise<T> {
+export function whilePoolBusy<T>(fn: () => Promise<T>, limitMs = 300000): Promise<T> {
+  return retrying(fn, isPoolBusy, limitMs, 50, 2000);
+}
+
+/** Runs `fn` until it succeeds or fails with an error `again` does not accept, or `limitMs` would pass; waits double from `firstMs` up to `maxMs`. */
+async function retrying<T>(fn: () => Promise<T>, again: (e: unknown) => boolean, limitMs: number, firstMs: number, maxMs: number): Promise<T> {
   const deadline = Date.now() + limitMs;
-  for (let wait = 50; ; wait = Math.min(wait * 2, 2000)) {
+  for (let wait = firstMs; ; wait = Math.min(wait * 2, maxMs)) {
     try {
       return await fn();
     } catch (e) {
-      if (!isPoolBusy(e) || Date.now() + wait > deadline) throw e;
+      if (!again(e) || Date.now() + wait > deadline) throw e;
       await new Promise((r) => setTimeout(r, wait));
     }
   }
@@ -43,14 +48,6 @@ export function isDomainLocked(err: unknown): boolean {
  * fail with "cannot acquire state change lock (held by monitor=shutdown-event)". Each failed try has usually
  * waited 30 s inside libvirt already; the pause between tries only guards against a daemon that answers at once.
  */
-export async function whileDomainLocked<T>(fn: () => Promise<T>, limitMs = 180000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (!isDomainLocked(e) || Date.now() + 1000 > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
+export function whileDomainLocked<T>(fn: () => Promise<T>, limitMs = 180000): Promise<T> {
+  return retrying(fn, isDomainLocked, limitMs, 1000, 1000);
 }
