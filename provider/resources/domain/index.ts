@@ -8,6 +8,7 @@ import { PartialCreateError, Props, report, ResourceImpl, ResourceInputError } f
 import { makeResource } from "../resource";
 import { whileDomainLocked } from "../retry";
 import { orNull } from "../specs";
+import { resolveType } from "./accel";
 import { DiskInput, fillIdentities, validateDomain } from "./inputs";
 import { applyMetadataOps, validateMetadata } from "./metadata";
 import { DiskFormats, readBack, toModel } from "./model";
@@ -15,17 +16,10 @@ import { shutdownGracefully, stateName, waitDetached } from "./power";
 import { domainSpec } from "./spec";
 import { currentAddresses, matchAddresses, NicAddresses, nicsToWaitFor, validateWaitForIp, waitForAddresses, WaitForIpTimeout, waitSpec } from "./waitip";
 
+export { hostAccelerator, resolveType } from "./accel";
+
 const XML_CONFIG = DomainXMLFlags.INACTIVE | DomainXMLFlags.SECURE;
 const label = (p: Props) => `virt:Domain ${String(p["name"])}`;
-
-/** type "auto": xen on a Xen host; kvm where KVM is offered and the host CPU has vmx/svm; else qemu (TCG). */
-export async function resolveType(lv: Libvirt, requested: string): Promise<string> {
-  if (requested !== "auto") return requested;
-  if ((await lv.host.getType()).toLowerCase() === "xen") return "xen";
-  const caps = await lv.host.getCapabilities();
-  const host = /<host>[\s\S]*?<\/cpu>/.exec(caps)?.[0] ?? "";
-  return /<domain type='kvm'/.test(caps) && /<feature name='(vmx|svm)'\/>/.test(host) ? "kvm" : "qemu";
-}
 
 /** Formats of volume disks that did not say theirs (libvirt does not probe formats). */
 async function volumeFormats(lv: Libvirt, p: Props): Promise<DiskFormats> {
@@ -81,7 +75,7 @@ const base = makeResource({
 
   async create(lv, p) {
     const who = label(p);
-    const type = await resolveType(lv, p["type"] as string);
+    const type = await resolveType(lv, p["type"] as string, who);
     const failures = [...validateDomain(p, type), ...validateWaitForIp(p), ...validateMetadata(p)];
     if (failures.length > 0) throw new ResourceInputError(`${who}: ${failures.map((f) => f.reason).join("; ")}`);
     let dom = await orNull(lv.domains.lookupByName(p["name"] as string));
@@ -117,7 +111,7 @@ const base = makeResource({
 
   async update(lv, id, p, olds, news) {
     const who = label(news);
-    const type = (olds["resolvedType"] as string | undefined) ?? (await resolveType(lv, news["type"] as string));
+    const type = (olds["resolvedType"] as string | undefined) ?? (await resolveType(lv, news["type"] as string, who));
     let dom = await lv.domains.lookupByUUID(id);
     const ops = planDomainOps(p, news);
     const running = await lv.domains.isActive(dom);

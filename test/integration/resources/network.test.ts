@@ -7,6 +7,7 @@ import { closeAll } from "../../../provider/resources/connections";
 import { attachedDomains, network } from "../../../provider/resources/network";
 import { Props, setReporter } from "../../../provider/resources/provider";
 import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { ACCEL } from "../../support/accel";
 
 const URI = "qemu:///system";
 
@@ -200,7 +201,7 @@ describe("virt:Network against qemu:///system", function () {
 
       doms.push(dom);
       const xml =
-        `<domain type='kvm'><name>${dom}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>` +
+        `<domain type='${ACCEL()}'><name>${dom}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>` +
         `<os><type arch='x86_64'>hvm</type><boot dev='hd'/></os>` +
         `<devices><interface type='network'><source network='${name}'/><model type='virtio'/></interface></devices></domain>`;
       await lv.domains.create(await lv.domains.defineXML(xml));
