@@ -22,7 +22,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 mod="$here/pulumi-cli"
 log() { echo "pulumi-cli: $*" >&2; }
 
-version="$(awk '$1 == "github.com/pulumi/pulumi/pkg/v3" { print $2 }' "$mod/go.mod")"
+version="$(awk '$1 == "github.com/pulumi/pulumi/pkg/v3" { print $2 } $2 == "github.com/pulumi/pulumi/pkg/v3" { print $3 }' "$mod/go.mod")"
 [ -n "$version" ] || { log "no github.com/pulumi/pulumi/pkg/v3 requirement in $mod/go.mod"; exit 1; }
 cache_root="${PULUMI_VIRT_CLI_CACHE:-/var/cache/pulumi-virt/pulumi-cli}"
 dest="$cache_root/$version"
