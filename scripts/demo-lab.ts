@@ -72,7 +72,7 @@ export async function runDemo(root: string, guestDir: string): Promise<void> {
     say(`engine: the real Pulumi CLI, ${join(cliDir, "pulumi")} (${execFileSync(join(cliDir, "pulumi"), ["version"], { encoding: "utf8" }).trim()}), file:// backend in a temp folder`);
     say("        project folder as `pulumi new typescript` lays it out, examples/lab/index.ts as written, this package from `npm pack`");
     cli = await CliWorkspace.get(cliDir).project("lab", join(root, "examples", "lab", "index.ts"), join(root, "examples", "lab", "Pulumi.yaml"));
-    cli.onOutput = (text) => process.stdout.write(text.replace(/^(?=.)/gm, "       | "));
+    cli.onOutput = cliLines((line) => say(`${clock()}    | ${line}`));
   } else {
     say("engine: the engine harness (test/harness): no pulumi on PATH and none cached by scripts/pulumi-cli.sh (bash scripts/pulumi-cli.sh builds one)");
   }
@@ -221,10 +221,23 @@ function cliEngine(p: CliProject, config: Record<string, string>): Engine {
     Object.assign(p.config, config);
     const started = Date.now();
     const r = await op();
+    const shown = p.onOutput;
+    p.onOutput = undefined; // the outputs' JSON is for the demo, not for the screen
     const outputs = await p.outputs().catch(() => ({}));
+    p.onOutput = shown;
     return { steps: r.steps.filter((s) => !s.type.startsWith("pulumi:providers:")), outputs, durationMs: Date.now() - started };
   };
   return { up: () => run(() => p.up()), destroy: () => run(() => p.destroy()) };
+}
+
+/** The CLI's output as whole lines, without its progress dots ("@ updating....") and blank lines. */
+function cliLines(show: (line: string) => void): (text: string) => void {
+  let partial = "";
+  return (text) => {
+    const lines = (partial + text).split("\n");
+    partial = lines.pop() ?? "";
+    for (const l of lines) if (l.trim() !== "" && !/^@ \w+\.*$/.test(l.trim())) show(l.trimEnd());
+  };
 }
 
 const indent = (text: string) => text.split("\n").map((l) => `    ${l}`).join("\n");
