@@ -15,7 +15,8 @@
 # the wrapper's go.mod/go.sum change; a build goes to a temporary folder beside the cache and is renamed into place,
 # so a killed build never leaves a half cache. Go modules go to the default module cache (`go env GOMODCACHE`).
 #
-# Options: --check   print the folder if the cache is complete, else exit 1 (never builds; for tests and the demo)
+# Options: --check   print the folder if the cache is complete (refreshing our two plugin scripts), else exit 1;
+#                    never builds (for tests and the demo)
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -59,7 +60,9 @@ EOF
 }
 
 if [ "${1:-}" = "--check" ]; then
-  cached && [ -x "$dest/pulumi-language-nodejs" ] && [ -x "$dest/pulumi-resource-pulumi-nodejs" ] || exit 1
+  cached || exit 1
+  write_plugins "$dest" 2>/dev/null || true # our plugin scripts follow the repository even when only checked
+  [ -x "$dest/pulumi-language-nodejs" ] && [ -x "$dest/pulumi-resource-pulumi-nodejs" ] || exit 1
   echo "$dest"
   exit 0
 fi
