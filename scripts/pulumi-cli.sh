@@ -70,6 +70,7 @@ fi
 mkdir -p "$cache_root"
 exec 9>"$cache_root/.lock"
 flock 9 # one build at a time; a second caller waits, then finds the cache
+rm -rf "$cache_root"/.build-* "$cache_root"/.old-* # what a killed build left (we hold the lock: none is running)
 
 if cached; then
   write_plugins "$dest"
