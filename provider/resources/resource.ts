@@ -1,5 +1,5 @@
 import { Libvirt } from "../libvirt";
-import { describePlan, plan, Plan, PropSpec, ResourceSpec, UNKNOWN } from "../diff";
+import { describePlan, plan, Plan, PropSpec, PropType, ResourceSpec, UNKNOWN } from "../diff";
 import { checkInputs } from "./check";
 import { connect, ConnectionInput, resolveUri } from "./connections";
 import { CheckFailure, DiffResult, PartialCreateError, Props, report, ResourceImpl } from "./provider";
@@ -67,6 +67,25 @@ function inputOnly(spec: ResourceSpec, props: Props): Props {
   return out;
 }
 
+/**
+ * Whether a check failure's property path (`userData`, `graphics.password`, `disks[0].source`) is or lies under a
+ * secret input. The Pulumi engine prints a failure that names a property with that property's value
+ * ("property userData value {…} has a problem", pkg/resource/deploy/step_generator.go issueCheckFailures), the
+ * plain text of a secret included, so such failures go out without a property; every reason names its path itself.
+ */
+export function isSecretPath(spec: Record<string, PropSpec>, path: string): boolean {
+  let props: Record<string, PropSpec> | undefined = spec;
+  for (const seg of path.split(".")) {
+    const prop: PropSpec | undefined = props?.[seg.replace(/\[.*$/, "")];
+    if (prop === undefined) return false;
+    if (prop.secret) return true;
+    let t: PropType = prop.type;
+    while (t.kind === "array") t = t.items;
+    props = t.kind === "object" ? t.properties : undefined;
+  }
+  return false;
+}
+
 export function makeResource(def: ResourceDef): ResourceImpl {
   const inputs = { ...def.spec.inputs, ...commonInputs };
   const uriOf = (props: Props): string =>
@@ -88,7 +107,7 @@ export function makeResource(def: ResourceDef): ResourceImpl {
           if (failures.length === 0) throw new Error("input validation failed unexpectedly");
         }
       }
-      return { inputs: r.inputs, failures };
+      return { inputs: r.inputs, failures: failures.map((f) => (isSecretPath(inputs, f.property) ? { property: "", reason: f.reason } : f)) };
     },
 
     async diff(_id, olds, news): Promise<DiffResult> {
