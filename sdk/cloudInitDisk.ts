@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConnectionArgs, forwarder } from "./provider";
+import { ConnectionArgs, forwarder, ownerInput } from "./provider";
 
 const provider = forwarder("cloudinit", "cloudInitDisk");
 
@@ -67,7 +67,7 @@ export class CloudInitDisk extends pulumi.dynamic.Resource {
     super(
       provider,
       name,
-      { key: undefined, path: undefined, instanceId: undefined, size: undefined, uri: undefined, ...args, userData: pulumi.secret(args.userData) },
+      { key: undefined, path: undefined, instanceId: undefined, size: undefined, uri: undefined, ...args, userData: pulumi.secret(args.userData), __owner: ownerInput("CloudInitDisk", name, opts) },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "userData"] },
       "virt",
       "CloudInitDisk",

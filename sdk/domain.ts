@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConnectionArgs, forwarder } from "./provider";
+import { ConnectionArgs, forwarder, ownerInput } from "./provider";
 
 const provider = forwarder("domain", "domain");
 type In<T> = pulumi.Input<T>;
@@ -185,7 +185,7 @@ export class Domain extends pulumi.dynamic.Resource {
     super(
       provider,
       name,
-      { uuid: undefined, domainId: undefined, state: undefined, macs: undefined, graphicsPort: undefined, pendingRestart: undefined, actualMemory: undefined, resolvedType: undefined, addresses: undefined, uri: undefined, ...args },
+      { uuid: undefined, domainId: undefined, state: undefined, macs: undefined, graphicsPort: undefined, pendingRestart: undefined, actualMemory: undefined, resolvedType: undefined, addresses: undefined, uri: undefined, ...args, __owner: ownerInput("Domain", name, opts) },
       opts,
       "virt",
       "Domain",

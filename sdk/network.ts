@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConnectionArgs, forwarder } from "./provider";
+import { ConnectionArgs, forwarder, ownerInput } from "./provider";
 
 const provider = forwarder("network", "network");
 
@@ -69,6 +69,6 @@ export class Network extends pulumi.dynamic.Resource {
   declare readonly uri: pulumi.Output<string>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { uuid: undefined, bridgeName: undefined, uri: undefined, ...args }, opts, "virt", "Network");
+    super(provider, name, { uuid: undefined, bridgeName: undefined, uri: undefined, ...args, __owner: ownerInput("Network", name, opts) }, opts, "virt", "Network");
   }
 }

@@ -41,3 +41,14 @@ export interface ConnectionArgs {
   /** A libvirt URI: `qemu:///system`, `qemu+ssh://root@host/system`, `qemu+tls://host/system`, ... */
   uri?: pulumi.Input<string>;
 }
+
+/**
+ * The `__owner` input every resource passes: who this resource is (project, stack, type and name, under its
+ * parent's URN when it has one). A create marks what it makes with it, so a create interrupted after making
+ * its object (a killed provider or daemon) is resumed by the next up instead of failing "already exists".
+ * It never reaches libvirt verbatim and is not part of any diff. See provider/resources/ownership.ts.
+ */
+export function ownerInput(type: string, name: string, opts?: pulumi.CustomResourceOptions): pulumi.Input<string> {
+  const own = `${pulumi.getProject()}/${pulumi.getStack()}/virt:${type}/${name}`;
+  return opts?.parent !== undefined ? opts.parent.urn.apply((u) => `${u}/${own}`) : own;
+}

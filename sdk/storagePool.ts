@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConnectionArgs, forwarder } from "./provider";
+import { ConnectionArgs, forwarder, ownerInput } from "./provider";
 
 // One provider object per resource kind: Pulumi caches its serialization by object identity.
 const provider = forwarder("pool", "storagePool");
@@ -70,6 +70,6 @@ export class StoragePool extends pulumi.dynamic.Resource {
   declare readonly target: pulumi.Output<{ path: string; permissions?: { mode?: string; owner?: number; group?: number; label?: string } }>;
 
   constructor(name: string, args: StoragePoolArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { uuid: undefined, capacity: undefined, allocation: undefined, available: undefined, uri: undefined, ...args }, opts, "virt", "StoragePool");
+    super(provider, name, { uuid: undefined, capacity: undefined, allocation: undefined, available: undefined, uri: undefined, ...args, __owner: ownerInput("StoragePool", name, opts) }, opts, "virt", "StoragePool");
   }
 }

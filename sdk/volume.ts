@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConnectionArgs, forwarder } from "./provider";
+import { ConnectionArgs, forwarder, ownerInput } from "./provider";
 import type { PermissionsArgs } from "./storagePool";
 
 const provider = forwarder("volume", "volume");
@@ -61,6 +61,6 @@ export class Volume extends pulumi.dynamic.Resource {
   declare readonly uri: pulumi.Output<string>;
 
   constructor(name: string, args: VolumeArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { key: undefined, path: undefined, capacityBytes: undefined, allocationBytes: undefined, uri: undefined, ...args }, opts, "virt", "Volume");
+    super(provider, name, { key: undefined, path: undefined, capacityBytes: undefined, allocationBytes: undefined, uri: undefined, ...args, __owner: ownerInput("Volume", name, opts) }, opts, "virt", "Volume");
   }
 }

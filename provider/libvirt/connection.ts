@@ -1,16 +1,23 @@
 import { AuthType, ConnectFlags, DriverFeature } from "./constants";
-import { AuthError, ConnectionClosedError, TransportError, VirtError } from "./errors";
+import { AuthError, ConnectionClosedError, TimeoutError, TransportError, VirtError } from "./errors";
 import { Proc, Procedure } from "./protocol/procedures";
 import { EventHandler, RpcSession } from "./rpc/session";
 import type { RpcStream } from "./rpc/stream";
 import { dial as defaultDial, parseUri } from "./transport";
-import type { Target, Transport } from "./transport/types";
+import { DEFAULT_LIMITS, type Target, type Transport } from "./transport/types";
 
 export interface ConnectionOptions {
   /** Open with VIR_CONNECT_RO: every write call is refused by the daemon. */
   readOnly?: boolean;
-  /** Limit for reaching the daemon and finishing the handshake, in ms (default 30000). */
+  /**
+   * Limit for reaching the daemon and finishing the handshake, in ms, for every transport (default 30000). The
+   * URI's `connect_timeout=SECONDS` wins over this.
+   */
   connectTimeoutMs?: number;
+  /** After this long without a byte from the daemon, send a keepalive PING, in ms (default 5000; URI `keepalive_interval=SECONDS` wins). */
+  keepaliveIntervalMs?: number;
+  /** The daemon counts as dead after `keepaliveIntervalMs × (keepaliveCount + 1)` of silence (default 5; URI `keepalive_count=` wins). */
+  keepaliveCount?: number;
   /** Replaces the transport (tests use a fake daemon on a duplex pair). */
   dial?: (target: Target) => Promise<Transport>;
 }
@@ -30,6 +37,12 @@ export interface DaemonFeatures {
  * When the channel drops (daemon restarted, tunnel died) every pending call fails with `ConnectionClosedError`;
  * the next call dials again and repeats the handshake, and event subscriptions are registered anew. Only
  * `close()` ends the connection for good.
+ *
+ * Bounds (defaults in `DEFAULT_LIMITS`, changed by URI parameters or options): dialling plus the handshake must
+ * finish within the connect timeout, or the attempt fails with a `TransportError` naming the host and what to
+ * check. Once open, we send keepalive PINGs when the daemon has been silent for an interval (if it supports the
+ * keepalive program); after `interval × (count + 1)` of silence the channel is dropped and every pending call
+ * and stream fails with a `ConnectionClosedError` whose cause is a `TimeoutError`.
  */
 export class Connection {
   readonly uri: string;
@@ -39,6 +52,10 @@ export class Connection {
   private opening: Promise<RpcSession> | null = null;
   private closed = false;
   private readonly dialer: (target: Target) => Promise<Transport>;
+  private readonly connectTimeoutMs: number;
+  private readonly keepaliveIntervalMs: number;
+  private readonly keepaliveCount: number;
+  private keepaliveTimer: NodeJS.Timeout | null = null;
   private readonly eventHandlers = new Set<EventHandler>();
   private readonly reopenHooks = new Set<() => Promise<void>>();
   private _features: DaemonFeatures = { keepalive: false, networkUpdateCorrectOrder: true };
@@ -48,7 +65,11 @@ export class Connection {
   constructor(uri: string, options: ConnectionOptions = {}) {
     this.uri = uri;
     this.target = parseUri(uri, { readOnly: options.readOnly === true });
-    this.dialer = options.dial ?? ((t) => defaultDial(t, { timeoutMs: options.connectTimeoutMs ?? 30000 }));
+    const limits = this.target.limits ?? {};
+    this.connectTimeoutMs = limits.connectTimeoutMs ?? options.connectTimeoutMs ?? DEFAULT_LIMITS.connectTimeoutMs;
+    this.keepaliveIntervalMs = limits.keepaliveIntervalMs ?? options.keepaliveIntervalMs ?? DEFAULT_LIMITS.keepaliveIntervalMs;
+    this.keepaliveCount = limits.keepaliveCount ?? options.keepaliveCount ?? DEFAULT_LIMITS.keepaliveCount;
+    this.dialer = options.dial ?? ((t) => defaultDial(t, { timeoutMs: this.connectTimeoutMs }));
   }
 
   /** Opens a connection and completes the handshake. */
@@ -103,8 +124,74 @@ export class Connection {
     return this.opening;
   }
 
-  private async establish(): Promise<RpcSession> {
+  /** Where the target is, for messages: the host (or socket) and the URI. */
+  private where(): string {
+    const t = this.target;
+    switch (t.transport) {
+      case "unix":
+        return `the unix socket ${t.socketPath} (${this.uri})`;
+      case "ext":
+        return `the command ${t.command} (${this.uri})`;
+      default:
+        return `${t.host} (${this.uri})`;
+    }
+  }
+
+  /** What to check when a daemon does not answer, by transport. */
+  private hint(): string {
+    const t = this.target;
+    const knob = "connect_timeout=SECONDS in the URI waits longer";
+    switch (t.transport) {
+      case "unix":
+        return `check that libvirtd (or virtqemud) runs and is not hung, e.g. \`virsh -c '${t.openUri}' version\`; ${knob}`;
+      case "ssh":
+        return `check that ${t.host} is reachable and its ssh server answers (\`ssh ${t.host} true\`), and that libvirt runs there; ${knob}`;
+      case "ext":
+        return `check that the command reaches a libvirt daemon; ${knob}`;
+      default:
+        return `check that ${t.host} is reachable, that libvirtd listens on port ${t.port} there and answers, and any firewall between; ${knob}`;
+    }
+  }
+
+  /** Dial and handshake, bounded by the connect timeout as a whole. */
+  private establish(): Promise<RpcSession> {
+    return new Promise<RpcSession>((resolve, reject) => {
+      let timedOut = false;
+      let transport: Transport | undefined;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        const stderr = transport?.diagnostics().trim() ?? "";
+        transport?.stream.destroy();
+        const cause = new TimeoutError(`no answer within ${this.connectTimeoutMs} ms`);
+        reject(
+          new TransportError(
+            `timed out after ${fmtMs(this.connectTimeoutMs)} connecting to libvirt at ${this.where()}` +
+              `${transport ? ` over ${transport.description}: the channel opened but the daemon never finished the handshake` : ""}` +
+              `${stderr ? `; it said: ${stderr}` : ""}; ${this.hint()}`,
+            { cause, ...(stderr ? { stderr } : {}) },
+          ),
+        );
+      }, this.connectTimeoutMs);
+      this.dialAndShake((t) => {
+        transport = t;
+        if (timedOut) t.stream.destroy();
+      }).then(
+        (session) => {
+          clearTimeout(timer);
+          if (timedOut) session.fail(new ConnectionClosedError(`the connection to ${this.uri} timed out while opening`));
+          else resolve(session);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          if (!timedOut) reject(err);
+        },
+      );
+    });
+  }
+
+  private async dialAndShake(onDialled: (t: Transport) => void): Promise<RpcSession> {
     const transport = await this.dialer(this.target);
+    onDialled(transport);
     const { stream } = transport;
     const session = new RpcSession(
       stream,
@@ -131,6 +218,7 @@ export class Connection {
     this.transport = transport;
     this.session = session;
     this.generation++;
+    this.watch(session, transport);
     if (this.generation > 1) {
       for (const hook of this.reopenHooks) await hook();
     }
@@ -164,6 +252,43 @@ export class Connection {
     this._features = { keepalive: keepalive.supported === 1, networkUpdateCorrectOrder: order.supported === 1 };
   }
 
+  /**
+   * The keepalive watch of an open session: a PING after an interval of silence, and the channel dropped after
+   * `interval × (count + 1)` of silence. The timer never keeps the process alive.
+   */
+  private watch(session: RpcSession, transport: Transport): void {
+    if (this.keepaliveTimer !== null) clearInterval(this.keepaliveTimer);
+    const interval = this.keepaliveIntervalMs;
+    const deadAfter = interval * (this.keepaliveCount + 1);
+    const timer = setInterval(() => {
+      if (session.closed) {
+        clearInterval(timer);
+        if (this.keepaliveTimer === timer) this.keepaliveTimer = null;
+        return;
+      }
+      // A daemon without the keepalive program cannot be asked whether it lives: a long call is not a dead peer.
+      if (!this._features.keepalive) return;
+      const silent = Date.now() - session.lastReceived;
+      if (silent >= deadAfter) {
+        clearInterval(timer);
+        if (this.keepaliveTimer === timer) this.keepaliveTimer = null;
+        const err = new ConnectionClosedError(
+          `libvirt at ${this.where()} over ${transport.description} sent nothing for ${fmtMs(silent)} ` +
+            `(keepalive: ${this.keepaliveCount} PINGs ${fmtMs(interval)} apart went unanswered): the host, the link or the daemon is down or hung; ` +
+            `check that ${this.target.transport === "unix" ? "the daemon runs" : `${"host" in this.target ? this.target.host : "the host"} is reachable and libvirtd runs there`}` +
+            `; keepalive_interval=SECONDS and keepalive_count=N in the URI change the bound`,
+          { cause: new TimeoutError(`no bytes from the daemon for ${silent} ms`) },
+        );
+        session.fail(err);
+        transport.stream.destroy();
+        return;
+      }
+      if (silent >= interval && this._features.keepalive) session.ping();
+    }, Math.max(10, Math.min(interval, 1000)));
+    timer.unref();
+    this.keepaliveTimer = timer;
+  }
+
   /** Adds what the transport knows (ssh's stderr) to an error from the handshake or the channel. */
   private explain(err: unknown, transport: Transport): Error {
     const diag = transport.diagnostics().trim();
@@ -186,6 +311,8 @@ export class Connection {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.keepaliveTimer !== null) clearInterval(this.keepaliveTimer);
+    this.keepaliveTimer = null;
     const opening = this.opening;
     if (opening) await opening.catch(() => undefined);
     const session = this.session;
@@ -202,4 +329,9 @@ export class Connection {
     }
     transport?.stream.destroy();
   }
+}
+
+/** "1.5 s", "30 s", "250 ms". */
+function fmtMs(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`;
 }

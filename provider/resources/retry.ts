@@ -1,4 +1,4 @@
-import { LibvirtError, OperationInvalidError } from "../libvirt";
+import { ConnectionClosedError, DaemonUnavailableError, LibvirtError, OperationInvalidError } from "../libvirt";
 
 /**
  * libvirt refuses some storage calls while another job runs in the same pool — "pool has asynchronous jobs
@@ -50,4 +50,42 @@ export function isDomainLocked(err: unknown): boolean {
  */
 export function whileDomainLocked<T>(fn: () => Promise<T>, limitMs = 180000): Promise<T> {
   return retrying(fn, isDomainLocked, limitMs, 1000, 1000);
+}
+
+/**
+ * The connection to the daemon was lost (the channel closed, the daemon restarted or is not up yet). The
+ * connection layer dials again on the next call, so a caller that can wait simply tries again.
+ */
+export function isConnectionLost(err: unknown): boolean {
+  return err instanceof ConnectionClosedError || err instanceof DaemonUnavailableError;
+}
+
+/**
+ * Runs `fn`, trying again while the daemon is unreachable (restarting), for at most `limitMs`: 200 ms doubling
+ * to 2 s between tries. Any other error is thrown at once; so is the last connection error once the time is up.
+ */
+export function whileReconnecting<T>(fn: () => Promise<T>, limitMs = 30000): Promise<T> {
+  return retrying(fn, isConnectionLost, limitMs, 200, 2000);
+}
+
+/** What an undo step of a failed create achieved: callers say so truthfully in their error. */
+export type Undo = { done: true } | { done: false; error: unknown };
+
+/**
+ * Undoes a step of a failed create (undefine what was defined, delete a partial volume), waiting out a daemon
+ * restart for up to `limitMs`. Never throws: the result says whether the undo happened.
+ */
+export async function undo(fn: () => Promise<unknown>, limitMs = 30000): Promise<Undo> {
+  try {
+    await whileReconnecting(fn, limitMs);
+    return { done: true };
+  } catch (error) {
+    return { done: false, error };
+  }
+}
+
+/** The end of a create error after an undo: what happened to the object, truthfully, and what to do. */
+export function undoOutcome(u: Undo, done: string, left: string): string {
+  if (u.done) return done;
+  return `${left} (undoing it failed: ${u.error instanceof Error ? u.error.message : String(u.error)})`;
 }

@@ -73,8 +73,8 @@ const onOff = (b: boolean | undefined): string | undefined => (b === undefined ?
 const yesNo = (b: boolean | undefined): string | undefined => (b === undefined ? undefined : b ? "yes" : "no");
 
 /** Builds the XML for virNetworkDefineXML. */
-export function buildNetworkXml(spec: Network): string {
-  const net = element("network", {}, [textElement("name", spec.name)]);
+export function buildNetworkXml(spec: Network, uuid?: string): string {
+  const net = element("network", {}, [textElement("name", spec.name), ...(uuid !== undefined ? [textElement("uuid", uuid)] : [])]);
   if (spec.mode !== "isolated") net.children.push(element("forward", { mode: spec.mode }));
   if (spec.mode === "bridge") net.children.push(element("bridge", { name: spec.bridge.name }));
   else if (spec.bridge !== undefined) net.children.push(element("bridge", { name: spec.bridge.name, stp: onOff(spec.bridge.stp), delay: spec.bridge.delay }));

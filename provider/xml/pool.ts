@@ -70,8 +70,8 @@ const SOURCE_ORDER = ["host", "device", "dir", "adapter", "name", "format"];
 const before = (order: string[], name: string): string[] => order.slice(0, order.indexOf(name));
 
 /** Builds the XML for virStoragePoolDefineXML. */
-export function buildPoolXml(spec: StoragePool): string {
-  const pool = element("pool", { type: spec.type }, [textElement("name", spec.name)]);
+export function buildPoolXml(spec: StoragePool, uuid?: string): string {
+  const pool = element("pool", { type: spec.type }, [textElement("name", spec.name), ...(uuid !== undefined ? [textElement("uuid", uuid)] : [])]);
   const source = buildSource(spec);
   if (source !== undefined) pool.children.push(source);
   const target = element("target", {}, [textElement("path", spec.target.path)]);

@@ -1,6 +1,6 @@
 import type { Duplex } from "node:stream";
 import { Framer } from "../../provider/libvirt/rpc/framer";
-import { HEADER_SIZE, Header, PacketType, Program, readHeader, Status, writeHeader } from "../../provider/libvirt/rpc/packet";
+import { HEADER_SIZE, Header, KeepaliveProc, PacketType, Program, readHeader, Status, writeHeader } from "../../provider/libvirt/rpc/packet";
 import { Proc } from "../../provider/libvirt/protocol/procedures";
 import { remoteError, RemoteError } from "../../provider/libvirt/protocol/types";
 import { Codec, XdrWriter } from "../../provider/libvirt/xdr";
@@ -29,6 +29,8 @@ export class FakeDaemon {
   /** Every server-side end opened (one per dial). */
   readonly ends: Duplex[] = [];
   authTypes: number[] = [0];
+  /** When true the daemon goes silent: it answers nothing, not even keepalive PINGs (a frozen peer). */
+  silent = false;
   dials = 0;
 
   constructor() {
@@ -54,6 +56,7 @@ export class FakeDaemon {
     this.ends.push(server);
     const framer = new Framer((buf, start, end) => {
       const header = readHeader(buf, start);
+      if (this.silent) return;
       const rec = { header, payload: Buffer.from(buf.subarray(start + HEADER_SIZE, end)) };
       if (header.type === PacketType.STREAM) {
         this.streamPackets.push(rec);
@@ -62,6 +65,10 @@ export class FakeDaemon {
       }
       if (header.program !== Program.REMOTE || header.type !== PacketType.CALL) {
         this.messages.push(rec);
+        // Like libvirtd: a keepalive PING is answered with a PONG.
+        if (header.program === Program.KEEPALIVE && header.procedure === KeepaliveProc.PING) {
+          this.write(server, packet({ ...header, procedure: KeepaliveProc.PONG }, Buffer.alloc(0)));
+        }
         return;
       }
       this.calls.push(rec);

@@ -53,6 +53,10 @@ export class RpcSession {
   private readonly streams = new Map<number, RpcStream>();
   private readonly framer: Framer;
   private closedError: Error | null = null;
+  /** Streams waiting for the channel to drain; woken (rejected) when the session fails. */
+  private readonly writeWaiters = new Set<(err: Error | null) => void>();
+  /** When the last byte came from the peer (ms since the epoch); the keepalive watch reads it. */
+  lastReceived = Date.now();
   private corked = false;
   private sentThisTick = false;
   private readonly endTick = (): void => {
@@ -108,7 +112,7 @@ export class RpcSession {
     const stream = new RpcStream(
       {
         sendStream: (p, s, status, data) => this.sendRaw(streamPacket(p, s, status, data)),
-        waitWritable: () => new Promise<void>((resolve) => this.sink.once("drain", resolve)),
+        waitWritable: () => this.waitWritable(),
         release: (s) => this.streams.delete(s),
       },
       proc.number,
@@ -126,6 +130,33 @@ export class RpcSession {
       throw e;
     }
     return stream;
+  }
+
+  /**
+   * Resolves when the channel drains. A destroyed socket never emits `drain`: a session failure (the channel
+   * closed or errored, the peer went silent) rejects the wait with the session's error instead.
+   */
+  private waitWritable(): Promise<void> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    return new Promise<void>((resolve, reject) => {
+      const done = (err: Error | null): void => {
+        this.writeWaiters.delete(done);
+        if (err) reject(err);
+        else resolve();
+      };
+      this.writeWaiters.add(done);
+      this.sink.once("drain", () => done(null));
+    });
+  }
+
+  /** Sends a keepalive PING (program KEEPALIVE, type MESSAGE, serial 0); the daemon answers PONG. */
+  ping(): void {
+    this.sendRaw(emptyPacket({ program: Program.KEEPALIVE, version: 1, procedure: KeepaliveProc.PING, type: PacketType.MESSAGE, serial: 0, status: Status.OK }));
+  }
+
+  /** Calls and streams waiting for the peer. */
+  get busy(): boolean {
+    return this.pending.size > 0 || this.streams.size > 0;
   }
 
   private encodeCall<A>(proc: Procedure<A, unknown>, args: A): Buffer {
@@ -177,6 +208,7 @@ export class RpcSession {
   /** Feeds bytes from the channel. A protocol violation fails the session (and is reported to `onFatal`). */
   receive(chunk: Buffer): void {
     if (this.closedError) return;
+    this.lastReceived = Date.now();
     try {
       this.framer.push(chunk);
     } catch (e) {
@@ -204,6 +236,7 @@ export class RpcSession {
     const streams = [...this.streams.values()];
     this.streams.clear();
     for (const s of streams) s.fail(err);
+    for (const w of [...this.writeWaiters]) w(err);
   }
 
   private dispatch(buf: Buffer, start: number, end: number): void {

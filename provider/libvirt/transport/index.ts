@@ -11,14 +11,16 @@ import { dialUnix } from "./unix";
 
 export { parseUri, DEFAULT_TCP_PORT, DEFAULT_TLS_PORT, type ParseOptions, type UriEnv } from "./uri";
 export { buildSshCommand, remoteCommand, shellQuote, REMOTE_SOCKET, type SshCommandInput, type SshProxy } from "./ssh";
-export type { Target, Transport, UnixTarget, TcpTarget, TlsTarget, SshTarget, ExtTarget } from "./types";
+export type { Target, Transport, UnixTarget, TcpTarget, TlsTarget, SshTarget, ExtTarget, Limits } from "./types";
+export { DEFAULT_LIMITS } from "./types";
 
 /** `dial` options. */
 export interface DialOptions {
   /**
    * How long to wait for the connection (unix and TCP connect; for TLS also the handshake and the server's
-   * confirmation byte), in milliseconds. Default 15000. ssh and ext are ready once the program has started;
-   * their login is bounded by the first RPC's own timeout.
+   * confirmation byte), in milliseconds. The URI's `connect_timeout=` wins; default 15000. ssh and ext are ready
+   * once the program has started: the connection bounds their login together with the RPC handshake, and ssh
+   * gets `-o ConnectTimeout` as well.
    */
   timeoutMs?: number;
 }
@@ -33,7 +35,7 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 15000;
  * @throws TransportError for every other failure to set it up (permissions, TLS, a missing program, timeout).
  */
 export function dial(target: Target, opts: DialOptions = {}): Promise<Transport> {
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const timeoutMs = target.limits?.connectTimeoutMs ?? opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   switch (target.transport) {
     case "unix":
       return dialUnix(target, timeoutMs);

@@ -31,6 +31,8 @@ export interface SshCommandInput {
   readOnly: boolean;
   /** The driver URI virt-ssh-helper opens on the remote host (the target's `openUri`). */
   driverUri: string;
+  /** `-o ConnectTimeout=` in seconds (ours: libvirt passes none, and a host that never answers hangs ssh). */
+  connectTimeoutSec?: number | undefined;
 }
 
 /** The remote socket nc connects to when `socket=` is not given (libvirt's remote legacy socket path). */
@@ -39,7 +41,8 @@ export const REMOTE_SOCKET = "/var/run/libvirt/libvirt-sock";
 /**
  * Builds the command line libvirt 9.0 runs for `+ssh` URIs (captured from virsh, doc §8.3):
  *
- * `ssh [-p PORT] [-l USER] [-i KEYFILE] -T -e none [-o BatchMode=yes] [-o StrictHostKeyChecking=no] -- HOST REMOTE`
+ * `ssh [-p PORT] [-l USER] [-i KEYFILE] -T -e none [-o BatchMode=yes] [-o StrictHostKeyChecking=no] -- HOST REMOTE`,
+ * plus, where libvirt has none, `-o ConnectTimeout=SECONDS` before `--` (the URI's `connect_timeout=`, default 30).
  *
  * `REMOTE` is one argument, a command for the remote login shell; see {@link remoteCommand}. The program is
  * run directly (never through a local shell), so every other value is a plain argv element.
@@ -52,6 +55,7 @@ export function buildSshCommand(input: SshCommandInput): { command: string; args
   args.push("-T", "-e", "none");
   if (input.noTty) args.push("-o", "BatchMode=yes");
   if (input.noVerify) args.push("-o", "StrictHostKeyChecking=no");
+  if (input.connectTimeoutSec !== undefined) args.push("-o", `ConnectTimeout=${input.connectTimeoutSec}`);
   // "--" ends ssh's options, so a host can never be read as one (we refuse hosts starting with "-" as well).
   args.push("--", input.host, remoteCommand(input));
   return { command: input.command ?? "ssh", args };

@@ -14,7 +14,25 @@ interface TargetBase {
   openUri: string;
   /** `VIR_CONNECT_RO` requested (`?readonly=1` is not a libvirt parameter; set by the caller's options). */
   readOnly: boolean;
+  /** Bounds set by URI parameters (`connect_timeout=`, `keepalive_interval=`, `keepalive_count=`); absent: defaults. */
+  limits?: Limits;
 }
+
+/** How long to wait for a daemon, and when a silent one counts as dead. See {@link DEFAULT_LIMITS}. */
+export interface Limits {
+  /** Reaching the daemon and finishing the handshake (AUTH_LIST, CONNECT_OPEN, features), in ms. */
+  connectTimeoutMs?: number;
+  /** After this long without a byte from the daemon a keepalive PING is sent, in ms. */
+  keepaliveIntervalMs?: number;
+  /** The peer is dead after `keepaliveIntervalMs × (keepaliveCount + 1)` of silence. */
+  keepaliveCount?: number;
+}
+
+/**
+ * Defaults: 30 s to connect and shake hands; a PING after 5 s of silence, dead after 30 s of silence (5 unanswered
+ * intervals), which is what libvirt's own client and daemon use (`keepalive_interval = 5`, `keepalive_count = 5`).
+ */
+export const DEFAULT_LIMITS: Required<Limits> = { connectTimeoutMs: 30000, keepaliveIntervalMs: 5000, keepaliveCount: 5 };
 
 export interface UnixTarget extends TargetBase {
   transport: "unix";

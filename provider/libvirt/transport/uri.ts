@@ -3,7 +3,7 @@ import { homedir } from "node:os";
 import { UriError } from "../errors";
 import { buildSshCommand, type SshProxy } from "./ssh";
 import { tlsCredentialPaths } from "./tls";
-import type { Target } from "./types";
+import { DEFAULT_LIMITS, type Limits, type Target } from "./types";
 import { localSocketPath, type SocketMode } from "./unix";
 
 /**
@@ -53,6 +53,10 @@ const TRANSPORT_PARAMS = new Set([
   "no_sanity",
   "no_verify",
   "no_tty",
+  // Ours, not libvirt's (libvirt sets these in libvirt.conf): bounds on connecting and on a silent peer.
+  "connect_timeout",
+  "keepalive_interval",
+  "keepalive_count",
 ]);
 
 interface Param {
@@ -114,7 +118,8 @@ export function parseUri(uri: string, options: ParseOptions = {}): Target {
   const command = param.get("command");
   if (command === "") throw new UriError(`${uri}: command= is empty`);
 
-  const base = { uri, openUri, readOnly };
+  const limits = parseLimits(param, uri);
+  const base = { uri, openUri, readOnly, ...(limits !== undefined ? { limits } : {}) };
   const transport = parts.transport ?? (parts.host === undefined ? "unix" : "tls");
   switch (transport) {
     case "unix": {
@@ -153,6 +158,7 @@ export function parseUri(uri: string, options: ParseOptions = {}): Target {
         socket,
         readOnly,
         driverUri: openUri,
+        connectTimeoutSec: Math.ceil((limits?.connectTimeoutMs ?? DEFAULT_LIMITS.connectTimeoutMs) / 1000),
       });
       return { ...base, transport: "ssh", host, ...built };
     }
@@ -167,6 +173,30 @@ export function parseUri(uri: string, options: ParseOptions = {}): Target {
     default:
       throw new UriError(`${uri}: unknown transport "${transport}"; use unix, tcp, tls, ssh or ext`);
   }
+}
+
+/**
+ * `connect_timeout=SECONDS` (reaching the daemon and finishing the handshake, every transport; ssh also gets it
+ * as `-o ConnectTimeout`), `keepalive_interval=SECONDS` and `keepalive_count=N` (after `interval` s without a
+ * byte from the daemon we send a keepalive PING; after `interval × (count + 1)` s of silence the peer counts as
+ * dead and every pending call fails). Undefined when the URI sets none of them.
+ */
+function parseLimits(param: { get(name: string): string | undefined }, uri: string): Limits | undefined {
+  const out: Limits = {};
+  const num = (name: string, min: number, max: number): number | undefined => {
+    const v = param.get(name);
+    if (v === undefined) return undefined;
+    const n = /^\d+(\.\d+)?$/.test(v) ? Number(v) : NaN;
+    if (!(n >= min && n <= max)) throw new UriError(`${uri}: ${name}=${v} is not a number from ${min} to ${max}`);
+    return n;
+  };
+  const connect = num("connect_timeout", 0.1, 86400);
+  const interval = num("keepalive_interval", 0.1, 3600);
+  const count = num("keepalive_count", 1, 100);
+  if (connect !== undefined) out.connectTimeoutMs = Math.round(connect * 1000);
+  if (interval !== undefined) out.keepaliveIntervalMs = Math.round(interval * 1000);
+  if (count !== undefined) out.keepaliveCount = Math.round(count);
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function resolveEnv(options: UriEnv): Required<UriEnv> {

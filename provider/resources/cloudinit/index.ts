@@ -3,7 +3,8 @@ import { Libvirt, toSafeNumber, VolRef } from "../../libvirt";
 import { buildVolumeXml } from "../../xml";
 import { CheckFailure, PartialCreateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
 import { makeResource } from "../resource";
-import { whilePoolBusy } from "../retry";
+import { undo, undoOutcome, whilePoolBusy } from "../retry";
+import { journal } from "../ownership";
 import { findPool, orNull } from "../specs";
 import { buildSeed, deriveInstanceId, hostnameProblem, instanceIdOf, instanceIdProblem, networkConfigProblem, SeedContent, userDataProblem } from "./seed";
 import { cloudInitSpec } from "./spec";
@@ -63,22 +64,32 @@ const base = makeResource({
     const pool = await findPool(lv, poolName, who);
 
     const existing = await orNull(lv.volumes.lookupByName(pool, name));
+    const entry = journal.entry("cloudinit", p, lv.uri, poolName, name);
     if (existing !== null) {
-      if (p["adopt"] !== true) {
+      // Left by an interrupted create of this resource (see ownership.ts): made again, like an adopted one.
+      if (journal.pending(entry)) report(`${who}: an interrupted create of this resource left the seed behind; writing it again`);
+      else if (p["adopt"] !== true) {
         throw new ResourceInputError(`${who}: a volume named "${name}" already exists in pool "${poolName}" on ${lv.uri}; set adopt: true to replace it with this seed, or choose another name`);
       }
       // Adopting a seed means owning its content: the old bytes are not ours to keep.
       await whilePoolBusy(() => lv.volumes.delete(existing));
     }
 
+    journal.begin(entry);
     const vol = await whilePoolBusy(() => lv.volumes.createXML(pool, buildVolumeXml({ name, capacity: image.length, format: "raw" })));
     try {
       await lv.volumes.upload(vol, image, { length: image.length });
     } catch (e) {
-      // A half-written seed would boot a guest with garbage: remove it, so a retry starts clean.
-      await lv.volumes.delete(vol).catch(() => undefined);
-      throw new Error(`${who}: uploading the ${image.length}-byte seed into pool "${poolName}" failed: ${(e as Error).message}`, { cause: e });
+      // A half-written seed would boot a guest with garbage: remove it (waiting out a daemon restart), so a retry starts clean.
+      const u = await undo(() => whilePoolBusy(() => lv.volumes.delete(vol)));
+      if (u.done) journal.end(entry);
+      const left =
+        entry !== undefined
+          ? "the partial seed is left in the pool, recorded as incomplete: the next up writes it again"
+          : `the partial seed is left in the pool: delete it (virsh vol-delete --pool ${poolName} ${name}) before the next up`;
+      throw new Error(`${who}: uploading the ${image.length}-byte seed into pool "${poolName}" failed, so ${undoOutcome(u, "it was deleted", left)}: ${(e as Error).message}`, { cause: e });
     }
+    journal.end(entry);
     const instanceId = instanceIdOf(content);
     try {
       return { id: vol.key, outs: { ...(await observe(lv, vol)), instanceId } };

@@ -6,7 +6,8 @@ import { plan, planDomainOps } from "../../diff";
 import { applyDomainXml, buildDomainXml, deviceXml, DomainDisk, DomainModel, parseDomainXml, parseVolumeXml } from "../../xml";
 import { PartialCreateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
 import { makeResource } from "../resource";
-import { whileDomainLocked } from "../retry";
+import { undo, undoOutcome, whileDomainLocked } from "../retry";
+import { uuidMark } from "../ownership";
 import { orNull } from "../specs";
 import { resolveType } from "./accel";
 import { DiskInput, fillIdentities, validateDomain } from "./inputs";
@@ -80,19 +81,25 @@ const base = makeResource({
     if (failures.length > 0) throw new ResourceInputError(`${who}: ${failures.map((f) => f.reason).join("; ")}`);
     let dom = await orNull(lv.domains.lookupByName(p["name"] as string));
     const formats = await volumeFormats(lv, p);
+    const mark = uuidMark("domain", p);
     if (dom !== null) {
-      if (p["adopt"] !== true) throw new ResourceInputError(`${who}: a domain named "${String(p["name"])}" already exists on ${lv.uri}; set adopt: true to manage it, or choose another name`);
+      const ours = mark.ours(uuidString(dom.uuid));
+      if (!ours && p["adopt"] !== true) throw new ResourceInputError(`${who}: a domain named "${String(p["name"])}" already exists on ${lv.uri}; set adopt: true to manage it, or choose another name`);
+      // Ours: an earlier create of this resource was interrupted after defining it. Resume: same path as adopt.
+      if (ours) report(`${who}: resuming an interrupted create: the domain on the host carries this resource's mark`);
       const model = toModel(p, type, formats, uuidString(dom.uuid));
       dom = await lv.domains.defineXML(applyDomainXml(await lv.domains.getXMLDesc(dom, XML_CONFIG), model), DomainDefineFlags.VALIDATE);
     } else {
-      dom = await lv.domains.defineXML(buildDomainXml(toModel(p, type, formats)), DomainDefineFlags.VALIDATE);
+      dom = await lv.domains.defineXML(buildDomainXml(toModel(p, type, formats, mark.uuid)), DomainDefineFlags.VALIDATE);
       try {
         await lv.domains.setAutostart(dom, p["autostart"] === true);
         if (p["running"] !== false) dom = await lv.domains.create(dom);
       } catch (e) {
         // The domain holds no data of its own (its disks are separate volumes): undo the definition.
-        await lv.domains.undefine(dom, DomainUndefineFlags.NVRAM).catch(() => lv.domains.undefine(dom!).catch(() => undefined));
-        throw new Error(`${who}: defined but could not be started, so its definition was removed again: ${(e as Error).message}`, { cause: e });
+        const defined = dom;
+        const u = await undo(() => lv.domains.undefine(defined, DomainUndefineFlags.NVRAM).catch((e2) => (e2 instanceof InvalidArgumentError ? lv.domains.undefine(defined) : Promise.reject(e2))));
+        const left = mark.uuid !== undefined ? "it is left defined on the host, and the next up resumes it (it carries this resource's mark)" : `it is left defined on the host: remove it (virsh undefine ${String(p["name"])}) or set adopt: true`;
+        throw new Error(`${who}: defined but could not be started, so ${undoOutcome(u, "its definition was removed again", left)}: ${(e as Error).message}`, { cause: e });
       }
       return created(lv, dom, p, type);
     }

@@ -1,5 +1,6 @@
 import { DomainRef, DomainShutdownFlags, DomainState, Libvirt, OperationInvalidError, TimeoutError } from "../../libvirt";
 import { findDevice } from "../../xml";
+import { whileReconnecting } from "../retry";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -9,19 +10,22 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * what ends it. Returns how it stopped.
  */
 export async function shutdownGracefully(lv: Libvirt, dom: DomainRef, timeoutSec: number): Promise<"shutdown" | "forced" | "already"> {
-  if (!(await lv.domains.isActive(dom))) return "already";
+  // A daemon restart while we wait (the connection drops, then the socket is missing for a moment) is waited
+  // out: the connection dials again on the next call, and the guest keeps running meanwhile.
+  const call = <T>(fn: () => Promise<T>): Promise<T> => whileReconnecting(fn, 60000);
+  if (!(await call(() => lv.domains.isActive(dom)))) return "already";
   try {
-    await lv.domains.shutdown(dom, DomainShutdownFlags.DEFAULT);
+    await call(() => lv.domains.shutdown(dom, DomainShutdownFlags.DEFAULT));
   } catch (e) {
     if (!(e instanceof OperationInvalidError)) throw e; // stopped meanwhile
   }
   const deadline = Date.now() + timeoutSec * 1000;
   while (Date.now() < deadline) {
-    if (!(await lv.domains.isActive(dom))) return "shutdown";
+    if (!(await call(() => lv.domains.isActive(dom)))) return "shutdown";
     await sleep(200);
   }
   try {
-    await lv.domains.destroy(dom);
+    await call(() => lv.domains.destroy(dom));
   } catch (e) {
     if (!(e instanceof OperationInvalidError)) throw e;
   }

@@ -5,6 +5,8 @@ import { connect, ConnectionInput, resolveUri } from "../connections";
 import { PartialCreateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
 import { makeResource } from "../resource";
 import { orNull } from "../specs";
+import { uuidMark } from "../ownership";
+import { undo, undoOutcome } from "../retry";
 import { attachedDomains } from "./attached";
 import { readBack, toModel } from "./model";
 import { networkSpec } from "./spec";
@@ -32,10 +34,14 @@ const base = makeResource({
     const name = p["name"] as string;
     const model = toModel(p);
     let net = await orNull(lv.networks.lookupByName(name));
+    const mark = uuidMark("network", p);
     if (net !== null) {
-      if (p["adopt"] !== true) {
+      const ours = mark.ours(uuidString(net.uuid));
+      if (!ours && p["adopt"] !== true) {
         throw new ResourceInputError(`${who}: a network named "${name}" already exists on ${lv.uri}; set adopt: true to manage it, or choose another name`);
       }
+      // Ours: an earlier create of this resource was interrupted after defining it. Resume: same path as adopt.
+      if (ours) report(`${who}: resuming an interrupted create: the network on the host carries this resource's mark`);
       net = await lv.networks.defineXML(applyNetworkXml(await lv.networks.getXMLDesc(net, NetworkXMLFlags.INACTIVE), model));
       const id = uuidString(net.uuid);
       try {
@@ -54,13 +60,15 @@ const base = makeResource({
         throw new PartialCreateError(`${who}: adopted and redefined, but starting it failed: ${message(e)}`, id, { ...p, uuid: id });
       }
     } else {
-      net = await lv.networks.defineXML(buildNetworkXml(model));
+      net = await lv.networks.defineXML(buildNetworkXml(model, mark.uuid));
       try {
         await lv.networks.create(net);
       } catch (e) {
         // Nothing holds data yet: undo the definition so no orphan is left.
-        await lv.networks.undefine(net).catch(() => undefined);
-        throw new Error(`${who}: could not start the network, so its definition was removed again: ${message(e)}`, { cause: e });
+        const defined = net;
+        const u = await undo(() => lv.networks.undefine(defined));
+        const left = mark.uuid !== undefined ? "it is left defined on the host, and the next up resumes it (it carries this resource's mark)" : `it is left defined on the host: remove it (virsh net-undefine ${name}) or set adopt: true`;
+        throw new Error(`${who}: could not start the network, so ${undoOutcome(u, "its definition was removed again", left)}: ${message(e)}`, { cause: e });
       }
     }
     const id = uuidString(net.uuid);

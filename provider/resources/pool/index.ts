@@ -1,9 +1,10 @@
 import { Libvirt, PoolRef, StoragePoolBuildFlags, StorageXMLFlags, toSafeNumber, uuidString } from "../../libvirt";
 import { applyPoolXml, buildPoolXml, parsePoolXml, StoragePool } from "../../xml";
-import { CheckFailure, PartialCreateError, Props, ResourceInputError } from "../provider";
+import { CheckFailure, PartialCreateError, Props, report, ResourceInputError } from "../provider";
+import { uuidMark } from "../ownership";
 import { makeResource } from "../resource";
 import { poolSpec } from "./spec";
-import { whilePoolBusy } from "../retry";
+import { undo, undoOutcome, whilePoolBusy } from "../retry";
 import { orNull } from "../specs";
 
 type Source = { device?: string; devices?: string[]; host?: string; port?: number; dir?: string; format?: string; name?: string };
@@ -127,8 +128,13 @@ export const storagePool = makeResource({
     const model = toModel(p);
     let pool = await orNull(lv.pools.lookupByName(name));
     let built = false;
+    let resumed = false;
+    const mark = uuidMark("pool", p);
     if (pool !== null) {
-      if (p["adopt"] !== true) {
+      const ours = mark.ours(uuidString(pool.uuid));
+      resumed = ours;
+      if (ours) report(`virt:StoragePool ${name}: resuming an interrupted create: the pool on the host carries this resource's mark`);
+      if (!ours && p["adopt"] !== true) {
         throw new ResourceInputError(
           `virt:StoragePool ${name}: a pool named "${name}" already exists on ${lv.uri}; set adopt: true to manage it, or choose another name`,
         );
@@ -136,19 +142,22 @@ export const storagePool = makeResource({
       pool = await lv.pools.defineXML(applyPoolXml(await lv.pools.getXMLDesc(pool, StorageXMLFlags.INACTIVE), model));
       if (!(await lv.pools.isActive(pool))) built = await buildAndStart(lv, pool, model.type);
     } else {
-      pool = await lv.pools.defineXML(buildPoolXml(model));
+      pool = await lv.pools.defineXML(buildPoolXml(model, mark.uuid));
       try {
         built = await buildAndStart(lv, pool, model.type);
       } catch (e) {
         // Nothing holds data yet: undo the definition so no orphan is left.
-        await lv.pools.undefine(pool).catch(() => undefined);
-        throw new Error(`virt:StoragePool ${name}: could not build and start the pool: ${(e as Error).message}`, { cause: e });
+        const defined = pool;
+        const u = await undo(() => lv.pools.undefine(defined));
+        const left = mark.uuid !== undefined ? "it is left defined on the host, and the next up resumes it (it carries this resource's mark)" : `it is left defined on the host: remove it (virsh pool-undefine ${name}) or set adopt: true`;
+        throw new Error(`virt:StoragePool ${name}: could not build and start the pool, so ${undoOutcome(u, "its definition was removed again", left)}: ${(e as Error).message}`, { cause: e });
       }
     }
     const id = uuidString(pool.uuid);
     try {
       await lv.pools.setAutostart(pool, p["autostart"] !== false);
-      return { id, outs: { ...(await info(lv, pool)), builtTarget: built && model.type === "dir" && p["adopt"] !== true } };
+      // A resumed pool may have had its target directory before the first try: it is not claimed as built by us.
+      return { id, outs: { ...(await info(lv, pool)), builtTarget: built && model.type === "dir" && p["adopt"] !== true && !resumed } };
     } catch (e) {
       throw new PartialCreateError(`virt:StoragePool ${name}: created, but setting it up failed: ${(e as Error).message}`, id, { ...p, uuid: id });
     }

@@ -7,6 +7,9 @@ import { openSource, withProgress } from "./source";
 import { volumeSpec } from "./spec";
 import { whilePoolBusy } from "../retry";
 import { findPool, orNull } from "../specs";
+import { journal } from "../ownership";
+import { undo, undoOutcome } from "../retry";
+import { createHash } from "node:crypto";
 
 type Ref = { volume: string; pool?: string };
 type Backing = { volume?: string; pool?: string; path?: string; format?: string };
@@ -64,6 +67,31 @@ function toModel(p: Props, capacity: number): Volume {
   return m;
 }
 
+/**
+ * Adopting a volume that is to hold `source`: accepted only when its bytes are the source's — its capacity is at
+ * least the source's size, and the SHA-256 of its first `size` bytes (downloaded) equals the source's. A partial
+ * upload (same capacity, wrong bytes) is refused, never recorded as done.
+ */
+async function verifyAdopted(lv: Libvirt, vol: VolRef, source: string, who: string): Promise<void> {
+  const src = await openSource(source, who);
+  const capacity = toSafeNumber((await lv.volumes.getInfo(vol)).capacity, "capacity");
+  const fix = `delete it (virsh vol-delete --pool ${vol.pool} ${vol.name}) so the next up uploads it again, or remove source from the inputs to adopt it as it is`;
+  if (capacity < src.size) {
+    (src.chunks as unknown as { destroy?: () => void }).destroy?.();
+    throw new ResourceInputError(`${who}: not adopted: the volume holds ${capacity} bytes but its source ${source} has ${src.size}; ${fix}`);
+  }
+  const want = createHash("sha256");
+  for await (const c of src.chunks) want.update(c);
+  const have = createHash("sha256");
+  for await (const c of await lv.volumes.download(vol, { length: src.size })) have.update(c);
+  const [a, b] = [want.digest("hex"), have.digest("hex")];
+  if (a !== b) {
+    throw new ResourceInputError(
+      `${who}: not adopted: the volume's first ${src.size} bytes (sha256 ${b}) are not its source ${source} (sha256 ${a}); it may be a partial upload; ${fix}`,
+    );
+  }
+}
+
 export const volume = makeResource({
   spec: volumeSpec,
   validate,
@@ -74,46 +102,69 @@ export const volume = makeResource({
     const poolName = p["pool"] as string;
     const pool = await findPool(lv, poolName, who);
     const existing = await orNull(lv.volumes.lookupByName(pool, p["name"] as string));
+    const entry = journal.entry("volume", p, lv.uri, poolName, p["name"] as string);
     if (existing !== null) {
-      if (p["adopt"] !== true) {
+      if (journal.pending(entry)) {
+        // An earlier create of this resource was interrupted after making it: its content is unknown (a partial
+        // upload or copy), and nothing used it yet. Made again from scratch.
+        report(`${who}: an interrupted create of this resource left the volume behind; deleting it and creating it again`);
+        await whilePoolBusy(() => lv.volumes.delete(existing));
+      } else if (p["adopt"] !== true) {
         throw new ResourceInputError(`${who}: a volume named "${String(p["name"])}" already exists in pool "${poolName}" on ${lv.uri}; set adopt: true to manage it, or choose another name`);
+      } else {
+        if (p["source"] !== undefined) await verifyAdopted(lv, existing, p["source"] as string, who);
+        return { id: existing.key, outs: await sizes(lv, existing) };
       }
-      return { id: existing.key, outs: await sizes(lv, existing) };
     }
-
-    let capacity = p["capacity"] as number | undefined;
-    let vol: VolRef;
-    const clone = p["cloneOf"] as Ref | undefined;
-    const backing = p["backingStore"] as Backing | undefined;
-    if (clone !== undefined) {
-      const src = await findVolume(lv, clone, poolName, who, "cloneOf");
-      const srcCap = toSafeNumber((await lv.volumes.getInfo(src)).capacity, "capacity");
-      vol = await whilePoolBusy(() => lv.volumes.createXMLFrom(pool, buildVolumeXml(toModel(p, Math.max(capacity ?? 0, srcCap))), src));
-    } else if (backing?.volume !== undefined) {
-      const b = await findVolume(lv, { volume: backing.volume, ...(backing.pool ? { pool: backing.pool } : {}) }, poolName, who, "backingStore");
-      const bInfo = parseVolumeXml(await lv.volumes.getXMLDesc(b));
-      capacity ??= bInfo.capacity;
-      const model = toModel(p, capacity);
-      model.backingStore = { path: await lv.volumes.getPath(b), format: backing.format ?? bInfo.format ?? "qcow2" };
-      vol = await lv.volumes.createXML(pool, buildVolumeXml(model));
-    } else if (p["source"] !== undefined) {
-      const src = await openSource(p["source"] as string, who);
-      // The volume receives the source's bytes as they are; it is grown afterwards if capacity asks for more.
-      vol = await lv.volumes.createXML(pool, buildVolumeXml(toModel(p, src.size)));
-      try {
-        await lv.volumes.upload(vol, withProgress(src.chunks, src.size, report, who), { length: src.size });
-        await whilePoolBusy(() => lv.pools.refresh(pool));
-        vol = await lv.volumes.lookupByName(pool, p["name"] as string);
-        const now = toSafeNumber((await lv.volumes.getInfo(vol)).capacity, "capacity");
-        if (capacity !== undefined && capacity > now) await lv.volumes.resize(vol, capacity);
-      } catch (e) {
-        // The volume holds nothing but a partial copy: remove it, so a retry starts clean.
-        await lv.volumes.delete(vol).catch(() => undefined);
-        throw new Error(`${who}: filling from ${String(p["source"])} failed: ${(e as Error).message}`, { cause: e });
+    journal.begin(entry);
+    const vol = await (async (): Promise<VolRef> => {
+      let capacity = p["capacity"] as number | undefined;
+      let vol: VolRef;
+      const clone = p["cloneOf"] as Ref | undefined;
+      const backing = p["backingStore"] as Backing | undefined;
+      if (clone !== undefined) {
+        const src = await findVolume(lv, clone, poolName, who, "cloneOf");
+        const srcCap = toSafeNumber((await lv.volumes.getInfo(src)).capacity, "capacity");
+        vol = await whilePoolBusy(() => lv.volumes.createXMLFrom(pool, buildVolumeXml(toModel(p, Math.max(capacity ?? 0, srcCap))), src));
+      } else if (backing?.volume !== undefined) {
+        const b = await findVolume(lv, { volume: backing.volume, ...(backing.pool ? { pool: backing.pool } : {}) }, poolName, who, "backingStore");
+        const bInfo = parseVolumeXml(await lv.volumes.getXMLDesc(b));
+        capacity ??= bInfo.capacity;
+        const model = toModel(p, capacity);
+        model.backingStore = { path: await lv.volumes.getPath(b), format: backing.format ?? bInfo.format ?? "qcow2" };
+        vol = await lv.volumes.createXML(pool, buildVolumeXml(model));
+      } else if (p["source"] !== undefined) {
+        const src = await openSource(p["source"] as string, who);
+        // The volume receives the source's bytes as they are; it is grown afterwards if capacity asks for more.
+        vol = await lv.volumes.createXML(pool, buildVolumeXml(toModel(p, src.size)));
+        try {
+          await lv.volumes.upload(vol, withProgress(src.chunks, src.size, report, who), { length: src.size });
+          await whilePoolBusy(() => lv.pools.refresh(pool));
+          vol = await lv.volumes.lookupByName(pool, p["name"] as string);
+          const now = toSafeNumber((await lv.volumes.getInfo(vol)).capacity, "capacity");
+          if (capacity !== undefined && capacity > now) await lv.volumes.resize(vol, capacity);
+        } catch (e) {
+          // The volume holds nothing but a partial copy: remove it (waiting out a daemon restart), so a retry starts clean.
+          const partial = vol;
+          const u = await undo(() => whilePoolBusy(() => lv.volumes.delete(partial)));
+          if (u.done) journal.end(entry);
+          const left =
+            entry !== undefined
+              ? "the partial volume is left in the pool, recorded as incomplete: the next up deletes it and uploads again"
+              : `the partial volume is left in the pool: delete it (virsh vol-delete --pool ${poolName} ${String(p["name"])}) before the next up`;
+          throw new Error(`${who}: filling from ${String(p["source"])} failed, so ${undoOutcome(u, "the partial volume was deleted", left)}: ${(e as Error).message}`, { cause: e });
+        }
+      } else {
+        vol = await lv.volumes.createXML(pool, buildVolumeXml(toModel(p, capacity!)));
       }
-    } else {
-      vol = await lv.volumes.createXML(pool, buildVolumeXml(toModel(p, capacity!)));
-    }
+      return vol;
+    })().catch(async (e: unknown) => {
+      // Nothing was made (the create call itself failed): the journal entry would only mislead a later create.
+      if ((await orNull(lv.volumes.lookupByName(pool, p["name"] as string)).catch(() => undefined)) === null) journal.end(entry);
+      throw e;
+    });
+    // Created and complete: from here on Pulumi records it (as created, or as a partial create below).
+    journal.end(entry);
     try {
       return { id: vol.key, outs: await sizes(lv, vol) };
     } catch (e) {

@@ -278,7 +278,7 @@ const cases: Case[] = [
       transport: "ssh",
       host: "h",
       command: "ssh",
-      args: ["-T", "-e", "none", "--", "h", AUTO_QEMU_SYSTEM],
+      args: ["-T", "-e", "none", "-o", "ConnectTimeout=30", "--", "h", AUTO_QEMU_SYSTEM],
     },
   },
   {
@@ -291,7 +291,7 @@ const cases: Case[] = [
       transport: "ssh",
       host: "h",
       command: "ssh",
-      args: ["-p", "2222", "-l", "root", "-i", "~/.ssh/k", "-T", "-e", "none", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "--", "h", AUTO_QEMU_SYSTEM],
+      args: ["-p", "2222", "-l", "root", "-i", "~/.ssh/k", "-T", "-e", "none", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "ConnectTimeout=30", "--", "h", AUTO_QEMU_SYSTEM],
     },
   },
   {
@@ -305,7 +305,7 @@ const cases: Case[] = [
       transport: "ssh",
       host: "localhost",
       command: "ssh",
-      args: ["-T", "-e", "none", "--", "localhost", AUTO_QEMU_SYSTEM],
+      args: ["-T", "-e", "none", "-o", "ConnectTimeout=30", "--", "localhost", AUTO_QEMU_SYSTEM],
     },
   },
   {
@@ -318,7 +318,7 @@ const cases: Case[] = [
       transport: "ssh",
       host: "::1",
       command: "/usr/local/bin/my ssh",
-      args: ["-p", "22", "-l", "u@corp", "-T", "-e", "none", "--", "::1", AUTO_QEMU_SYSTEM],
+      args: ["-p", "22", "-l", "u@corp", "-T", "-e", "none", "-o", "ConnectTimeout=30", "--", "::1", AUTO_QEMU_SYSTEM],
     },
   },
   // ext
