@@ -106,7 +106,10 @@ export interface DomainArgs {
   onCrash?: In<string>;
   disks?: In<In<DomainDiskArgs>[]>;
   networkInterfaces?: In<In<DomainNicArgs>[]>;
-  /** A graphical console; the password (a secret) changes live. */
+  /**
+   * A graphical console; the password changes live. The whole `graphics` value is stored as a secret (in inputs
+   * and outputs), like CloudInitDisk's `userData`, because it may hold the password.
+   */
   graphics?: In<{ type: In<"vnc" | "spice">; listen?: In<string>; port?: In<number>; password?: In<string> }>;
   video?: In<"virtio" | "vga" | "qxl" | "cirrus" | "bochs" | "none">;
   /** A serial console: a pty, or a log file on the host. */
@@ -185,8 +188,13 @@ export class Domain extends pulumi.dynamic.Resource {
     super(
       provider,
       name,
-      { uuid: undefined, domainId: undefined, state: undefined, macs: undefined, graphicsPort: undefined, pendingRestart: undefined, actualMemory: undefined, resolvedType: undefined, addresses: undefined, uri: undefined, ...args },
-      opts,
+      {
+        uuid: undefined, domainId: undefined, state: undefined, macs: undefined, graphicsPort: undefined, pendingRestart: undefined, actualMemory: undefined, resolvedType: undefined, addresses: undefined, uri: undefined,
+        ...args,
+        // The password sits inside graphics: Pulumi marks secrets per top-level property, so graphics is the secret.
+        ...(args.graphics !== undefined ? { graphics: pulumi.secret(args.graphics) } : {}),
+      },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "graphics"] },
       "virt",
       "Domain",
     );
