@@ -39,6 +39,18 @@ export interface ResourceDef {
   delete(lv: Libvirt, id: string, props: Props): Promise<void>;
 }
 
+/**
+ * A check failure as Pulumi shows it: the engine prints the property itself ("property memory value {…} has a
+ * problem: …"), so a reason that starts with its own property ("memory: …") would repeat it. The checks write
+ * reasons that read alone (with the property first); the prefix is dropped here, once.
+ */
+export function withoutProperty(f: CheckFailure): CheckFailure {
+  for (const prefix of [`${f.property}: `, `${f.property} is required`]) {
+    if (f.reason.startsWith(prefix)) return { property: f.property, reason: f.reason.slice(f.property.length).replace(/^: /, "").trimStart() };
+  }
+  return f;
+}
+
 /** The name a resource is shown under in plans: its libvirt name. */
 function label(props: Props): string {
   const n = props["name"];
@@ -88,7 +100,7 @@ export function makeResource(def: ResourceDef): ResourceImpl {
           if (failures.length === 0) throw new Error("input validation failed unexpectedly");
         }
       }
-      return { inputs: r.inputs, failures };
+      return { inputs: r.inputs, failures: failures.map(withoutProperty) };
     },
 
     async diff(_id, olds, news): Promise<DiffResult> {

@@ -467,7 +467,8 @@ describe("virt:CloudInitDisk check and diff", () => {
 
   async function failures(news: Props): Promise<Record<string, string>> {
     const r = await cloudInitDisk.check({}, news);
-    return Object.fromEntries(r.failures.map((f) => [f.property, f.reason]));
+    // As Pulumi shows them: the property, then a reason that does not repeat it.
+    return Object.fromEntries(r.failures.map((f) => [f.property, `${f.property}: ${f.reason}`]));
   }
 
   it("is reached by the SDK's forwarder (module cloudinit, export cloudInitDisk)", async () => {
@@ -495,7 +496,7 @@ describe("virt:CloudInitDisk check and diff", () => {
     assert.match(f["networkConfig"]!, /version 1/);
     assert.match(f["metaData.instanceId"]!, /must be 1 to 128 letters/);
     assert.match(f["metaData.localHostname"]!, /is not a host name/);
-    assert.match((await failures({ name: "s.iso", pool: "p" }))["userData"]!, /userData is required/);
+    assert.match((await failures({ name: "s.iso", pool: "p" }))["userData"]!, /^userData: is required/);
   });
 
   it("replaces the seed on a content change and says which instance-id cloud-init will see", async () => {
