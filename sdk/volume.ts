@@ -55,7 +55,7 @@ export class Volume extends pulumi.dynamic.Resource {
   declare readonly path: pulumi.Output<string>;
   /** Virtual size in bytes, as libvirt reports it. */
   declare readonly capacityBytes: pulumi.Output<number>;
-  /** Bytes allocated on the host. */
+  /** Bytes allocated on the host, as of the last create or update (a refresh does not report usage as drift). */
   declare readonly allocationBytes: pulumi.Output<number>;
   /** The libvirt URI the volume lives on. */
   declare readonly uri: pulumi.Output<string>;

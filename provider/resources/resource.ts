@@ -51,6 +51,24 @@ export function withoutProperty(f: CheckFailure): CheckFailure {
   return f;
 }
 
+/** What taking an object over means for its deletion, said in the plan of a resource that adopts. */
+const ADOPTED_DELETE: Record<string, string> = {
+  "virt:Volume": "deletes the volume and the data in its file",
+  "virt:CloudInitDisk": "deletes the volume",
+  "virt:Domain": "shuts the domain down and undefines it (its disks, separate volumes, stay)",
+  "virt:Network": "stops and undefines the network",
+  "virt:StoragePool": "stops and undefines the pool (its directory, which this stack did not make, stays)",
+};
+
+export function adoptNotice(token: string, name: string): string {
+  const what = ADOPTED_DELETE[token] ?? "deletes it";
+  return (
+    `${token} ${name}: adopt: true takes over an existing object of this name; from then on this stack owns it, and ` +
+    `destroying (or replacing) the resource ${what}, as for one it made. To keep it when the resource goes, give the ` +
+    `resource option retainOnDelete: true`
+  );
+}
+
 /** The name a resource is shown under in plans: its libvirt name. */
 function label(props: Props): string {
   const n = props["name"];
@@ -100,6 +118,7 @@ export function makeResource(def: ResourceDef): ResourceImpl {
           if (failures.length === 0) throw new Error("input validation failed unexpectedly");
         }
       }
+      if (failures.length === 0 && r.inputs["adopt"] === true && Object.keys(olds).length === 0) report(adoptNotice(def.spec.token, label(r.inputs)));
       return { inputs: r.inputs, failures: failures.map(withoutProperty) };
     },
 

@@ -126,6 +126,9 @@ export const volume = makeResource({
     if (vol === null) return null;
     const m = parseVolumeXml(await lv.volumes.getXMLDesc(vol));
     const out: Props = { name: m.name, pool: vol.pool, ...(await sizes(lv, vol)) };
+    // Allocation grows with every write into the image: a refresh keeps the value recorded at the last create or
+    // update, so it never shows as drift.
+    if (typeof props["allocationBytes"] === "number") out["allocationBytes"] = props["allocationBytes"];
     // Report what libvirt has for what the user declared; what it fills in by itself stays out (no drift).
     if (props["capacity"] !== undefined) out["capacity"] = m.capacity;
     if (m.format !== undefined) out["format"] = m.format;

@@ -67,7 +67,7 @@ export const volumeSpec: ResourceSpec = {
     key: { type: { kind: "string" }, doc: "libvirt's key for the volume (the path, in a dir pool)." },
     path: { type: { kind: "string" }, doc: "The volume's path on the host." },
     capacityBytes: { type: { kind: "integer" }, doc: "Virtual size in bytes, as libvirt reports it." },
-    allocationBytes: { type: { kind: "integer" }, doc: "Bytes allocated on the host." },
+    allocationBytes: { type: { kind: "integer" }, doc: "Bytes allocated on the host, as of the last create or update (a refresh does not report usage as drift)." },
     uri: { type: { kind: "string" }, doc: "The libvirt URI the volume lives on." },
   },
 };
