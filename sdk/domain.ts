@@ -180,6 +180,8 @@ export class Domain extends pulumi.dynamic.Resource {
   declare readonly actualMemory: pulumi.Output<number>;
   /** The hypervisor type used. */
   declare readonly resolvedType: pulumi.Output<string>;
+  /** NICs whose libvirt network is gone or not running (they have no link); empty when every network is there. */
+  declare readonly networkProblems: pulumi.Output<string[]>;
   /** With waitForIp: each waited-for interface's addresses (IPv4 first). */
   declare readonly addresses: pulumi.Output<DomainInterfaceAddresses[]>;
   declare readonly uri: pulumi.Output<string>;
@@ -189,7 +191,7 @@ export class Domain extends pulumi.dynamic.Resource {
       provider,
       name,
       {
-        uuid: undefined, domainId: undefined, state: undefined, macs: undefined, graphicsPort: undefined, pendingRestart: undefined, actualMemory: undefined, resolvedType: undefined, addresses: undefined, uri: undefined,
+        uuid: undefined, domainId: undefined, state: undefined, macs: undefined, graphicsPort: undefined, pendingRestart: undefined, actualMemory: undefined, resolvedType: undefined, networkProblems: undefined, addresses: undefined, uri: undefined,
         ...args,
         // The password sits inside graphics: Pulumi marks secrets per top-level property, so graphics is the secret.
         ...(args.graphics !== undefined ? { graphics: pulumi.secret(args.graphics) } : {}),

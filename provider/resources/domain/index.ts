@@ -68,7 +68,26 @@ async function observe(lv: Libvirt, dom: DomainRef, declared: Props): Promise<Pr
     graphicsPort: live.devices.graphics?.[0]?.livePort ?? -1,
     pendingRestart,
     actualMemory: toSafeNumber(info.memoryKiB, "memory") * 1024,
+    networkProblems: await networkProblems(lv, config, declared),
   };
+}
+
+/**
+ * NICs on a libvirt network that is gone or stopped (deleted behind the domain's back: the NIC has no link
+ * until the network is back and the NIC reattached). Reported in `networkProblems` and as a line, so a refresh
+ * shows it.
+ */
+async function networkProblems(lv: Libvirt, config: DomainModel, declared: Props): Promise<string[]> {
+  const out: string[] = [];
+  for (const nic of config.devices.interfaces ?? []) {
+    if (nic.type !== "network") continue;
+    const name = nic.network;
+    const net = await orNull(lv.networks.lookupByName(name));
+    const why = net === null ? "no longer exists" : (await lv.networks.isActive(net)) ? undefined : "is not running";
+    if (why !== undefined) out.push(`${nic.mac?.toLowerCase() ?? "(no mac)"}: network ${name} ${why}`);
+  }
+  if (out.length > 0) report(`${label(declared)}: NICs without their network (no link): ${out.join("; ")}`);
+  return out;
 }
 
 const base = makeResource({
