@@ -1,7 +1,7 @@
 import { Libvirt } from "../libvirt";
 import { describePlan, plan, Plan, PropSpec, ResourceSpec, UNKNOWN } from "../diff";
 import { checkInputs } from "./check";
-import { connect, ConnectionInput, resolveUri } from "./connections";
+import { connect, ConnectionInput, resolveUri, uriProblem } from "./connections";
 import { CheckFailure, DiffResult, PartialCreateError, Props, report, ResourceImpl } from "./provider";
 
 /** Inputs every resource has: where it lives, and whether to take over an existing object. */
@@ -107,6 +107,16 @@ export function makeResource(def: ResourceDef): ResourceImpl {
     async check(olds, news) {
       const r = checkInputs(inputs, news);
       const failures = [...r.failures];
+      // The URI is judged here (syntax, transport, driver), so preview refuses one no host could ever take.
+      const conn = r.inputs["connection"] as ConnectionInput | undefined;
+      const pending = (conn as unknown) === UNKNOWN || (conn !== null && typeof conn === "object" && (conn.uri as unknown) === UNKNOWN);
+      if (!pending && (conn === undefined || (conn !== null && typeof conn === "object"))) {
+        const explicit = conn?.uri !== undefined && conn.uri !== "";
+        const problem = uriProblem(resolveUri(conn));
+        if (problem !== undefined) {
+          failures.push({ property: "connection.uri", reason: explicit ? problem : `${problem} (from stack config virt:uri or LIBVIRT_DEFAULT_URI)` });
+        }
+      }
       // Cross-field rules run even when some property failed, so every problem is reported in one round; a
       // rule that trips over a value the spec check already refused adds nothing.
       if (def.validate) {

@@ -10,6 +10,7 @@ import { whileDomainLocked } from "../retry";
 import { orNull } from "../specs";
 import { DiskInput, fillIdentities, validateDomain } from "./inputs";
 import { applyMetadataOps, validateMetadata } from "./metadata";
+import { validateNicMacs } from "./validate-nics";
 import { validateDiskPaths } from "./validate-paths";
 import { DiskFormats, readBack, toModel } from "./model";
 import { shutdownGracefully, stateName, waitDetached } from "./power";
@@ -96,13 +97,13 @@ const base = makeResource({
   deleteBeforeReplace: true,
   validate(inputs, olds) {
     fillIdentities(inputs, olds, inputs["type"] as string);
-    return [...validateDomain(inputs, inputs["type"] as string), ...validateWaitForIp(inputs), ...validateMetadata(inputs), ...validateDiskPaths(inputs)];
+    return [...validateDomain(inputs, inputs["type"] as string), ...validateWaitForIp(inputs), ...validateMetadata(inputs), ...validateDiskPaths(inputs), ...validateNicMacs(inputs)];
   },
 
   async create(lv, p) {
     const who = label(p);
     const type = await resolveType(lv, p["type"] as string);
-    const failures = [...validateDomain(p, type), ...validateWaitForIp(p), ...validateMetadata(p), ...validateDiskPaths(p)];
+    const failures = [...validateDomain(p, type), ...validateWaitForIp(p), ...validateMetadata(p), ...validateDiskPaths(p), ...validateNicMacs(p)];
     if (failures.length > 0) throw new ResourceInputError(`${who}: ${failures.map((f) => f.reason).join("; ")}`);
     let dom = await orNull(lv.domains.lookupByName(p["name"] as string));
     const formats = await volumeFormats(lv, p);
