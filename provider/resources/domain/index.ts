@@ -59,10 +59,16 @@ async function observe(lv: Libvirt, dom: DomainRef, declared: Props): Promise<Pr
   const pendingRestart = running
     ? plan(domainSpec.inputs, readBack(live, declared), shape).changes.filter((c) => c.how === "config").map((c) => c.path)
     : [];
+  // A paused domain (virsh suspend) is not running: reported as such, so a refresh shows it (this provider does
+  // not pause or resume domains; `state` says "paused").
+  const paused = state.state === DomainState.PAUSED;
+  if (paused) {
+    report(`${label(declared)}: is paused (not running): its vCPUs are stopped; resume it with virsh resume ${String(declared["name"])} (pulumi-virt does not pause or resume domains)`);
+  }
   return {
     ...shape,
     autostart,
-    running,
+    running: running && !paused,
     uuid: uuidString(dom.uuid),
     domainId: live.id ?? -1,
     state: stateName(state.state),
@@ -233,7 +239,14 @@ const base = makeResource({
   async delete(lv, id, props) {
     const dom = await orNull(lv.domains.lookupByUUID(id));
     if (dom === null) return;
-    await shutdownGracefully(lv, dom, (props["shutdownTimeout"] as number | undefined) ?? 60);
+    const timeout = (props["shutdownTimeout"] as number | undefined) ?? 60;
+    if (timeout > 0 && (await lv.domains.isActive(dom))) {
+      report(
+        `${label(props)}: asking the guest to shut down (ACPI power button) and waiting up to ${timeout} s for it to power off, then forcing it off. ` +
+          `A guest that ignores ACPI (no OS, no acpid) always takes the whole ${timeout} s: set shutdownTimeout lower (0 forces it off at once) and run up before destroying`,
+      );
+    }
+    await shutdownGracefully(lv, dom, timeout);
     const nvram = props["keepNvram"] === true ? DomainUndefineFlags.KEEP_NVRAM : DomainUndefineFlags.NVRAM;
     const flags = DomainUndefineFlags.MANAGED_SAVE | DomainUndefineFlags.SNAPSHOTS_METADATA | DomainUndefineFlags.CHECKPOINTS_METADATA;
     // Drivers refuse the flags they do not know (INVALID_ARG): the test driver takes only MANAGED_SAVE and
