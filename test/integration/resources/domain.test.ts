@@ -154,7 +154,7 @@ describe(`virt:Domain against qemu:///system (type ${ACCEL()}, no guest OS)`, fu
       disks: [{ file: "/a.img", bus: "xen" }, { file: "/b.img", target: "vdb" }, { file: "/c.img", target: "vdb" }],
       networkInterfaces: [{ network: "n", mac: "52:54:00:00:00:01" }, { network: "n", mac: "52:54:00:00:00:01" }],
     });
-    const text = r.failures.map((f) => f.reason).join("\n");
+    const text = r.failures.map((f) => `${f.property}: ${f.reason}`).join("\n");
     for (const re of [
       /currentMemory: 256MiB is more than memory \(128MiB\)/,
       /vcpus: 4 is more than maxVcpus \(2\)/,

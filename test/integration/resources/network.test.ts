@@ -208,7 +208,7 @@ describe("virt:Network against qemu:///system", function () {
       assert.deepEqual(await attachedDomains(lv, name), [dom]);
       lines.length = 0;
       await network.diff(id, state, moved);
-      assert.equal(lines[1], `virt:Network ${name}: replacing it disconnects the running domains attached to it: ${dom}`);
+      assert.equal(lines[1], `virt:Network ${name}: replacing it disconnects the running domains attached to it: ${dom}; the replacement is refused unless forceDelete is true`);
     });
 
     it("sets autostart live", async () => {
@@ -223,7 +223,9 @@ describe("virt:Network against qemu:///system", function () {
       assert.equal(state["autostart"], false);
     });
 
-    it("deletes it (a running guest on it keeps running); deleting again and reading find it gone", async () => {
+    it("deletes it with forceDelete (a running guest on it keeps running); deleting again and reading find it gone", async () => {
+      await assert.rejects(network.delete(id, state), new RegExp(`running domains are attached to it and would lose their link: ${dom}`));
+      state = { ...state, forceDelete: true };
       await network.delete(id, state);
       assert.equal(virshMaybe(URI, "net-info", name), null);
       assert.equal(virsh(URI, "domstate", dom), "running");

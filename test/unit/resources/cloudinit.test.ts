@@ -467,7 +467,8 @@ describe("virt:CloudInitDisk check and diff", () => {
 
   async function failures(news: Props): Promise<Record<string, string>> {
     const r = await cloudInitDisk.check({}, news);
-    return Object.fromEntries(r.failures.map((f) => [f.property, f.reason]));
+    // As Pulumi shows them: the property, then a reason that does not repeat it.
+    return Object.fromEntries(r.failures.map((f) => [f.property, `${f.property}: ${f.reason}`]));
   }
 
   it("is reached by the SDK's forwarder (module cloudinit, export cloudInitDisk)", async () => {
