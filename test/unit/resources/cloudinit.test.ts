@@ -468,7 +468,8 @@ describe("virt:CloudInitDisk check and diff", () => {
   async function failures(news: Props): Promise<Record<string, string>> {
     const r = await cloudInitDisk.check({}, news);
     // As Pulumi shows them: the property, then a reason that does not repeat it.
-    return Object.fromEntries(r.failures.map((f) => [f.property, `${f.property}: ${f.reason}`]));
+    // A failure on a secret (userData) has no property: its reason names the path itself.
+    return Object.fromEntries(r.failures.map((f) => [f.property, f.property === "" ? f.reason : `${f.property}: ${f.reason}`]));
   }
 
   it("is reached by the SDK's forwarder (module cloudinit, export cloudInitDisk)", async () => {
