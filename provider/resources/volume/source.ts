@@ -4,9 +4,8 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { get as httpGet, IncomingMessage, RequestOptions } from "node:http";
 import { get as httpsGet } from "node:https";
-import { isIP } from "node:net";
 import { formatSize } from "../../diff";
-import { parseIPv4, parseIPv6 } from "../ip";
+import { ipVersion, parseIPv4, parseIPv6 } from "../ip";
 
 /** Bytes to put into a new volume: a local file or an http(s) URL, as a stream of chunks with a known size. */
 export interface SourceData {
@@ -27,7 +26,7 @@ export const CHECKSUM_RE = /^(sha256:[0-9a-fA-F]{64}|sha512:[0-9a-fA-F]{128})$/;
  * addresses are judged as the IPv4 address they carry.
  */
 export function forbiddenAddress(address: string): string | undefined {
-  let v4 = isIP(address) === 4 ? address : undefined;
+  let v4 = ipVersion(address) === 4 ? address : undefined;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped) v4 = mapped[1];
   if (v4 !== undefined) {
@@ -37,7 +36,7 @@ export function forbiddenAddress(address: string): string | undefined {
     if (v4 === "100.100.100.200") return `${address} is a cloud metadata service address`;
     return undefined;
   }
-  if (isIP(address) === 6) {
+  if (ipVersion(address) === 6) {
     const n = parseIPv6(address);
     if (n === undefined) return undefined;
     if (n >> 118n === 0x3fan) return `${address} is a link-local address (fe80::/10)`;
@@ -82,7 +81,7 @@ export function urlProblem(url: string): string | undefined {
   }
   if (u.protocol !== "http:" && u.protocol !== "https:") return `${url}: only http and https sources are fetched`;
   const host = u.hostname.replace(/^\[(.*)\]$/, "$1");
-  if (isIP(host) !== 0) {
+  if (ipVersion(host) !== 0) {
     const bad = forbiddenAddress(host);
     if (bad !== undefined) return `${url}: ${bad}; refused before connecting`;
   }
