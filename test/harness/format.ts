@@ -66,6 +66,6 @@ export function formatOutputs(outputs: Record<string, unknown>): string[] {
 export function formatSummary(result: OperationResult): string {
   const counts = Object.entries(result.summary)
     .filter(([, n]) => n)
-    .map(([op, n]) => `${n} ${DONE[op as StepOp][result.operation === "preview" ? 0 : 1]}`);
+    .map(([op, n]) => `${n} ${op === "failed" ? "failed" : DONE[op as StepOp][result.operation === "preview" ? 0 : 1]}`);
   return `${counts.join(", ") || "no changes"} (${seconds(result.durationMs)})`;
 }

@@ -4,7 +4,9 @@
  * --project … --stack … --organization … --root-directory … --pwd … --parallel … [--dry-run] <entry>`, with
  * the stack config in `PULUMI_CONFIG` and the names of secret keys in `PULUMI_CONFIG_SECRET_KEYS`.
  *
- * Only precompiled JavaScript is supported (no ts-node): `PULUMI_NODEJS_TYPESCRIPT` is not set.
+ * TypeScript is on by default, as with the real CLI (Pulumi.yaml `runtime.options.typescript` defaults to true):
+ * `PULUMI_NODEJS_TYPESCRIPT=true`, so cmd/run registers the SDK's bundled ts-node and an `index.ts` entry runs
+ * as it is. `--env PULUMI_NODEJS_TYPESCRIPT=false` turns it off.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -47,6 +49,7 @@ export function startProgram(opts: ProgramOptions): Child {
     opts.entry,
   ];
   const env = childEnv({
+    PULUMI_NODEJS_TYPESCRIPT: "true",
     PULUMI_CONFIG: JSON.stringify(opts.config),
     PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(opts.secretKeys),
     ...opts.env,
@@ -70,4 +73,48 @@ export function readProjectFile(programDir: string): { name?: string; main?: str
     return { name: scalar("name"), main: scalar("main") };
   }
   return {};
+}
+
+/**
+ * The `config:` of the program's `Pulumi.<stack>.yaml`, as `pulumi config` keeps it: namespaced keys with scalar
+ * values (strings, numbers, booleans; quotes removed). Encrypted (`secure:`) and structured values are refused
+ * with what to do instead. No file: no config.
+ */
+export function readStackConfig(programDir: string, stack: string): Record<string, string> {
+  let text: string | undefined;
+  let file = "";
+  for (const name of [`Pulumi.${stack}.yaml`, `Pulumi.${stack}.yml`]) {
+    file = path.join(programDir, name);
+    try {
+      text = fs.readFileSync(file, "utf8");
+      break;
+    } catch {
+      // next
+    }
+  }
+  if (text === undefined) return {};
+  const out: Record<string, string> = {};
+  const lines = text.split(/\r?\n/);
+  const start = lines.findIndex((l) => /^config:\s*(#.*)?$/.test(l));
+  if (start === -1) return out;
+  let indent: number | undefined;
+  for (let i = start + 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (/^\s*(#.*)?$/.test(line)) continue;
+    const depth = line.length - line.trimStart().length;
+    if (depth === 0) break; // the next top-level key
+    indent ??= depth;
+    if (depth > indent) continue; // inside a value refused below
+    const m = /^\s*("[^"]+"|'[^']+'|[^:#\s][^:#]*(?::[^:#\s]+)?):(?:\s+(.*?))?\s*(?:\s#.*)?$/.exec(line);
+    if (!m) throw new Error(`${file}:${i + 1}: cannot read this config line: ${line.trim()}`);
+    const key = m[1]!.replace(/^["']|["']$/g, "");
+    const value = m[2];
+    if (value === undefined || value === "") {
+      const next = lines[i + 1] ?? "";
+      const what = /^\s+secure:/.test(next) ? "an encrypted (secure) value" : "a structured value";
+      throw new Error(`${file}:${i + 1}: ${key} is ${what}, which the harness cannot read; pass it with --config ${key}=VALUE (and --secret ${key})`);
+    }
+    out[key] = /^".*"$|^'.*'$/.test(value) ? value.slice(1, -1) : value;
+  }
+  return out;
 }

@@ -16,7 +16,7 @@ import { displayType, formatStep } from "./format";
 import { MonitorServer } from "./monitor";
 import { DynamicPlugin } from "./plugin";
 import { Child } from "./processes";
-import { readProjectFile, startProgram } from "./program";
+import { readProjectFile, readStackConfig, startProgram } from "./program";
 import { JsonMap } from "./proto";
 import { ResourceState, STACK_TYPE, StackState, StateStore } from "./state";
 import { DeploymentError, Diagnostic, Operation, OperationResult, ResourceFailure, Step } from "./types";
@@ -122,7 +122,11 @@ class Run {
 
   result(outputs: JsonMap): OperationResult {
     const summary: OperationResult["summary"] = {};
-    for (const s of this.steps) summary[s.op] = (summary[s.op] ?? 0) + 1;
+    // A failed step did not happen: it counts as failed, not as done.
+    for (const s of this.steps) {
+      const key = s.error ? "failed" : s.op;
+      summary[key] = (summary[key] ?? 0) + 1;
+    }
     return {
       operation: this.operation, steps: this.steps, outputs, diagnostics: this.diagnostics,
       durationMs: Date.now() - this.t0, timings: this.timings, summary,
@@ -154,7 +158,8 @@ export class Stack {
     this.entry = options.entry ?? projectFile.main ?? ".";
     this.stackName = options.stackName ?? "dev";
     this.config = {};
-    for (const [k, v] of Object.entries(options.config ?? {})) {
+    // Pulumi.<stack>.yaml first (as `pulumi config` keeps it), then the config given here, which wins.
+    for (const [k, v] of Object.entries({ ...readStackConfig(this.programDir, this.stackName), ...(options.config ?? {}) })) {
       this.config[k.includes(":") ? k : `${this.project}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
     }
     this.store = new StateStore(path.resolve(options.stateDir), this.project, this.stackName);

@@ -97,8 +97,8 @@ export interface OperationResult {
     /** The delete phase after the program (up, destroy). */
     deletesMs?: number;
   };
-  /** Number of steps per op. */
-  summary: Partial<Record<StepOp, number>>;
+  /** Number of steps per op that completed; steps that failed are counted under `failed`. */
+  summary: Partial<Record<StepOp | "failed", number>>;
 }
 
 /** Why a resource failed. */

@@ -4,9 +4,8 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { get as httpGet, IncomingMessage, RequestOptions } from "node:http";
 import { get as httpsGet } from "node:https";
-import { ipVersion } from "../ip";
 import { formatSize } from "../../diff";
-import { parseIPv4, parseIPv6 } from "../ip";
+import { ipVersion, parseIPv4, parseIPv6 } from "../ip";
 
 /** Bytes to put into a new volume: a local file or an http(s) URL, as a stream of chunks with a known size. */
 export interface SourceData {
