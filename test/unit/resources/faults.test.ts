@@ -7,12 +7,12 @@ import { undo, undoOutcome, whileReconnecting } from "../../../provider/resource
 
 describe("fault handling (pure parts)", () => {
   it("a delete or refresh error prints once, without our stack trace, the way Pulumi's dynamic provider host prints it", () => {
-    const e = reported(new ResourceInputError("virt:StoragePool p: not deleted: it still holds 2 volume(s)"), "virt:StoragePool", { name: "p" }, "delete") as Error;
+    const e = reported(new ResourceInputError("virt:StoragePool p: not deleted: it still holds 2 volume(s)"), { name: "p" }, "delete") as Error;
     // cmd/dynamic-provider prints `${e}: ${e.stack}` to stderr, then the engine shows e.message.
     const printed = `${e}: ${e.stack}`;
     assert.equal(printed.includes("still holds"), false, printed);
     assert.doesNotMatch(printed, /\n\s+at /);
-    assert.equal(printed, "virt:StoragePool p: delete failed: the reason is in the error message");
+    assert.equal(printed, "pulumi-virt: delete of p failed: the reason is in the error message");
     assert.ok(e instanceof ResourceInputError, "the class is kept");
     assert.equal(e.message, "virt:StoragePool p: not deleted: it still holds 2 volume(s)");
   });
