@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConnectionClosedError, DaemonUnavailableError, OperationInvalidError } from "../../../provider/libvirt/errors";
-import { markUuid, uuidMark } from "../../../provider/resources/ownership";
+import { markPrefix, markUuid, uuidMark } from "../../../provider/resources/ownership";
 import { ResourceInputError } from "../../../provider/resources/provider";
 import { reported } from "../../../provider/resources/resource";
 import { undo, undoOutcome, whileReconnecting } from "../../../provider/resources/retry";
@@ -17,15 +17,18 @@ describe("fault handling (pure parts)", () => {
     assert.equal(e.message, "virt:StoragePool p: not deleted: it still holds 2 volume(s)");
   });
 
-  it("marks: one UUID per owner, kind and name; only that UUID counts as ours; no owner, no mark", () => {
-    const u = markUuid("domain", "proj/dev/virt:Domain/web", "web");
+  it("marks: a UUID whose first 60 bits name owner, kind and name, fresh for every create; no owner, no mark", () => {
+    const owner = "proj/dev/virt:Domain/web";
+    const u = markUuid("domain", owner, "web");
     assert.match(u, /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    assert.equal(markUuid("domain", "proj/dev/virt:Domain/web", "web"), u);
-    assert.notEqual(markUuid("network", "proj/dev/virt:Domain/web", "web"), u);
-    assert.notEqual(markUuid("domain", "proj/prod/virt:Domain/web", "web"), u);
-    const m = uuidMark("domain", { name: "web", __owner: "proj/dev/virt:Domain/web" });
-    assert.equal(m.uuid, u);
-    assert.equal(m.ours(u.toUpperCase()), true);
+    assert.ok(u.startsWith(`${markPrefix("domain", owner, "web")}-`));
+    assert.notEqual(markUuid("domain", owner, "web"), u, "a replacement gets a new UUID");
+    assert.notEqual(markPrefix("network", owner, "web"), markPrefix("domain", owner, "web"));
+    assert.notEqual(markPrefix("domain", "proj/prod/virt:Domain/web", "web"), markPrefix("domain", owner, "web"));
+    const m = uuidMark("domain", { name: "web", __owner: owner });
+    assert.ok(m.uuid !== undefined && m.ours(m.uuid));
+    assert.equal(m.ours(u.toUpperCase()), true, "any create of this resource made it");
+    assert.equal(m.ours(markUuid("domain", "proj/dev/virt:Domain/other", "web")), false);
     assert.equal(m.ours("00000000-0000-0000-0000-000000000000"), false);
     const none = uuidMark("domain", { name: "web" });
     assert.equal(none.uuid, undefined);
