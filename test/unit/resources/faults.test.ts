@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ConnectionClosedError, DaemonUnavailableError, OperationInvalidError } from "../../../provider/libvirt/errors";
+import { ConnectionClosedError, DaemonUnavailableError, OperationInvalidError, UriError } from "../../../provider/libvirt/errors";
+import { forwarder } from "../../../sdk/provider";
 import { markPrefix, markUuid, uuidMark } from "../../../provider/resources/ownership";
 import { ResourceInputError } from "../../../provider/resources/provider";
 import { reported } from "../../../provider/resources/resource";
@@ -15,6 +16,15 @@ describe("fault handling (pure parts)", () => {
     assert.equal(printed, "pulumi-virt: delete of p failed: the reason is in the error message");
     assert.ok(e instanceof ResourceInputError, "the class is kept");
     assert.equal(e.message, "virt:StoragePool p: not deleted: it still holds 2 volume(s)");
+  });
+
+  it("through the SDK forwarder, a failed delete prints one short line and keeps its message for the engine", async () => {
+    const provider = forwarder("pool", "storagePool");
+    // A URI that cannot be parsed fails before any host is reached.
+    const err = (await provider.delete!("id", { name: "p", uri: "::not a uri" }).catch((e) => e)) as Error;
+    assert.ok(err instanceof UriError, String(err));
+    assert.match(err.message, /not a libvirt URI/);
+    assert.equal(`${err}: ${err.stack}`, "pulumi-virt: delete of p failed: the reason is in the error message");
   });
 
   it("marks: a UUID whose first 60 bits name owner, kind and name, fresh for every create; no owner, no mark", () => {
