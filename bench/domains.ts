@@ -8,7 +8,7 @@
  * 2. Refresh: 100 domains defined (not started) through the provider, then `domain.read(id, props)` for each,
  *    one at a time and all at once: total time and RPC calls per domain (counted by wrapping
  *    `Connection.prototype.call`, by procedure), then undefined.
- * 3. A stack of `BENCH_DOMAINS` (20) type kvm domains, no disk, 64 MiB, running (bench/programs/domains) through
+ * 3. A stack of `BENCH_DOMAINS` (20) domains on the host's accelerator (kvm, else qemu), no disk, 64 MiB, running (bench/programs/domains) through
  *    the engine harness with its default parallelism (unbounded): up, up with currentMemory 48 MiB (live), destroy;
  *    against bench/reference/domains_virsh.sh: define+start each, setmem --live --config each, destroy+undefine
  *    each. Each phase runs on both sides back to back (order alternating by round) so both see the same load on
@@ -32,6 +32,7 @@ import { Props, report, setReporter } from "../provider/resources/provider";
 import { buildDomainXml } from "../provider/xml";
 import { OperationResult, Stack } from "../test/harness";
 import { median } from "./util";
+import { ACCEL } from "../test/support/accel";
 
 const URI = process.env.BENCH_URI ?? "qemu:///system";
 const COUNT = Number(process.env.BENCH_DOMAINS ?? 20);
@@ -208,7 +209,7 @@ async function benchRead(): Promise<void> {
   try {
     const inputs = await Promise.all(
       Array.from({ length: READ_DOMAINS }, async (_, i) => {
-        const r = await domain.check({}, { connection: { uri: URI }, name: `${PREFIX}r${i}`, type: "kvm", memory: "64MiB", running: false, shutdownTimeout: 0 });
+        const r = await domain.check({}, { connection: { uri: URI }, name: `${PREFIX}r${i}`, type: ACCEL(), memory: "64MiB", running: false, shutdownTimeout: 0 });
         expect(r.failures.length === 0, `refresh inputs refused: ${JSON.stringify(r.failures)}`);
         return r.inputs;
       }),
@@ -248,7 +249,7 @@ async function benchRead(): Promise<void> {
     }
     const total = [...counts.values()].reduce((a, b) => a + b, 0);
     const byProc = [...counts].sort((a, b) => b[1] - a[1]).map(([p, n]) => `${p} ${n / READ_DOMAINS}`).join(", ");
-    console.log(`refresh, ${READ_DOMAINS} defined (not started) type kvm domains on ${URI} (defined through the provider in ${secs(defineMs)}):`);
+    console.log(`refresh, ${READ_DOMAINS} defined (not started) type ${ACCEL()} domains on ${URI} (defined through the provider in ${secs(defineMs)}):`);
     console.log(`  domain.read one at a time: ${secs(seqMs)} total, ${(seqMs / READ_DOMAINS).toFixed(2)} ms/domain`);
     console.log(`  domain.read all ${READ_DOMAINS} at once: ${secs(parMs)} total, ${(parMs / READ_DOMAINS).toFixed(2)} ms/domain`);
     console.log(`  RPC calls per domain: ${(total / READ_DOMAINS).toFixed(1)} (${byProc}; counted at Connection.prototype.call, one-at-a-time pass)`);
@@ -278,8 +279,8 @@ async function referenceXml(dir: string): Promise<string[]> {
   const names: string[] = [];
   for (let i = 0; i < COUNT; i++) {
     const name = `${PREFIX}v${String(i).padStart(3, "0")}`;
-    const r = await domain.check({}, { connection: { uri: URI }, name, type: "kvm", memory: "64MiB", currentMemory: "64MiB", vcpus: 1, running: true, shutdownTimeout: 0 });
-    writeFileSync(join(dir, `${name}.xml`), buildDomainXml(toModel(r.inputs, "kvm", {})));
+    const r = await domain.check({}, { connection: { uri: URI }, name, type: ACCEL(), memory: "64MiB", currentMemory: "64MiB", vcpus: 1, running: true, shutdownTimeout: 0 });
+    writeFileSync(join(dir, `${name}.xml`), buildDomainXml(toModel(r.inputs, ACCEL(), {})));
     names.push(name);
   }
   return names;
@@ -356,8 +357,8 @@ async function benchStack(work: string): Promise<void> {
   // Warm-up, unmeasured: QEMU's binary and libvirt's capabilities cache are hot for both sides.
   const warm = join(work, "warm");
   mkdirSync(warm);
-  const w = await domain.check({}, { connection: { uri: URI }, name: `${PREFIX}warm`, type: "kvm", memory: "64MiB", vcpus: 1, running: true });
-  writeFileSync(join(warm, `${PREFIX}warm.xml`), buildDomainXml(toModel(w.inputs, "kvm", {})));
+  const w = await domain.check({}, { connection: { uri: URI }, name: `${PREFIX}warm`, type: ACCEL(), memory: "64MiB", vcpus: 1, running: true });
+  writeFileSync(join(warm, `${PREFIX}warm.xml`), buildDomainXml(toModel(w.inputs, ACCEL(), {})));
   runReference("apply", URI, warm);
   runReference("destroy", URI, `${PREFIX}warm`);
 
@@ -373,7 +374,7 @@ async function benchStack(work: string): Promise<void> {
     });
 
   console.log(
-    `stack of ${COUNT} type kvm domains (no disk, no OS, ${MEMORY / MIB} MiB, running) on ${URI}: bench/programs/domains through the engine ` +
+    `stack of ${COUNT} type ${ACCEL()} domains (no disk, no OS, ${MEMORY / MIB} MiB, running) on ${URI}: bench/programs/domains through the engine ` +
       `harness, default parallelism (unbounded), vs bench/reference/domains_virsh.sh (sequential, one virsh process per operation)`,
   );
   console.log(

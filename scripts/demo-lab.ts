@@ -1,16 +1,19 @@
 /**
  * The demo's main part (run by scripts/demo.js once the host is set up and the project built): examples/lab
- * brought up through the engine harness with the real test guest, shown, changed live, and torn down — with
- * everything it made removed even on failure or Ctrl-C.
+ * brought up with the real test guest, shown, changed live, and torn down — with everything it made removed even
+ * on failure or Ctrl-C. The engine is the real `pulumi` when there is one (on PATH, or cached by
+ * scripts/pulumi-cli.sh; the demo never builds it), else the engine harness (test/harness).
  */
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatStep, Stack } from "../test/harness";
-import type { Diagnostic, OperationResult, Step } from "../test/harness";
+import type { Diagnostic, Step } from "../test/harness";
 import { guestFacts, GuestFiles, makeBaseImage, waitForSerial } from "../test/guest/guest";
 import { virsh } from "../test/support/host";
+import { CliProject, CliWorkspace, locateCli } from "../test/support/pulumi-cli";
 import { describeLeftovers, findLeftovers, isClean, removeLeftovers } from "../test/support/leftovers";
 import { freeSubnet } from "../test/support/subnet";
 
@@ -63,8 +66,19 @@ export async function runDemo(root: string, guestDir: string): Promise<void> {
     baseImage: makeBaseImage(join(dir, "base.qcow2"), guest),
   };
   const serialLogs = Array.from({ length: MACHINES }, (_, i) => join(dir, `${prefix}-${i}.serial.log`));
-  const stack = () =>
-    new Stack({
+  const cliDir = findPulumi();
+  let cli: CliProject | undefined;
+  if (cliDir !== null) {
+    say(`engine: the real Pulumi CLI, ${join(cliDir, "pulumi")} (${execFileSync(join(cliDir, "pulumi"), ["version"], { encoding: "utf8" }).trim()}), file:// backend in a temp folder`);
+    say("        project folder as `pulumi new typescript` lays it out, examples/lab/index.ts as written, this package from `npm pack`");
+    cli = await CliWorkspace.get(cliDir).project("lab", join(root, "examples", "lab", "index.ts"), join(root, "examples", "lab", "Pulumi.yaml"));
+    cli.onOutput = cliLines((line) => say(`${clock()}    | ${line}`));
+  } else {
+    say("engine: the engine harness (test/harness): no pulumi on PATH and none cached by scripts/pulumi-cli.sh (bash scripts/pulumi-cli.sh builds one)");
+  }
+  const stack = (): Engine => {
+    if (cli !== undefined) return cliEngine(cli, config);
+    return new Stack({
       programDir: join(root, "examples", "lab"),
       entry: join(root, "dist", "examples", "lab", "index.js"),
       stateDir: join(dir, "state"),
@@ -72,6 +86,7 @@ export async function runDemo(root: string, guestDir: string): Promise<void> {
       onStep: showStep,
       onDiagnostic: showDiagnostic,
     });
+  };
 
   // Ctrl-C: the harness's program and plugin get the signal too and stop; the running phase is abandoned and
   // the cleanup below runs. A third Ctrl-C leaves at once.
@@ -137,7 +152,7 @@ export async function runDemo(root: string, guestDir: string): Promise<void> {
     heading(`up: network ${prefix}-net (10.213.${subnet}.0/24, DHCP), pool, base image, ${MACHINES} machines (copy-on-write disk + cloud-init seed each)`);
     say("       the machines boot under QEMU TCG and report on their serial consoles; the create ends when each has a DHCP lease");
     const stopTail = tailSerials(serialLogs);
-    let r: OperationResult;
+    let r: Run;
     try {
       r = await stack().up();
     } finally {
@@ -182,10 +197,53 @@ export async function runDemo(root: string, guestDir: string): Promise<void> {
   }
 }
 
+/** What the demo needs of an engine: the harness's Stack, or the real CLI through cliEngine. */
+interface Engine {
+  up(): Promise<Run>;
+  destroy(): Promise<Run>;
+}
+interface Run {
+  steps: { name: string; op: string; type: string }[];
+  outputs: Record<string, unknown>;
+  durationMs: number;
+}
+
+/** The folder of a real `pulumi`: on PATH, else the one scripts/pulumi-cli.sh cached; null when there is none. */
+function findPulumi(): string | null {
+  for (const d of (process.env["PATH"] ?? "").split(":")) {
+    if (d !== "" && existsSync(join(d, "pulumi"))) return d;
+  }
+  return locateCli();
+}
+
+function cliEngine(p: CliProject, config: Record<string, string>): Engine {
+  const run = async (op: () => Promise<{ steps: { name: string; op: string; type: string }[] }>): Promise<Run> => {
+    Object.assign(p.config, config);
+    const started = Date.now();
+    const r = await op();
+    const shown = p.onOutput;
+    p.onOutput = undefined; // the outputs' JSON is for the demo, not for the screen
+    const outputs = await p.outputs().catch(() => ({}));
+    p.onOutput = shown;
+    return { steps: r.steps.filter((s) => !s.type.startsWith("pulumi:providers:")), outputs, durationMs: Date.now() - started };
+  };
+  return { up: () => run(() => p.up()), destroy: () => run(() => p.destroy()) };
+}
+
+/** The CLI's output as whole lines, without its progress dots ("@ updating....") and blank lines. */
+function cliLines(show: (line: string) => void): (text: string) => void {
+  let partial = "";
+  return (text) => {
+    const lines = (partial + text).split("\n");
+    partial = lines.pop() ?? "";
+    for (const l of lines) if (l.trim() !== "" && !/^@ \w+\.*$/.test(l.trim())) show(l.trimEnd());
+  };
+}
+
 const indent = (text: string) => text.split("\n").map((l) => `    ${l}`).join("\n");
 
 /** Resources an operation touched (the stack itself left out). */
-function count(r: OperationResult): number {
+function count(r: Run): number {
   return r.steps.filter((s) => s.type !== "pulumi:pulumi:Stack").length;
 }
 

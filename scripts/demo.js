@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run demo` — the README's main job, on a fresh Debian 12 machine as root from a fresh clone:
 //   1. bash scripts/setup-host.sh: Debian packages, libvirtd, npm ci, build, the test guest (cached);
-//   2. examples/lab through the engine harness: an isolated DHCP network, a pool, a base image and 3 machines
+//   2. examples/lab under the real pulumi (on PATH or cached by scripts/pulumi-cli.sh), else the engine harness: an isolated DHCP network, a pool, a base image and 3 machines
 //      (copy-on-write disk + cloud-init seed each), booted; their IPs and what each guest reported;
 //   3. one machine's memory grown live (same domain id, same QEMU process; the guest sees it);
 //   4. destroy, and virsh shows nothing is left.

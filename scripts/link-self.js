@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Makes `require("pulumi-virt/...")` resolve inside this repository, as it does for users who install the
 // package. The Pulumi dynamic provider loads our forwarders from the program's directory (examples/, test
-// fixtures) and they require the implementation by package path. Run by `npm install`/`npm ci` (prepare).
+// fixtures) and they require the implementation by package path. Run after every `npm run build` (postbuild); not an install script, so the published package has none.
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");

@@ -106,7 +106,10 @@ export interface DomainArgs {
   onCrash?: In<string>;
   disks?: In<In<DomainDiskArgs>[]>;
   networkInterfaces?: In<In<DomainNicArgs>[]>;
-  /** A graphical console; the password (a secret) changes live. */
+  /**
+   * A graphical console; the password changes live. The whole `graphics` value is stored as a secret (in inputs
+   * and outputs), like CloudInitDisk's `userData`, because it may hold the password.
+   */
   graphics?: In<{ type: In<"vnc" | "spice">; listen?: In<string>; port?: In<number>; password?: In<string> }>;
   video?: In<"virtio" | "vga" | "qxl" | "cirrus" | "bochs" | "none">;
   /** A serial console: a pty, or a log file on the host. */
@@ -177,6 +180,8 @@ export class Domain extends pulumi.dynamic.Resource {
   declare readonly actualMemory: pulumi.Output<number>;
   /** The hypervisor type used. */
   declare readonly resolvedType: pulumi.Output<string>;
+  /** NICs whose libvirt network is gone or not running (they have no link); empty when every network is there. */
+  declare readonly networkProblems: pulumi.Output<string[]>;
   /** With waitForIp: each waited-for interface's addresses (IPv4 first). */
   declare readonly addresses: pulumi.Output<DomainInterfaceAddresses[]>;
   declare readonly uri: pulumi.Output<string>;
@@ -185,8 +190,14 @@ export class Domain extends pulumi.dynamic.Resource {
     super(
       provider,
       name,
-      { uuid: undefined, domainId: undefined, state: undefined, macs: undefined, graphicsPort: undefined, pendingRestart: undefined, actualMemory: undefined, resolvedType: undefined, addresses: undefined, uri: undefined, ...args, __owner: ownerInput("Domain", name, opts) },
-      opts,
+      {
+        uuid: undefined, domainId: undefined, state: undefined, macs: undefined, graphicsPort: undefined, pendingRestart: undefined, actualMemory: undefined, resolvedType: undefined, networkProblems: undefined, addresses: undefined, uri: undefined,
+        ...args,
+        // The password sits inside graphics: Pulumi marks secrets per top-level property, so graphics is the secret.
+        ...(args.graphics !== undefined ? { graphics: pulumi.secret(args.graphics) } : {}),
+        __owner: ownerInput("Domain", name, opts),
+      },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "graphics"] },
       "virt",
       "Domain",
     );

@@ -47,6 +47,11 @@ export interface NetworkArgs {
   dnsHosts?: pulumi.Input<pulumi.Input<{ ip: pulumi.Input<string>; hostnames: pulumi.Input<pulumi.Input<string>[]> }>[]>;
   /** Start the network when the host boots. Default true. Applied live. */
   autostart?: pulumi.Input<boolean>;
+  /**
+   * Delete (or replace) the network even while running domains are attached to it (they lose their link). Default
+   * false: the delete is refused and names them. Set it with an up before the destroy that needs it.
+   */
+  forceDelete?: pulumi.Input<boolean>;
   /** Where the network lives; defaults to stack config `virt:uri`, then `LIBVIRT_DEFAULT_URI`. */
   connection?: pulumi.Input<ConnectionArgs>;
   /** Take over an existing network of this name instead of failing. Default false. */

@@ -60,9 +60,9 @@ export class StoragePool extends pulumi.dynamic.Resource {
   declare readonly uuid: pulumi.Output<string>;
   /** Total size in bytes. */
   declare readonly capacity: pulumi.Output<number>;
-  /** Bytes allocated to volumes. */
+  /** Bytes allocated to volumes, as of the last create or update (a refresh does not report usage as drift). */
   declare readonly allocation: pulumi.Output<number>;
-  /** Bytes free. */
+  /** Bytes free, as of the last create or update (a refresh does not report usage as drift). */
   declare readonly available: pulumi.Output<number>;
   /** The libvirt URI the pool lives on. */
   declare readonly uri: pulumi.Output<string>;

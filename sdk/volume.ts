@@ -28,15 +28,27 @@ export interface VolumeArgs {
   backingStore?: pulumi.Input<{ volume?: pulumi.Input<string>; pool?: pulumi.Input<string>; path?: pulumi.Input<string>; format?: pulumi.Input<string> }>;
   /** Start as a full copy of another volume. A change replaces the volume. */
   cloneOf?: pulumi.Input<VolumeRefArgs>;
-  /** Fill from a local file (on the machine running Pulumi) or an http(s) URL, streamed over the connection. */
+  /**
+   * Fill from a local file (on the machine running Pulumi; checked at preview) or an http(s) URL, streamed over the
+   * connection. Redirects are followed (at most 5); a URL or redirect to a link-local or cloud metadata address
+   * (169.254.0.0/16, fe80::/10) is refused before connecting.
+   */
   source?: pulumi.Input<string>;
+  /**
+   * The source's digest, "sha256:<64 hex digits>" or "sha512:<128 hex digits>": verified while uploading; on a
+   * mismatch the volume is deleted and the create fails. A change alone does not replace the volume.
+   */
+  checksum?: pulumi.Input<string>;
   /** Permissions of the volume's file, set at creation. A change replaces the volume. */
   permissions?: pulumi.Input<PermissionsArgs>;
   /** Allow a smaller `capacity` to shrink the volume (data past the new end is lost). Default false. */
   allowShrink?: pulumi.Input<boolean>;
   /** Where the volume lives; defaults to stack config `virt:uri`, then `LIBVIRT_DEFAULT_URI`. */
   connection?: pulumi.Input<ConnectionArgs>;
-  /** Take over an existing volume of this name instead of failing. Default false. */
+  /**
+   * Take over an existing volume of this name instead of failing. Default false. From then on the stack owns it:
+   * destroy deletes the volume and its data (keep it with the resource option `retainOnDelete: true`).
+   */
   adopt?: pulumi.Input<boolean>;
 }
 
@@ -55,7 +67,7 @@ export class Volume extends pulumi.dynamic.Resource {
   declare readonly path: pulumi.Output<string>;
   /** Virtual size in bytes, as libvirt reports it. */
   declare readonly capacityBytes: pulumi.Output<number>;
-  /** Bytes allocated on the host. */
+  /** Bytes allocated on the host, as of the last create or update (a refresh does not report usage as drift). */
   declare readonly allocationBytes: pulumi.Output<number>;
   /** The libvirt URI the volume lives on. */
   declare readonly uri: pulumi.Output<string>;

@@ -10,6 +10,8 @@ const poolPath = config.get("poolPath") ?? `/var/lib/libvirt/${prefix}-images`;
 const subnet = config.getNumber("subnet") ?? 78;
 /** Plug the data volume and a second NIC into the running domain. */
 const hotplug = config.getBoolean("hotplug") ?? false;
+/** "bios" (default) or "efi" (OVMF): a change replaces the domain, as the plan says. */
+const firmware = (config.get("firmware") as "bios" | "efi" | undefined) ?? "bios";
 
 const pool = new virt.StoragePool("images", {
   name: `${prefix}-images`,
@@ -33,12 +35,14 @@ const lab = new virt.Network("lab", {
 // No boot disk: the domain runs its firmware only, which is all that live memory, vCPU and hot-plug changes need.
 const vm = new virt.Domain("vm", {
   name: `${prefix}-vm`,
-  type: (config.get("type") as "auto" | "kvm" | "qemu" | undefined) ?? "kvm",
+  // "auto" (default): KVM where the host has it, else QEMU's software emulation (TCG).
+  type: (config.get("type") as "auto" | "kvm" | "qemu" | undefined) ?? "auto",
   memory: config.get("memory") ?? "256MiB", // the maximum: a change waits for a restart
   currentMemory: config.get("currentMemory") ?? "128MiB", // the balloon: changes live
   vcpus: config.getNumber("vcpus") ?? 1, // changes live, up to maxVcpus
   maxVcpus: 2,
   memballoon: "virtio",
+  ...(firmware === "efi" ? { os: { firmware } } : {}),
   disks: hotplug ? [{ volume: { pool: data.pool, volume: data.name } }] : [],
   networkInterfaces: hotplug ? [{ network: lab.name }, { network: lab.name }] : [{ network: lab.name }],
   restartPolicy: (config.get("restartPolicy") as "pending" | "restart" | undefined) ?? "pending",

@@ -37,7 +37,20 @@ function show(v: unknown, type: PropType | undefined, secret?: boolean): string 
     const first = v.split("\n")[0]!.slice(0, 40);
     return `"${first}…" (${v.split("\n").length} lines, ${Buffer.byteLength(v)} bytes)`;
   }
-  return JSON.stringify(v);
+  return JSON.stringify(masked(v, type));
+}
+
+/** An object or list with every secret field inside it (e.g. graphics.password) shown as [secret]. */
+function masked(v: unknown, type: PropType | undefined): unknown {
+  if (type === undefined || v === null || typeof v !== "object") return v;
+  if (Array.isArray(v)) return type.kind === "array" ? v.map((x) => masked(x, type.items)) : v;
+  if (type.kind !== "object") return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    const sub = type.properties[k];
+    out[k] = sub?.secret && x !== undefined && x !== null ? "[secret]" : masked(x, sub?.type);
+  }
+  return out;
 }
 
 /** The type at a dotted/keyed path (`ips[10.0.0.1].dhcp.hosts`), for formatting. */

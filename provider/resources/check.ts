@@ -33,7 +33,7 @@ export function checkInputs(spec: Record<string, PropSpec>, news: Record<string,
   return { inputs, failures };
 }
 
-function checkProps(spec: Record<string, PropSpec>, src: Record<string, unknown>, prefix: string, out: Record<string, unknown>, failures: CheckFailure[]): void {
+function checkProps(spec: Record<string, PropSpec>, src: Record<string, unknown>, prefix: string, out: Record<string, unknown>, failures: CheckFailure[], secret = false): void {
   for (const [name, prop] of Object.entries(spec)) {
     const path = prefix + name;
     const v = src[name];
@@ -42,7 +42,7 @@ function checkProps(spec: Record<string, PropSpec>, src: Record<string, unknown>
       else if (prop.default !== undefined) out[name] = structuredClone(prop.default);
       continue;
     }
-    const r = checkValue(prop.type, v, path, failures);
+    const r = checkValue(prop.type, v, path, failures, secret || prop.secret === true);
     if (r !== undefined) out[name] = r;
   }
 }
@@ -52,28 +52,33 @@ function firstSentence(doc: string): string {
   return (i === -1 ? doc : doc.slice(0, i + 1)).trim();
 }
 
-/** Returns the normalised value, or undefined after recording a failure. */
-function checkValue(type: PropType, v: unknown, path: string, failures: CheckFailure[]): unknown {
+/**
+ * Returns the normalised value, or undefined after recording a failure. A secret's value is never quoted in a
+ * failure: it shows as [secret].
+ */
+function checkValue(type: PropType, v: unknown, path: string, failures: CheckFailure[], secret = false): unknown {
   if (isUnknown(v)) return v;
   const fail = (reason: string): undefined => {
     failures.push({ property: path, reason: `${path}: ${reason}` });
     return undefined;
   };
+  const describe = (x: unknown): string => (secret ? "[secret]" : describeValue(x));
+  const quoted = (x: string): string => (secret ? "[secret]" : `"${x}"`);
   switch (type.kind) {
     case "string": {
       if (typeof v !== "string") return fail(`must be a string, got ${describe(v)}`);
-      if (type.enum && !type.enum.includes(v)) return fail(`"${v}" is not one of ${type.enum.map((e) => `"${e}"`).join(", ")}`);
+      if (type.enum && !type.enum.includes(v)) return fail(`${quoted(v)} is not one of ${type.enum.map((e) => `"${e}"`).join(", ")}`);
       if (type.format) {
         const err = checkFormat(type.format, v);
-        if (err) return fail(err);
+        if (err) return fail(secret ? err.split(`"${v}"`).join("[secret]") : err);
         if (type.format === "mac") return v.toLowerCase();
       }
       return v;
     }
     case "integer": {
       if (typeof v !== "number" || !Number.isInteger(v)) return fail(`must be a whole number, got ${describe(v)}`);
-      if (type.min !== undefined && v < type.min) return fail(`${v} is below the minimum ${type.min}`);
-      if (type.max !== undefined && v > type.max) return fail(`${v} is above the maximum ${type.max}`);
+      if (type.min !== undefined && v < type.min) return fail(`${secret ? "[secret]" : v} is below the minimum ${type.min}`);
+      if (type.max !== undefined && v > type.max) return fail(`${secret ? "[secret]" : v} is above the maximum ${type.max}`);
       return v;
     }
     case "boolean":
@@ -81,8 +86,8 @@ function checkValue(type: PropType, v: unknown, path: string, failures: CheckFai
       return v;
     case "size": {
       const r = parseSize(v);
-      if ("error" in r) return fail(r.error);
-      if (type.min !== undefined && r.bytes < type.min) return fail(`${String(v)} is below the minimum of ${type.min} bytes`);
+      if ("error" in r) return fail(secret ? "is not a size" : r.error);
+      if (type.min !== undefined && r.bytes < type.min) return fail(`${secret ? "[secret]" : String(v)} is below the minimum of ${type.min} bytes`);
       return r.bytes;
     }
     case "object": {
@@ -92,12 +97,12 @@ function checkValue(type: PropType, v: unknown, path: string, failures: CheckFai
         if (!(k in type.properties)) failures.push({ property: `${path}.${k}`, reason: `${path}.${k}: unknown property; known: ${Object.keys(type.properties).join(", ")}` });
       }
       const out: Record<string, unknown> = {};
-      checkProps(type.properties, src, `${path}.`, out, failures);
+      checkProps(type.properties, src, `${path}.`, out, failures, secret);
       return out;
     }
     case "array": {
       if (!Array.isArray(v)) return fail(`must be a list, got ${describe(v)}`);
-      const out = v.map((item, i) => checkValue(type.items, item, `${path}[${i}]`, failures));
+      const out = v.map((item, i) => checkValue(type.items, item, `${path}[${i}]`, failures, secret));
       if (type.key !== undefined) {
         const seen = new Map<string, number>();
         out.forEach((item, i) => {
@@ -137,7 +142,7 @@ function checkFormat(format: StringFormat, v: string): string | undefined {
   }
 }
 
-function describe(v: unknown): string {
+function describeValue(v: unknown): string {
   if (Array.isArray(v)) return "a list";
   if (v === null) return "null";
   if (typeof v === "string") return `"${v}"`;

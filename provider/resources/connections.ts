@@ -1,4 +1,4 @@
-import { Libvirt } from "../libvirt";
+import { Libvirt, parseUri } from "../libvirt";
 
 /** The `connection` input every resource takes. */
 export interface ConnectionInput {
@@ -23,6 +23,26 @@ export function resolveUri(input: ConnectionInput | undefined, env: NodeJS.Proce
   const fromEnv = env["LIBVIRT_DEFAULT_URI"];
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
   return typeof process.getuid === "function" && process.getuid() === 0 ? "qemu:///system" : "qemu:///session";
+}
+
+/** Hypervisor drivers libvirtd serves (the part of a URI before `+` or `:`). */
+const DRIVERS = ["qemu", "xen", "lxc", "test", "vbox", "bhyve", "ch", "openvz", "vz", "parallels", "vmwareplayer", "vmwarews", "vmwarefusion"];
+
+/**
+ * Why `uri` cannot be connected to, judged without any host (syntax, transport, driver), or undefined: what
+ * preview can refuse before anything runs.
+ */
+export function uriProblem(uri: string): string | undefined {
+  try {
+    parseUri(uri);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const driver = /^([A-Za-z0-9_-]+)[+:]/.exec(uri)?.[1]?.toLowerCase();
+  if (driver === undefined || !DRIVERS.includes(driver)) {
+    return `${uri}: unknown driver "${driver ?? ""}"; libvirt's are ${DRIVERS.join(", ")} (e.g. qemu:///system, qemu+ssh://root@host/system, xen:///system)`;
+  }
+  return undefined;
 }
 
 const cache = new Map<string, Promise<Libvirt>>();

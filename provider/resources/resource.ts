@@ -1,8 +1,8 @@
 import { Libvirt } from "../libvirt";
-import { describePlan, plan, Plan, PropSpec, ResourceSpec, UNKNOWN } from "../diff";
+import { describePlan, plan, Plan, PropSpec, PropType, ResourceSpec, UNKNOWN } from "../diff";
 import { checkInputs } from "./check";
 import { whileReconnecting } from "./retry";
-import { connect, ConnectionInput, resolveUri } from "./connections";
+import { connect, ConnectionInput, resolveUri, uriProblem } from "./connections";
 import { CheckFailure, DiffResult, PartialCreateError, Props, report, ResourceImpl } from "./provider";
 
 /** Inputs every resource has: where it lives, and whether to take over an existing object. */
@@ -40,6 +40,36 @@ export interface ResourceDef {
   delete(lv: Libvirt, id: string, props: Props): Promise<void>;
 }
 
+/**
+ * A check failure as Pulumi shows it: the engine prints the property itself ("property memory value {…} has a
+ * problem: …"), so a reason that starts with its own property ("memory: …") would repeat it. The checks write
+ * reasons that read alone (with the property first); the prefix is dropped here, once.
+ */
+export function withoutProperty(f: CheckFailure): CheckFailure {
+  for (const prefix of [`${f.property}: `, `${f.property} is required`]) {
+    if (f.reason.startsWith(prefix)) return { property: f.property, reason: f.reason.slice(f.property.length).replace(/^: /, "").trimStart() };
+  }
+  return f;
+}
+
+/** What taking an object over means for its deletion, said in the plan of a resource that adopts. */
+const ADOPTED_DELETE: Record<string, string> = {
+  "virt:Volume": "deletes the volume and the data in its file",
+  "virt:CloudInitDisk": "deletes the volume",
+  "virt:Domain": "shuts the domain down and undefines it (its disks, separate volumes, stay)",
+  "virt:Network": "stops and undefines the network",
+  "virt:StoragePool": "stops and undefines the pool (its directory, which this stack did not make, stays)",
+};
+
+export function adoptNotice(token: string, name: string): string {
+  const what = ADOPTED_DELETE[token] ?? "deletes it";
+  return (
+    `${token} ${name}: adopt: true takes over an existing object of this name; from then on this stack owns it, and ` +
+    `destroying (or replacing) the resource ${what}, as for one it made. To keep it when the resource goes, give the ` +
+    `resource option retainOnDelete: true`
+  );
+}
+
 /** The name a resource is shown under in plans: its libvirt name. */
 function label(props: Props): string {
   const n = props["name"];
@@ -69,6 +99,25 @@ function inputOnly(spec: ResourceSpec, props: Props): Props {
 }
 
 /**
+ * Whether a check failure's property path (`userData`, `graphics.password`, `disks[0].source`) is or lies under a
+ * secret input. The Pulumi engine prints a failure that names a property with that property's value
+ * ("property userData value {…} has a problem", pkg/resource/deploy/step_generator.go issueCheckFailures), the
+ * plain text of a secret included, so such failures go out without a property; every reason names its path itself.
+ */
+export function isSecretPath(spec: Record<string, PropSpec>, path: string): boolean {
+  let props: Record<string, PropSpec> | undefined = spec;
+  for (const seg of path.split(".")) {
+    const prop: PropSpec | undefined = props?.[seg.replace(/\[.*$/, "")];
+    if (prop === undefined) return false;
+    if (prop.secret) return true;
+    let t: PropType = prop.type;
+    while (t.kind === "array") t = t.items;
+    props = t.kind === "object" ? t.properties : undefined;
+  }
+  return false;
+}
+
+/**
  * Readies an error for Pulumi's dynamic provider host, which prints the errors of check, diff, read and delete to
  * the plugin's stderr as `${err}: ${err.stack}` before the engine shows the message itself: the user read the
  * message twice, the second time with a stack trace of our internals. The error keeps its class and message (the
@@ -95,6 +144,16 @@ export function makeResource(def: ResourceDef): ResourceImpl {
     async check(olds, news) {
       const r = checkInputs(inputs, news);
       const failures = [...r.failures];
+      // The URI is judged here (syntax, transport, driver), so preview refuses one no host could ever take.
+      const conn = r.inputs["connection"] as ConnectionInput | undefined;
+      const pending = (conn as unknown) === UNKNOWN || (conn !== null && typeof conn === "object" && (conn.uri as unknown) === UNKNOWN);
+      if (!pending && (conn === undefined || (conn !== null && typeof conn === "object"))) {
+        const explicit = conn?.uri !== undefined && conn.uri !== "";
+        const problem = uriProblem(resolveUri(conn));
+        if (problem !== undefined) {
+          failures.push({ property: "connection.uri", reason: explicit ? problem : `${problem} (from stack config virt:uri or LIBVIRT_DEFAULT_URI)` });
+        }
+      }
       // Cross-field rules run even when some property failed, so every problem is reported in one round; a
       // rule that trips over a value the spec check already refused adds nothing.
       if (def.validate) {
@@ -106,7 +165,9 @@ export function makeResource(def: ResourceDef): ResourceImpl {
           if (failures.length === 0) throw new Error("input validation failed unexpectedly");
         }
       }
-      return { inputs: r.inputs, failures };
+      if (failures.length === 0 && r.inputs["adopt"] === true && Object.keys(olds).length === 0) report(adoptNotice(def.spec.token, label(r.inputs)));
+      // A failure on a secret path goes out without a property (the engine would print the secret value with it).
+      return { inputs: r.inputs, failures: failures.map((f) => (isSecretPath(inputs, f.property) ? { property: "", reason: f.reason } : withoutProperty(f))) };
     },
 
     async diff(_id, olds, news): Promise<DiffResult> {

@@ -4,7 +4,7 @@
  */
 import { EngineContext, ReportedError, newStep, reportFailure, targetOf } from "./context";
 import type { DynamicPlugin } from "./plugin";
-import { grpcMessage } from "./proto";
+import { DiffChanges, grpcMessage } from "./proto";
 import { DEFAULT_PROVIDER_TYPE, ResourceState, changedKeys, scheduleDeletes } from "./state";
 import type { StepOp } from "./types";
 
@@ -107,13 +107,25 @@ export async function refreshAll(ctx: EngineContext, resources: ResourceState[])
         ctx.persist();
         return;
       }
+      // As the engine does after each Read (pkg/resource/deploy/step.go RefreshStep.Apply, unless the resource is
+      // external or the legacy refresh diff is asked for): Diff with the read outputs as olds and the stored inputs
+      // as news, i.e. what an `up` of the unchanged program would do next. The provider's plan lines print now.
+      let refreshChanges: boolean;
+      try {
+        const p = plugin ?? (await ctx.plugin());
+        const d = await p.diff(targetOf(r), res.id, res.outputs, r.inputs, res.inputs ?? r.inputs, []);
+        refreshChanges = d.changes === DiffChanges.SOME || d.replaces.length > 0;
+      } catch (err) {
+        reportFailure(ctx, "refresh", r, startedAt, grpcMessage(err), { providerMs: Date.now() - startedAt });
+        return;
+      }
       const driftKeys = changedKeys(r.outputs, res.outputs, ["__provider"]);
       const drifted = driftKeys.length > 0 || res.id !== r.id;
       r.id = res.id;
       r.outputs = res.outputs;
       if (res.inputs) r.inputs = res.inputs;
       if (drifted) r.modified = new Date().toISOString();
-      ctx.emit(newStep(ctx, drifted ? "refresh-update" : "refresh-same", r, startedAt, drifted ? { driftKeys } : {}, { providerMs }));
+      ctx.emit(newStep(ctx, drifted ? "refresh-update" : "refresh-same", r, startedAt, drifted ? { driftKeys, refreshChanges } : { refreshChanges }, { providerMs }));
       ctx.persist();
     }),
   );

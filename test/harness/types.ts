@@ -36,6 +36,11 @@ export interface StepDetail {
   deleteBeforeReplace?: boolean;
   /** refresh-update: output keys that differ from the state (excluding `__provider`). */
   driftKeys?: string[];
+  /**
+   * refresh-*: whether the provider's Diff (read outputs as olds, stored inputs as news — what the engine calls
+   * after every Read since refresh diffs against the program) says the next `up` will change something.
+   */
+  refreshChanges?: boolean;
   /** An update caused by initialization errors left by an earlier run. */
   initErrors?: string[];
   /** Why a step did nothing at the provider (retainOnDelete, already deleted by delete-before-replace...). */

@@ -14,6 +14,7 @@ import {
 } from "../../provider/libvirt/constants";
 import { isNotFound, OperationInvalidError } from "../../provider/libvirt/errors";
 import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe, waitFor } from "../support/host";
+import { ACCEL } from "../support/accel";
 
 const URI = "qemu:///system";
 
@@ -27,15 +28,15 @@ describe("client against QEMU (qemu:///system)", function () {
     await lv?.close();
   });
 
-  it("reads the host: QEMU driver, KVM in the capabilities", async () => {
+  it("reads the host: QEMU driver, the accelerator in the capabilities", async () => {
     assert.equal(await lv.host.getType(), "QEMU");
     assert.ok((await lv.host.getVersion()) > 2000000);
-    assert.match(await lv.host.getCapabilities(), /<domain type='kvm'/);
+    assert.match(await lv.host.getCapabilities(), new RegExp(`<domain type='${ACCEL()}'`));
   });
 
-  describe("a tiny KVM domain (no disk, 128 MiB, virtio balloon)", () => {
+  describe(`a tiny ${ACCEL()} domain (no disk, 128 MiB, virtio balloon)`, () => {
     const name = uniqueName("dom");
-    const xml = `<domain type='kvm'>
+    const xml = `<domain type='${ACCEL()}'>
   <name>${name}</name>
   <memory unit='KiB'>262144</memory>
   <currentMemory unit='KiB'>131072</currentMemory>

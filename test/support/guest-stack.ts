@@ -27,7 +27,24 @@ export interface GuestStack {
   cleanup(): Promise<void>;
 }
 
-export function guestStack(example: string, uri: string, prefixHint: string): GuestStack {
+/**
+ * What a guest stack needs on the host, whatever engine runs it (the harness here, the real CLI in test/cli):
+ * a unique prefix, a temp directory QEMU can reach, the example's config, the guest's files, and a cleanup that
+ * removes and reports anything left with the prefix.
+ */
+export interface GuestFixture {
+  prefix: string;
+  /** Pool directory (`images/`), serial logs (`<domain>.serial.log`) and, for the harness, the state file. */
+  dir: string;
+  /** The stack config; tests change it and the next operations use the change. */
+  config: Record<string, string>;
+  /** For `before`: the guest's kernel and initrd and a base image, into the config. */
+  prepare(): void;
+  /** Removes anything on the host with the prefix (failing with a list of it), then the directory. */
+  removeLeftovers(): Promise<void>;
+}
+
+export function guestFixture(uri: string, prefixHint: string): GuestFixture {
   const prefix = uniqueName(prefixHint);
   const dir = tempDir(prefixHint);
   chmodSync(dir.path, 0o755); // QEMU runs as libvirt-qemu: it must reach the pool and write the serial logs
@@ -39,32 +56,43 @@ export function guestStack(example: string, uri: string, prefixHint: string): Gu
     subnet: String(freeSubnet()),
     type: "qemu", // our KVM is paravirtual and cannot boot the guest at a useful speed (test/guest/README.md)
   };
-  const stack = () =>
-    new Stack({
-      programDir: join(root, "examples", example),
-      entry: join(root, "dist", "examples", example, "index.js"),
-      stateDir: join(dir.path, "state"),
-      config: { ...config },
-    });
   return {
     prefix,
     dir: dir.path,
     config,
-    stack,
     prepare() {
       const g = ensureGuest();
       config["kernel"] = g.kernel;
       config["initrd"] = g.initrd;
       config["baseImage"] = makeBaseImage(join(dir.path, "base.qcow2"), g);
     },
-    cleanup: () =>
+    removeLeftovers: () =>
       cleanupAll([
-        () => stack().destroy().catch(() => undefined),
         () => {
           const left = removeLeftovers(uri, prefix);
           if (!isClean(left)) throw new Error(`left on the host:\n${describeLeftovers(left)}`);
         },
         () => dir.remove(),
       ]),
+  };
+}
+
+export function guestStack(example: string, uri: string, prefixHint: string): GuestStack {
+  const f = guestFixture(uri, prefixHint);
+  const { prefix, config } = f;
+  const stack = () =>
+    new Stack({
+      programDir: join(root, "examples", example),
+      entry: join(root, "dist", "examples", example, "index.js"),
+      stateDir: join(f.dir, "state"),
+      config: { ...config },
+    });
+  return {
+    prefix,
+    dir: f.dir,
+    config,
+    stack,
+    prepare: () => f.prepare(),
+    cleanup: () => cleanupAll([() => stack().destroy().catch(() => undefined), () => f.removeLeftovers()]),
   };
 }

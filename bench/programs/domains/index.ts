@@ -1,6 +1,6 @@
 /**
  * The stack of `npm run bench -- domains` (bench/domains.ts runs it through the engine harness): `count` small
- * type kvm domains with no disk (no OS: they sit in the firmware), all running.
+ * domains (type auto: kvm where the host has it, else qemu) with no disk (no OS: they sit in the firmware), all running.
  *
  * Config: `count` (default 20), `prefix` (names are `<prefix><i>`; default "pvt-bench-dom-"), `memory` (boot
  * memory, default "64MiB"), `currentMemory` (the balloon target, default `memory`; the bench's update phase
@@ -20,7 +20,7 @@ const vcpus = config.getNumber("vcpus") ?? 1;
 
 const domains = Array.from(
   { length: count },
-  (_, i) => new virt.Domain(`d${i}`, { name: `${prefix}${i}`, type: "kvm", memory, currentMemory, vcpus, running: true, shutdownTimeout }),
+  (_, i) => new virt.Domain(`d${i}`, { name: `${prefix}${i}`, type: "auto", memory, currentMemory, vcpus, running: true, shutdownTimeout }),
 );
 
 export const names = domains.map((d) => d.name);

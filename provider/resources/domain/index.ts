@@ -9,24 +9,20 @@ import { makeResource } from "../resource";
 import { undo, undoOutcome, whileDomainLocked } from "../retry";
 import { uuidMark } from "../ownership";
 import { orNull } from "../specs";
+import { resolveType } from "./accel";
 import { DiskInput, fillIdentities, validateDomain } from "./inputs";
 import { applyMetadataOps, validateMetadata } from "./metadata";
+import { validateNicMacs } from "./validate-nics";
+import { validateDiskPaths } from "./validate-paths";
 import { DiskFormats, readBack, toModel } from "./model";
 import { shutdownGracefully, stateName, waitDetached } from "./power";
 import { domainSpec } from "./spec";
 import { currentAddresses, matchAddresses, NicAddresses, nicsToWaitFor, validateWaitForIp, waitForAddresses, WaitForIpTimeout, waitSpec } from "./waitip";
 
+export { hostAccelerator, resolveType } from "./accel";
+
 const XML_CONFIG = DomainXMLFlags.INACTIVE | DomainXMLFlags.SECURE;
 const label = (p: Props) => `virt:Domain ${String(p["name"])}`;
-
-/** type "auto": xen on a Xen host; kvm where KVM is offered and the host CPU has vmx/svm; else qemu (TCG). */
-export async function resolveType(lv: Libvirt, requested: string): Promise<string> {
-  if (requested !== "auto") return requested;
-  if ((await lv.host.getType()).toLowerCase() === "xen") return "xen";
-  const caps = await lv.host.getCapabilities();
-  const host = /<host>[\s\S]*?<\/cpu>/.exec(caps)?.[0] ?? "";
-  return /<domain type='kvm'/.test(caps) && /<feature name='(vmx|svm)'\/>/.test(host) ? "kvm" : "qemu";
-}
 
 /** Formats of volume disks that did not say theirs (libvirt does not probe formats). */
 async function volumeFormats(lv: Libvirt, p: Props): Promise<DiskFormats> {
@@ -58,10 +54,16 @@ async function observe(lv: Libvirt, dom: DomainRef, declared: Props): Promise<Pr
   const pendingRestart = running
     ? plan(domainSpec.inputs, readBack(live, declared), shape).changes.filter((c) => c.how === "config").map((c) => c.path)
     : [];
+  // A paused domain (virsh suspend) is not running: reported as such, so a refresh shows it (this provider does
+  // not pause or resume domains; `state` says "paused").
+  const paused = state.state === DomainState.PAUSED;
+  if (paused) {
+    report(`${label(declared)}: is paused (not running): its vCPUs are stopped; resume it with virsh resume ${String(declared["name"])} (pulumi-virt does not pause or resume domains)`);
+  }
   return {
     ...shape,
     autostart,
-    running,
+    running: running && !paused,
     uuid: uuidString(dom.uuid),
     domainId: live.id ?? -1,
     state: stateName(state.state),
@@ -69,7 +71,26 @@ async function observe(lv: Libvirt, dom: DomainRef, declared: Props): Promise<Pr
     graphicsPort: live.devices.graphics?.[0]?.livePort ?? -1,
     pendingRestart,
     actualMemory: toSafeNumber(info.memoryKiB, "memory") * 1024,
+    networkProblems: await networkProblems(lv, config, declared),
   };
+}
+
+/**
+ * NICs on a libvirt network that is gone or stopped (deleted behind the domain's back: the NIC has no link
+ * until the network is back and the NIC reattached). Reported in `networkProblems` and as a line, so a refresh
+ * shows it.
+ */
+async function networkProblems(lv: Libvirt, config: DomainModel, declared: Props): Promise<string[]> {
+  const out: string[] = [];
+  for (const nic of config.devices.interfaces ?? []) {
+    if (nic.type !== "network") continue;
+    const name = nic.network;
+    const net = await orNull(lv.networks.lookupByName(name));
+    const why = net === null ? "no longer exists" : (await lv.networks.isActive(net)) ? undefined : "is not running";
+    if (why !== undefined) out.push(`${nic.mac?.toLowerCase() ?? "(no mac)"}: network ${name} ${why}`);
+  }
+  if (out.length > 0) report(`${label(declared)}: NICs without their network (no link): ${out.join("; ")}`);
+  return out;
 }
 
 const base = makeResource({
@@ -77,13 +98,13 @@ const base = makeResource({
   deleteBeforeReplace: true,
   validate(inputs, olds) {
     fillIdentities(inputs, olds, inputs["type"] as string);
-    return [...validateDomain(inputs, inputs["type"] as string), ...validateWaitForIp(inputs), ...validateMetadata(inputs)];
+    return [...validateDomain(inputs, inputs["type"] as string), ...validateWaitForIp(inputs), ...validateMetadata(inputs), ...validateDiskPaths(inputs), ...validateNicMacs(inputs)];
   },
 
   async create(lv, p) {
     const who = label(p);
-    const type = await resolveType(lv, p["type"] as string);
-    const failures = [...validateDomain(p, type), ...validateWaitForIp(p), ...validateMetadata(p)];
+    const type = await resolveType(lv, p["type"] as string, who);
+    const failures = [...validateDomain(p, type), ...validateWaitForIp(p), ...validateMetadata(p), ...validateDiskPaths(p), ...validateNicMacs(p)];
     if (failures.length > 0) throw new ResourceInputError(`${who}: ${failures.map((f) => f.reason).join("; ")}`);
     let dom = await orNull(lv.domains.lookupByName(p["name"] as string));
     const formats = await volumeFormats(lv, p);
@@ -124,7 +145,7 @@ const base = makeResource({
 
   async update(lv, id, p, olds, news) {
     const who = label(news);
-    const type = (olds["resolvedType"] as string | undefined) ?? (await resolveType(lv, news["type"] as string));
+    const type = (olds["resolvedType"] as string | undefined) ?? (await resolveType(lv, news["type"] as string, who));
     let dom = await lv.domains.lookupByUUID(id);
     const ops = planDomainOps(p, news);
     const running = await lv.domains.isActive(dom);
@@ -219,7 +240,14 @@ const base = makeResource({
   async delete(lv, id, props) {
     const dom = await orNull(lv.domains.lookupByUUID(id));
     if (dom === null) return;
-    await shutdownGracefully(lv, dom, (props["shutdownTimeout"] as number | undefined) ?? 60);
+    const timeout = (props["shutdownTimeout"] as number | undefined) ?? 60;
+    if (timeout > 0 && (await lv.domains.isActive(dom))) {
+      report(
+        `${label(props)}: asking the guest to shut down (ACPI power button) and waiting up to ${timeout} s for it to power off, then forcing it off. ` +
+          `A guest that ignores ACPI (no OS, no acpid) always takes the whole ${timeout} s: set shutdownTimeout lower (0 forces it off at once) and run up before destroying`,
+      );
+    }
+    await shutdownGracefully(lv, dom, timeout);
     const nvram = props["keepNvram"] === true ? DomainUndefineFlags.KEEP_NVRAM : DomainUndefineFlags.NVRAM;
     const flags = DomainUndefineFlags.MANAGED_SAVE | DomainUndefineFlags.SNAPSHOTS_METADATA | DomainUndefineFlags.CHECKPOINTS_METADATA;
     // Drivers refuse the flags they do not know (INVALID_ARG): the test driver takes only MANAGED_SAVE and

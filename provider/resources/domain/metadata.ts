@@ -10,8 +10,24 @@ export interface MetadataInput {
   xml: string;
 }
 
-// An absolute URI: a scheme, a colon and something after it, no whitespace (RFC 3986 §4.3).
-const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/;
+// An absolute URI: a scheme, a colon and something after it (RFC 3986 §4.3).
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:.+$/;
+// The characters a URI may hold (RFC 3986 §2: unreserved, reserved, and % for escapes) — less `&`: libvirt
+// writes the namespace into the saved config without escaping it, so `&` (like `<`) leaves a file that is not
+// XML, and libvirtd drops the domain when it next reads its configs.
+const URI_CHARS = /^[A-Za-z0-9\-._~:/?#[\]@!$'()*+,;=%]*$/;
+
+/** Why `uri` cannot be a metadata namespace, or undefined. */
+export function metadataUriProblem(uri: string): string | undefined {
+  if (!ABSOLUTE_URI.test(uri)) return `"${uri}" is not an absolute URI; use one with a scheme, e.g. "https://example.org/ns/app/1"`;
+  if (uri.includes("&")) return `"${uri}" has "&", which libvirt stores unescaped in the domain's saved config (leaving a file that is not XML); write it as %26`;
+  const bad = [...uri].find((c) => !URI_CHARS.test(c));
+  if (bad !== undefined) {
+    return `"${uri}" has ${JSON.stringify(bad)}, which is not a URI character (RFC 3986); percent-encode it (e.g. ${encodeURIComponent(bad) === bad ? "%" + bad.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0") : encodeURIComponent(bad)})`;
+  }
+  if (/%(?![0-9A-Fa-f]{2})/.test(uri)) return `"${uri}" has a % not followed by two hex digits; write a literal % as %25`;
+  return undefined;
+}
 
 /**
  * Checks the `metadata` list before anything touches the host: each uri absolute, each prefix a valid XML
@@ -28,9 +44,8 @@ export function validateMetadata(p: Props): CheckFailure[] {
     if (item === null || typeof item !== "object") return;
     const { uri, prefix, xml } = item as Record<string, unknown>;
     const where = `metadata[${i}]`;
-    if (typeof uri === "string" && !isUnknown(uri) && !ABSOLUTE_URI.test(uri)) {
-      add(`${where}.uri`, `"${uri}" is not an absolute URI; use one with a scheme, e.g. "https://example.org/ns/app/1"`);
-    }
+    const uriProblem = typeof uri === "string" && !isUnknown(uri) ? metadataUriProblem(uri) : undefined;
+    if (uriProblem !== undefined) add(`${where}.uri`, uriProblem);
     if (typeof prefix === "string" && !isUnknown(prefix)) {
       const problem = metadataPrefixProblem(prefix);
       if (problem !== undefined) add(`${where}.prefix`, problem);

@@ -303,6 +303,10 @@ export const domainSpec: ResourceSpec = {
     pendingRestart: { type: { kind: "array", items: { kind: "string" } }, doc: "Config changes saved but not in effect until the next boot." },
     actualMemory: { type: { kind: "integer" }, doc: "Memory the guest has now, in bytes (what its balloon driver reports)." },
     resolvedType: { type: { kind: "string" }, doc: "The hypervisor type used (type auto resolved)." },
+    networkProblems: {
+      type: { kind: "array", items: { kind: "string" } },
+      doc: 'NICs whose libvirt network is gone or not running (they have no link), e.g. "52:54:00:12:34:56: network lab no longer exists"; empty when every network is there.',
+    },
     addresses: {
       type: {
         kind: "array",

@@ -1,4 +1,4 @@
-import { deepEqual } from "../../diff";
+import { deepEqual, UNKNOWN } from "../../diff";
 import { isNotFound, Libvirt, NetworkRef, NetworkUpdateFlags, NetworkXMLFlags, uuidString } from "../../libvirt";
 import { applyNetworkXml, buildNetworkXml, parseNetworkXml } from "../../xml";
 import { connect, ConnectionInput, resolveUri } from "../connections";
@@ -108,11 +108,24 @@ const base = makeResource({
     return outputs(lv, net);
   },
 
-  async delete(lv, id) {
+  async delete(lv, id, props) {
     const net = await orNull(lv.networks.lookupByUUID(id));
     if (net === null) return; // already gone
     try {
-      if (await lv.networks.isActive(net)) await lv.networks.destroy(net);
+      if (await lv.networks.isActive(net)) {
+        // Stopping the network cuts the link of every running domain on it, in this stack or another.
+        const attached = await attachedDomains(lv, net.name);
+        if (attached.length > 0) {
+          if (props["forceDelete"] !== true) {
+            throw new ResourceInputError(
+              `${label(props)}: not deleted: running domains are attached to it and would lose their link: ${attached.join(", ")}. ` +
+                `Shut them down or move their NICs to another network, or set forceDelete: true on the network (and run up) to delete it anyway`,
+            );
+          }
+          report(`${label(props)}: forceDelete: deleting it while running domains are attached; they lose their link: ${attached.join(", ")}`);
+        }
+        await lv.networks.destroy(net);
+      }
       await lv.networks.undefine(net);
     } catch (e) {
       if (!isNotFound(e)) throw e; // a transient network is gone once stopped
@@ -128,7 +141,8 @@ async function reportAttached(olds: Props): Promise<void> {
     const names = await attachedDomains(await connect(uri), name);
     report(
       names.length > 0
-        ? `virt:Network ${name}: replacing it disconnects the running domains attached to it: ${names.join(", ")}`
+        ? `virt:Network ${name}: replacing it disconnects the running domains attached to it: ${names.join(", ")}` +
+          (olds["forceDelete"] === true ? "" : "; the replacement is refused unless forceDelete is true")
         : `virt:Network ${name}: no running domains are attached, so replacing it disconnects none`,
     );
   } catch (e) {
@@ -146,6 +160,12 @@ export const network: ResourceImpl = {
   async diff(id, olds, news) {
     const d = await base.diff(id, olds, news);
     if (d.replaces.length > 0) await reportAttached(olds);
+    // forceDelete acts at delete, which reads it from the state: a change alone is recorded by an update.
+    const force = (v: unknown) => v === true;
+    if (!d.changes && news["forceDelete"] !== UNKNOWN && force(olds["forceDelete"]) !== force(news["forceDelete"])) {
+      report(`${label(news)}: forceDelete ${force(olds["forceDelete"])} → ${force(news["forceDelete"])} (recorded for delete)`);
+      return { ...d, changes: true };
+    }
     return d;
   },
 };

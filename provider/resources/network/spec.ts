@@ -57,7 +57,8 @@ export const networkSpec: ResourceSpec = {
     "started and set to autostart. DHCP ranges, DHCP hosts and DNS hosts change live and in the config " +
     "(virNetworkUpdate) without restarting the network, so attached guests keep their links; autostart applies " +
     "live. A change of mode, bridge, MTU, domain or addresses replaces the network, and the plan names the " +
-    "running domains attached to it.",
+    "running domains attached to it. Deleting (or replacing) it is refused while running domains are attached, " +
+    "naming them, unless `forceDelete` is set.",
   inputs: {
     name: { type: { kind: "string", format: "name" }, doc: "The network's name, unique on the host.", required: true, update: "replace" },
     mode: {
@@ -112,6 +113,15 @@ export const networkSpec: ResourceSpec = {
       verb: LIVE,
     },
     autostart: { type: { kind: "boolean" }, doc: "Start the network when the host boots.", default: true, update: "live", verb: "set live" },
+    forceDelete: {
+      type: { kind: "boolean" },
+      doc:
+        "Delete (or replace) the network even while running domains are attached to it: they lose their link. " +
+        "Default false: the delete is refused and names them. Recorded by an up before a destroy uses it.",
+      default: false,
+      update: "live",
+      control: true,
+    },
   },
   outputs: {
     uuid: { type: { kind: "string" }, doc: "The network's UUID." },

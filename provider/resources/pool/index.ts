@@ -19,12 +19,36 @@ const SOURCE_RULES: Record<string, { required: (keyof Source)[]; allowed: (keyof
   iscsi: { required: ["host", "device"], allowed: ["host", "port", "device"] },
 };
 
+/** Directories a pool may never be on: building, mounting over or removing them would break the host. */
+const SYSTEM_DIRS = new Set([
+  "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32", "/media", "/mnt", "/opt", "/proc", "/root",
+  "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/usr/bin", "/usr/include", "/usr/lib", "/usr/lib64", "/usr/libexec", "/usr/local",
+  "/usr/sbin", "/usr/share", "/usr/src", "/var", "/var/cache", "/var/lib", "/var/lib/libvirt", "/var/log", "/var/run", "/var/spool", "/var/tmp",
+]);
+/** Trees no pool directory belongs in (a logical or disk pool's /dev target is not a directory we make). */
+const SYSTEM_TREES = ["/boot/", "/dev/", "/etc/", "/proc/", "/run/", "/sys/"];
+
+/** Why a pool of this type may not have its target at `path` (a system directory), or undefined. */
+export function systemTargetProblem(type: string, path: string): string | undefined {
+  if (type !== "dir" && type !== "fs" && type !== "netfs") return undefined;
+  const norm = "/" + path.split("/").filter((x) => x !== "" && x !== ".").join("/");
+  const tree = SYSTEM_TREES.find((t) => `${norm}/`.startsWith(t));
+  if (!SYSTEM_DIRS.has(norm) && tree === undefined) return undefined;
+  const what = type === "dir" ? "builds, fills and on delete removes" : "mounts a filesystem over";
+  return `"${path}" is ${tree !== undefined && norm !== tree.slice(0, -1) ? `inside ${tree.slice(0, -1)}, ` : ""}a system directory; a ${type} pool ${what} its target: use a directory of its own, e.g. /var/lib/libvirt/images/NAME or /srv/pools/NAME`;
+}
+
 function validate(inputs: Props): CheckFailure[] {
   const type = inputs["type"] as string;
   const src = (inputs["source"] ?? {}) as Source;
   const rule = SOURCE_RULES[type];
   if (!rule) return [];
   const failures: CheckFailure[] = [];
+  const path = (inputs["target"] as { path?: unknown } | undefined)?.path;
+  if (typeof path === "string" && path.startsWith("/")) {
+    const problem = systemTargetProblem(type, path);
+    if (problem !== undefined) failures.push({ property: "target.path", reason: `target.path: ${problem}` });
+  }
   for (const k of rule.required) {
     if (src[k] === undefined) failures.push({ property: `source.${k}`, reason: `source.${k} is required for a ${type} pool` });
   }
@@ -98,13 +122,38 @@ async function info(lv: Libvirt, pool: PoolRef): Promise<Props> {
 }
 
 
-/** Starts a pool, building what it needs first. Building never overwrites existing data. */
-async function buildAndStart(lv: Libvirt, pool: PoolRef, type: string): Promise<boolean> {
+/**
+ * allocation and available change with every write into the pool: a refresh keeps the values recorded at the
+ * last create or update, so they never show as drift (virsh pool-info has the current ones).
+ */
+function recordedUsage(props: Props): Props {
+  const out: Props = {};
+  for (const k of ["allocation", "available"]) if (typeof props[k] === "number") out[k] = props[k];
+  return out;
+}
+
+/**
+ * Starts a pool, building what it needs first. Building never overwrites existing data. Returns whether this
+ * built the target (then, and only then, delete removes it).
+ */
+async function buildAndStart(lv: Libvirt, pool: PoolRef, type: string, permissions: boolean): Promise<boolean> {
   if (type === "dir") {
-    // BUILD for a dir pool makes the directory (and applies the permissions); harmless when it exists.
-    await lv.pools.build(pool, 0);
-    await lv.pools.create(pool);
-    return true;
+    // A dir pool starts only when its directory exists: start first, so a directory that was there before is
+    // known as such (and never removed by delete). Declared permissions are applied by BUILD, which leaves an
+    // existing directory's content alone.
+    try {
+      await lv.pools.create(pool);
+    } catch {
+      await lv.pools.build(pool, 0);
+      await lv.pools.create(pool);
+      return true;
+    }
+    if (permissions) {
+      await lv.pools.destroy(pool);
+      await lv.pools.build(pool, 0);
+      await lv.pools.create(pool);
+    }
+    return false;
   }
   try {
     await lv.pools.create(pool);
@@ -140,11 +189,11 @@ export const storagePool = makeResource({
         );
       }
       pool = await lv.pools.defineXML(applyPoolXml(await lv.pools.getXMLDesc(pool, StorageXMLFlags.INACTIVE), model));
-      if (!(await lv.pools.isActive(pool))) built = await buildAndStart(lv, pool, model.type);
+      if (!(await lv.pools.isActive(pool))) built = await buildAndStart(lv, pool, model.type, model.target.permissions !== undefined);
     } else {
       pool = await lv.pools.defineXML(buildPoolXml(model, mark.uuid));
       try {
-        built = await buildAndStart(lv, pool, model.type);
+        built = await buildAndStart(lv, pool, model.type, model.target.permissions !== undefined);
       } catch (e) {
         // Nothing holds data yet: undo the definition so no orphan is left.
         const defined = pool;
@@ -167,7 +216,7 @@ export const storagePool = makeResource({
     const pool = await orNull(lv.pools.lookupByUUID(id));
     if (pool === null) return null;
     const m = parsePoolXml(await lv.pools.getXMLDesc(pool, StorageXMLFlags.INACTIVE));
-    return { ...fromModel(m, props), autostart: await lv.pools.getAutostart(pool), ...(await info(lv, pool)) };
+    return { ...fromModel(m, props), autostart: await lv.pools.getAutostart(pool), ...(await info(lv, pool)), ...recordedUsage(props) };
   },
 
   async update(lv, id, plan, _olds, news) {

@@ -54,8 +54,8 @@ export const poolSpec: ResourceSpec = {
   outputs: {
     uuid: { type: { kind: "string" }, doc: "The pool's UUID." },
     capacity: { type: { kind: "integer" }, doc: "Total size in bytes." },
-    allocation: { type: { kind: "integer" }, doc: "Bytes allocated to volumes." },
-    available: { type: { kind: "integer" }, doc: "Bytes free." },
+    allocation: { type: { kind: "integer" }, doc: "Bytes allocated to volumes, as of the last create or update (a refresh does not report usage as drift)." },
+    available: { type: { kind: "integer" }, doc: "Bytes free, as of the last create or update (a refresh does not report usage as drift)." },
     uri: { type: { kind: "string" }, doc: "The libvirt URI the pool lives on." },
   },
 };

@@ -3,7 +3,9 @@ import { buildVolumeXml, parseVolumeXml, Volume } from "../../xml";
 import { formatSize } from "../../diff";
 import { CheckFailure, PartialCreateError, Props, report, ResourceInputError } from "../provider";
 import { makeResource } from "../resource";
-import { openSource, withProgress } from "./source";
+import { existsSync, statSync } from "node:fs";
+import { isUnknown } from "../../diff";
+import { CHECKSUM_RE, openSource, urlProblem, withProgress } from "./source";
 import { volumeSpec } from "./spec";
 import { whilePoolBusy } from "../retry";
 import { findPool, orNull } from "../specs";
@@ -24,6 +26,26 @@ function validate(inputs: Props, olds: Props | undefined): CheckFailure[] {
   }
   if (inputs["capacity"] === undefined && origins.length === 0) {
     f.push({ property: "capacity", reason: 'capacity is required for an empty volume: give a size such as "20GiB", or a source, cloneOf or backingStore' });
+  }
+  const source = inputs["source"];
+  if (typeof source === "string" && !isUnknown(source)) {
+    if (/^https?:\/\//i.test(source)) {
+      const problem = urlProblem(source);
+      if (problem !== undefined) f.push({ property: "source", reason: `source: ${problem}` });
+    } else if (!source.startsWith("/")) {
+      f.push({ property: "source", reason: `source: "${source}" must be an absolute file path (on the machine running Pulumi) or an http(s) URL` });
+    } else if (olds?.["source"] === source) {
+      // Already used: the file may be gone since, and is not read again.
+    } else if (!existsSync(source)) {
+      f.push({ property: "source", reason: `source: ${source} does not exist on the machine running Pulumi (a local source is read there, not on the libvirt host)` });
+    } else if (!statSync(source).isFile()) {
+      f.push({ property: "source", reason: `source: ${source} is not a regular file` });
+    }
+  }
+  const checksum = inputs["checksum"];
+  if (typeof checksum === "string" && !isUnknown(checksum)) {
+    if (!CHECKSUM_RE.test(checksum)) f.push({ property: "checksum", reason: `checksum: "${checksum}" is not "sha256:" and 64 hex digits, or "sha512:" and 128` });
+    if (inputs["source"] === undefined) f.push({ property: "checksum", reason: "checksum: verifies a source; give source, or remove checksum" });
   }
   const b = inputs["backingStore"] as Backing | undefined;
   if (b !== undefined) {
@@ -134,7 +156,7 @@ export const volume = makeResource({
         model.backingStore = { path: await lv.volumes.getPath(b), format: backing.format ?? bInfo.format ?? "qcow2" };
         vol = await lv.volumes.createXML(pool, buildVolumeXml(model));
       } else if (p["source"] !== undefined) {
-        const src = await openSource(p["source"] as string, who);
+        const src = await openSource(p["source"] as string, who, p["checksum"] as string | undefined);
         // The volume receives the source's bytes as they are; it is grown afterwards if capacity asks for more.
         vol = await lv.volumes.createXML(pool, buildVolumeXml(toModel(p, src.size)));
         try {
@@ -177,6 +199,9 @@ export const volume = makeResource({
     if (vol === null) return null;
     const m = parseVolumeXml(await lv.volumes.getXMLDesc(vol));
     const out: Props = { name: m.name, pool: vol.pool, ...(await sizes(lv, vol)) };
+    // Allocation grows with every write into the image: a refresh keeps the value recorded at the last create or
+    // update, so it never shows as drift.
+    if (typeof props["allocationBytes"] === "number") out["allocationBytes"] = props["allocationBytes"];
     // Report what libvirt has for what the user declared; what it fills in by itself stays out (no drift).
     if (props["capacity"] !== undefined) out["capacity"] = m.capacity;
     if (m.format !== undefined) out["format"] = m.format;

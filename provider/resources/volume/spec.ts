@@ -52,8 +52,20 @@ export const volumeSpec: ResourceSpec = {
     cloneOf: volumeRef("source"),
     source: {
       type: { kind: "string" },
-      doc: "Fill the new volume from a local file path (on the machine running Pulumi) or an http(s) URL, streamed over the connection.",
+      doc:
+        "Fill the new volume from a local file path (on the machine running Pulumi, checked at preview) or an http(s) URL, " +
+        "streamed over the connection. Redirects are followed (at most 5); no hop may lead to a link-local or cloud " +
+        "metadata address (169.254.0.0/16, fe80::/10): those are refused before connecting. Give `checksum` to verify it.",
       update: "replace",
+    },
+    checksum: {
+      type: { kind: "string" },
+      doc:
+        'The source\'s digest, "sha256:<64 hex digits>" or "sha512:<128 hex digits>": the bytes are verified as they are ' +
+        "uploaded, and a volume whose bytes do not match is deleted and the create fails. Checked when the volume is " +
+        "created; a change alone does not replace it.",
+      update: "live",
+      control: true,
     },
     permissions: permissionsSpec("Permissions of the volume's file, set at creation."),
     allowShrink: {
@@ -67,7 +79,7 @@ export const volumeSpec: ResourceSpec = {
     key: { type: { kind: "string" }, doc: "libvirt's key for the volume (the path, in a dir pool)." },
     path: { type: { kind: "string" }, doc: "The volume's path on the host." },
     capacityBytes: { type: { kind: "integer" }, doc: "Virtual size in bytes, as libvirt reports it." },
-    allocationBytes: { type: { kind: "integer" }, doc: "Bytes allocated on the host." },
+    allocationBytes: { type: { kind: "integer" }, doc: "Bytes allocated on the host, as of the last create or update (a refresh does not report usage as drift)." },
     uri: { type: { kind: "string" }, doc: "The libvirt URI the volume lives on." },
   },
 };

@@ -4,16 +4,17 @@ import { closeAll } from "../../../provider/resources/connections";
 import { domain } from "../../../provider/resources/domain";
 import { setReporter } from "../../../provider/resources/provider";
 import { cleanupAll, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { ACCEL } from "../../support/accel";
 
 // UEFI domains (OVMF, installed under /usr/share/OVMF, picked by libvirt's firmware autoselection) and the
-// delete path, with type kvm domains that have no disk to boot: the firmware runs, no guest OS answers ACPI.
+// delete path, with domains on the host's accelerator (kvm, else qemu) that have no disk to boot: the firmware runs, no guest OS answers ACPI.
 // secureBoot is said to be false: otherwise autoselection takes the first descriptor by priority
 // (40-edk2-x86_64-secure-enrolled.json), which needs SMM, and the KVM of our (nested) hosts refuses it
 // ("System Management Mode not supported by this hypervisor"); with it false, OVMF_CODE_4M.fd is chosen.
 const URI = "qemu:///system";
 const nvramOf = (name: string) => `/var/lib/libvirt/qemu/nvram/${name}_VARS.fd`;
 
-describe("virt:Domain with UEFI firmware, and delete, against qemu:///system (type kvm, no guest OS)", function () {
+describe(`virt:Domain with UEFI firmware, and delete, against qemu:///system (type ${ACCEL()}, no guest OS)`, function () {
   this.timeout(180000);
   const lines: string[] = [];
   const names: string[] = [];
@@ -34,7 +35,7 @@ describe("virt:Domain with UEFI firmware, and delete, against qemu:///system (ty
 
   async function checked(news: Record<string, unknown>) {
     // vcpus is given: left out, a diff after read shows "vcpus 1 → (none)" (it is always read back and has no default).
-    const r = await domain.check({}, { connection: { uri: URI }, type: "kvm", memory: "256MiB", vcpus: 1, shutdownTimeout: 2, ...news });
+    const r = await domain.check({}, { connection: { uri: URI }, type: ACCEL(), memory: "256MiB", vcpus: 1, shutdownTimeout: 2, ...news });
     assert.deepEqual(r.failures, []);
     return r.inputs;
   }

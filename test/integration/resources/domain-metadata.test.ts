@@ -4,16 +4,17 @@ import { closeAll } from "../../../provider/resources/connections";
 import { domain } from "../../../provider/resources/domain";
 import { setReporter } from "../../../provider/resources/provider";
 import { cleanupAll, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { ACCEL } from "../../support/accel";
 
 // Custom metadata (virDomainSetMetadata type ELEMENT), live and per namespace: on qemu:///system with a running
-// type kvm domain (no guest OS needed), and on the daemon's test driver, which forgets its state when its last
+// domain on the host's accelerator, kvm else qemu (no guest OS needed), and on the daemon's test driver, which forgets its state when its last
 // connection closes (the anchor is held for the whole file). Checked with virsh, not only with our client.
 const APP = "https://example.org/ns/app/1";
 const OPS = "urn:example:ops";
 const FOREIGN = "https://other-tool.example/ns/1";
 
 const targets = [
-  { uri: "qemu:///system", type: "kvm" },
+  { uri: "qemu:///system", type: ACCEL() },
   { uri: "test+unix:///default", type: "kvm" },
 ];
 

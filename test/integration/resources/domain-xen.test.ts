@@ -207,7 +207,7 @@ describe("virt:Domain type xen against the test driver (PV, PVH, HVM)", function
       connection: { uri: URI }, name: "x", type: "xen", memory: "128MiB", os: { type: "xen", kernel: "/boot/vmlinuz-xen" },
       disks: [{ file: "/a.img", bus: "virtio" }, { file: "/b.img", bus: "sata" }],
     });
-    const text = r.failures.map((f) => f.reason).join("\n");
+    const text = r.failures.map((f) => `${f.property}: ${f.reason}`).join("\n");
     assert.match(text, /disks\[0\]\.bus: a Xen domain uses the xen bus \(or ide\/scsi for HVM\), not virtio/);
     assert.match(text, /disks\[1\]\.bus: a Xen domain uses the xen bus \(or ide\/scsi for HVM\), not sata/);
   });

@@ -5,13 +5,14 @@ import { closeAll } from "../../../provider/resources/connections";
 import { domain } from "../../../provider/resources/domain";
 import { setReporter } from "../../../provider/resources/provider";
 import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { ACCEL } from "../../support/accel";
 
-// Live changes need no guest OS, so these run type kvm domains with no disk to boot (libvirt-protocol.md §12).
+// Live changes need no guest OS, so these run domains with no disk to boot, on the host's accelerator (kvm, else qemu) (libvirt-protocol.md §12).
 const URI = "qemu:///system";
 const qemuPid = (name: string) => readFileSync(`/run/libvirt/qemu/${name}.pid`, "utf8").trim();
 const domId = (name: string) => virsh(URI, "domid", name);
 
-describe("virt:Domain against qemu:///system (type kvm, no guest OS)", function () {
+describe(`virt:Domain against qemu:///system (type ${ACCEL()}, no guest OS)`, function () {
   this.timeout(180000);
   const lines: string[] = [];
   const dir = tempDir("dom-res");
@@ -52,7 +53,7 @@ describe("virt:Domain against qemu:///system (type kvm, no guest OS)", function 
   });
 
   async function checked(news: Record<string, unknown>, olds: Record<string, unknown> = {}) {
-    const r = await domain.check(olds, { connection: { uri: URI }, type: "kvm", ...news });
+    const r = await domain.check(olds, { connection: { uri: URI }, type: ACCEL(), ...news });
     assert.deepEqual(r.failures, []);
     return r.inputs;
   }
@@ -64,7 +65,7 @@ describe("virt:Domain against qemu:///system (type kvm, no guest OS)", function 
     const inputs = await checked(base(name));
     const { id, outs } = await domain.create(inputs);
     assert.equal(outs["state"], "running");
-    assert.equal(outs["resolvedType"], "kvm");
+    assert.equal(outs["resolvedType"], ACCEL());
     const [idBefore, pidBefore] = [domId(name), qemuPid(name)];
 
     const read = await domain.read(id, outs);
@@ -122,8 +123,28 @@ describe("virt:Domain against qemu:///system (type kvm, no guest OS)", function 
     assert.notEqual(domId(name), idBefore, "it was restarted");
     assert.equal(u2.outs["state"], "running");
 
-    assert.deepEqual((await domain.diff(id, u2.outs, await checked({ ...base(name), memory: "320MiB", type: "qemu" }, u2.outs))).replaces, ["type"]);
+    assert.deepEqual((await domain.diff(id, u2.outs, await checked({ ...base(name), memory: "320MiB", type: ACCEL() === "kvm" ? "qemu" : "kvm" }, u2.outs))).replaces, ["type"]);
     await domain.delete(id, u2.outs);
+  });
+
+  it("type kvm: refused with what to do on a host without KVM (nothing defined), taken where KVM works", async () => {
+    const name = uniqueName("dom-kvm");
+    names.push(name);
+    const inputs = await checked({ ...base(name), type: "kvm" });
+    if (ACCEL() === "qemu") {
+      await assert.rejects(domain.create(inputs), (e: Error) => {
+        assert.equal(e.name, "ResourceInputError");
+        assert.match(e.message, new RegExp(`^virt:Domain ${name}: type: "kvm" — this host \\(qemu:///system\\) cannot run KVM guests`));
+        assert.match(e.message, /Set type: "auto"/);
+        return true;
+      });
+      assert.equal(virshMaybe(URI, "domstate", name), null, "nothing was defined");
+    } else {
+      const { id, outs } = await domain.create(inputs);
+      assert.equal(outs["resolvedType"], "kvm");
+      assert.match(virsh(URI, "dumpxml", name), /^<domain type='kvm'/);
+      await domain.delete(id, outs);
+    }
   });
 
   it("refuses bad input before touching the host, naming the property", async () => {
@@ -133,7 +154,7 @@ describe("virt:Domain against qemu:///system (type kvm, no guest OS)", function 
       disks: [{ file: "/a.img", bus: "xen" }, { file: "/b.img", target: "vdb" }, { file: "/c.img", target: "vdb" }],
       networkInterfaces: [{ network: "n", mac: "52:54:00:00:00:01" }, { network: "n", mac: "52:54:00:00:00:01" }],
     });
-    const text = r.failures.map((f) => f.reason).join("\n");
+    const text = r.failures.map((f) => `${f.property}: ${f.reason}`).join("\n");
     for (const re of [
       /currentMemory: 256MiB is more than memory \(128MiB\)/,
       /vcpus: 4 is more than maxVcpus \(2\)/,

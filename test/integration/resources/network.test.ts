@@ -7,6 +7,7 @@ import { closeAll } from "../../../provider/resources/connections";
 import { attachedDomains, network } from "../../../provider/resources/network";
 import { Props, setReporter } from "../../../provider/resources/provider";
 import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { ACCEL } from "../../support/accel";
 
 const URI = "qemu:///system";
 
@@ -200,14 +201,14 @@ describe("virt:Network against qemu:///system", function () {
 
       doms.push(dom);
       const xml =
-        `<domain type='kvm'><name>${dom}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>` +
+        `<domain type='${ACCEL()}'><name>${dom}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>` +
         `<os><type arch='x86_64'>hvm</type><boot dev='hd'/></os>` +
         `<devices><interface type='network'><source network='${name}'/><model type='virtio'/></interface></devices></domain>`;
       await lv.domains.create(await lv.domains.defineXML(xml));
       assert.deepEqual(await attachedDomains(lv, name), [dom]);
       lines.length = 0;
       await network.diff(id, state, moved);
-      assert.equal(lines[1], `virt:Network ${name}: replacing it disconnects the running domains attached to it: ${dom}`);
+      assert.equal(lines[1], `virt:Network ${name}: replacing it disconnects the running domains attached to it: ${dom}; the replacement is refused unless forceDelete is true`);
     });
 
     it("sets autostart live", async () => {
@@ -222,7 +223,9 @@ describe("virt:Network against qemu:///system", function () {
       assert.equal(state["autostart"], false);
     });
 
-    it("deletes it (a running guest on it keeps running); deleting again and reading find it gone", async () => {
+    it("deletes it with forceDelete (a running guest on it keeps running); deleting again and reading find it gone", async () => {
+      await assert.rejects(network.delete(id, state), new RegExp(`running domains are attached to it and would lose their link: ${dom}`));
+      state = { ...state, forceDelete: true };
       await network.delete(id, state);
       assert.equal(virshMaybe(URI, "net-info", name), null);
       assert.equal(virsh(URI, "domstate", dom), "running");

@@ -167,6 +167,6 @@ describe("virt:Volume against qemu:///system", function () {
     assert.match(reasons, /backingStore and cloneOf cannot be combined/);
     assert.match(reasons, /format "raw" cannot have a backing store/);
     const empty = await volume.check({}, { pool, name: "x.qcow2" });
-    assert.match(empty.failures[0]!.reason, /capacity is required for an empty volume/);
+    assert.match(`${empty.failures[0]!.property}: ${empty.failures[0]!.reason}`, /^capacity: is required for an empty volume/);
   });
 });

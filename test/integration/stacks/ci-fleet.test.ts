@@ -73,7 +73,7 @@ describe("examples/ci-fleet through the engine harness (scaling runners up and d
       const f = e.failures.filter((x) => x.op === "check");
       assert.ok(f.length > 0, JSON.stringify(e.failures));
       assert.ok(f.every((x) => x.type.endsWith("virt:CloudInitDisk") && /^runner-\d-seed$/.test(x.name)), JSON.stringify(f));
-      assert.match(f[0]!.checkFailures?.find((c) => c.property === "userData")?.reason ?? "", reason);
+      assert.match(f[0]!.checkFailures?.find((c) => c.property === "" && c.reason.startsWith("userData"))?.reason ?? "", reason);
       assert.deepEqual(e.result.steps.filter((s) => s.op !== "same").map((s) => s.name), [], "no step ran");
     }
     delete config["userData"];

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Stack } from "../../harness";
 import type { OperationResult } from "../../harness";
 import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { ACCEL } from "../../support/accel";
 
 // examples/kvm-domain run through the engine harness (the real Pulumi program runtime and the real
 // dynamic-provider plugin), checked on the host with virsh — not with our own client. The domain has no guest
@@ -13,7 +14,7 @@ const URI = "qemu:///system";
 const root = join(__dirname, "..", "..", "..", "..");
 const qemuPid = (name: string) => readFileSync(`/run/libvirt/qemu/${name}.pid`, "utf8").trim();
 
-describe("examples/kvm-domain through the engine harness (type kvm, no guest OS)", function () {
+describe(`examples/kvm-domain through the engine harness (type auto → ${ACCEL()}, no guest OS)`, function () {
   this.timeout(300000);
   const prefix = uniqueName("kd");
   const vm = `${prefix}-vm`;
@@ -56,11 +57,11 @@ describe("examples/kvm-domain through the engine harness (type kvm, no guest OS)
   let idBefore = "";
   let pidBefore = "";
 
-  it("brings up a pool, a qcow2 volume, an isolated network and a running kvm domain", async () => {
+  it("brings up a pool, a qcow2 volume, an isolated network and a running domain on the host's accelerator", async () => {
     const r = await stack().up();
     assert.deepEqual(ops(r), { images: "create", data: "create", lab: "create", vm: "create" });
     assert.equal(virsh(URI, "domstate", vm), "running");
-    assert.match(virsh(URI, "dumpxml", vm), /^<domain type='kvm'/);
+    assert.match(virsh(URI, "dumpxml", vm), new RegExp(`^<domain type='${ACCEL()}'`), "type auto resolves to the host's accelerator");
     assert.doesNotMatch(virsh(URI, "net-dumpxml", net), /<forward/);
     assert.match(virsh(URI, "net-dumpxml", net), new RegExp(`<ip address='10\\.213\\.${subnet}\\.1' prefix='24'`));
     assert.match(virsh(URI, "vol-dumpxml", "--pool", pool, `${prefix}-data.qcow2`), /<format type='qcow2'\/>/);
@@ -134,14 +135,16 @@ describe("examples/kvm-domain through the engine harness (type kvm, no guest OS)
     assert.equal(String(r.outputs["domainId"]), domId());
   });
 
-  it("replaces the domain when its type changes", async () => {
+  // A replacing change that exists with and without KVM (a type change kvm → qemu needs KVM to begin with).
+  it("replaces the domain when its firmware changes", async () => {
     const uuidBefore = virsh(URI, "domuuid", vm);
-    config["type"] = "qemu";
+    config["firmware"] = "efi";
     const r = await stack().up();
     const vmOps = r.steps.filter((s) => s.name === "vm").map((s) => s.op);
     assert.deepEqual(vmOps, ["delete-replaced", "replace"], "delete before replace: the name is unique on the host");
     assert.deepEqual({ ...ops(r), vm: undefined }, { images: "same", data: "same", lab: "same", vm: undefined });
-    assert.match(virsh(URI, "dumpxml", vm), /^<domain type='qemu'/);
+    assert.match(virsh(URI, "dumpxml", "--inactive", vm), /<os firmware='efi'>/);
+    assert.match(virsh(URI, "dumpxml", vm), /<loader [^>]*>[^<]*OVMF/, "it runs the UEFI firmware");
     assert.notEqual(virsh(URI, "domuuid", vm), uuidBefore);
     assert.equal(virsh(URI, "domstate", vm), "running");
     assert.equal(r.outputs["uuid"], virsh(URI, "domuuid", vm));

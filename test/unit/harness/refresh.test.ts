@@ -18,6 +18,10 @@ describe("harness: refresh", () => {
     const r = await stack.refresh();
     assert.deepEqual(stepList(r).sort(), ["refresh-same:b", "refresh-update:a"]);
     assert.deepEqual(r.steps.find((s) => s.name === "a")!.detail.driftKeys, ["value"]);
+    // Like the engine, refresh asks the provider's Diff (read outputs vs the program's inputs): its plan prints.
+    assert.equal(r.steps.find((s) => s.name === "a")!.detail.refreshChanges, true);
+    assert.equal(r.steps.find((s) => s.name === "b")!.detail.refreshChanges, false);
+    assert.ok(r.diagnostics.some((d) => d.source === "plugin" && d.text.includes(`plan ${aId}: value`)), JSON.stringify(r.diagnostics));
     const a = stack.state().resources.find((x) => x.urn.endsWith("::a"))!;
     assert.equal(a.outputs.value, 42);
     assert.equal(a.inputs.value, 1, "refresh leaves the inputs alone when read returns none");

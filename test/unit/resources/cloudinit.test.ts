@@ -467,7 +467,9 @@ describe("virt:CloudInitDisk check and diff", () => {
 
   async function failures(news: Props): Promise<Record<string, string>> {
     const r = await cloudInitDisk.check({}, news);
-    return Object.fromEntries(r.failures.map((f) => [f.property, f.reason]));
+    // As Pulumi shows them: the property, then a reason that does not repeat it.
+    // A failure on a secret (userData) has no property: its reason names the path itself.
+    return Object.fromEntries(r.failures.map((f) => [f.property, f.property === "" ? f.reason : `${f.property}: ${f.reason}`]));
   }
 
   it("is reached by the SDK's forwarder (module cloudinit, export cloudInitDisk)", async () => {
@@ -491,11 +493,14 @@ describe("virt:CloudInitDisk check and diff", () => {
   it("names the property and the reason for each problem", async () => {
     const f = await failures({ name: "bad name", pool: "default", userData: "#cloud-config\na: [1\n", networkConfig: "version: 1\n", metaData: { instanceId: "a/b", localHostname: "-web" } });
     assert.match(f["name"]!, /"bad name" is not a valid name/);
-    assert.match(f["userData"]!, /userData is not valid YAML: line 2, column 4: the \[ opened here is never closed/);
+    // userData is a secret: its failure names no property, since the engine prints a named property's value
+    // with the failure ("property userData value {…} has a problem"); the reason names it instead.
+    assert.match(f[""]!, /^userData is not valid YAML: line 2, column 4: the \[ opened here is never closed/);
+    assert.equal(f["userData"], undefined);
     assert.match(f["networkConfig"]!, /version 1/);
     assert.match(f["metaData.instanceId"]!, /must be 1 to 128 letters/);
     assert.match(f["metaData.localHostname"]!, /is not a host name/);
-    assert.match((await failures({ name: "s.iso", pool: "p" }))["userData"]!, /userData is required/);
+    assert.match((await failures({ name: "s.iso", pool: "p" }))[""]!, /userData is required/);
   });
 
   it("replaces the seed on a content change and says which instance-id cloud-init will see", async () => {

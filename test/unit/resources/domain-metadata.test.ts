@@ -37,7 +37,8 @@ describe("domain metadata: check", () => {
   });
 
   it("refuses, naming the property and what to do: relative URI, bad prefix, malformed or prefixed XML, duplicates", async () => {
-    const reasons = async (m: unknown) => (await check(m)).failures.map((f) => f.reason);
+    // As Pulumi shows them: the property, then the reason (which does not repeat it).
+    const reasons = async (m: unknown) => (await check(m)).failures.map((f) => `${f.property}: ${f.reason}`);
     assert.match((await reasons([{ ...app(), uri: "app/1" }]))[0]!, /^metadata\[0\]\.uri: "app\/1" is not an absolute URI; use one with a scheme/);
     assert.match((await reasons([app(undefined, "1app")]))[0]!, /^metadata\[0\]\.prefix: "1app" is not an XML name without a colon/);
     assert.match((await reasons([app(undefined, "a:b")]))[0]!, /^metadata\[0\]\.prefix: "a:b" is not an XML name/);
@@ -50,7 +51,7 @@ describe("domain metadata: check", () => {
     assert.match((await reasons([app("<app><q:x/></app>")]))[0]!, /^metadata\[0\]\.xml: the prefix "q" of q:x is not declared/);
     assert.match((await reasons([app(), { ...ops(), uri: APP }]))[0]!, /^metadata\[1\]: uri "https:\/\/example.org\/ns\/app\/1" is already used by metadata\[0\]; each must be unique/);
     assert.match((await reasons([app(), { ...ops(), prefix: "app" }]))[0]!, /^metadata\[1\]\.prefix: "app" is already the prefix of metadata\[0\]; give each namespace its own prefix/);
-    assert.match((await reasons([{ uri: APP, xml: "<a/>" }]))[0]!, /^metadata\[0\]\.prefix is required/);
+    assert.match((await reasons([{ uri: APP, xml: "<a/>" }]))[0]!, /^metadata\[0\]\.prefix: is required/);
   });
 
   it("does not judge unknown (preview) values", async () => {

@@ -18,7 +18,7 @@ function fakeHost(type: string, capabilities = ""): { lv: Libvirt; calls: string
       return capabilities;
     },
   };
-  return { lv: { host } as unknown as Libvirt, calls };
+  return { lv: { host, uri: "qemu:///system" } as unknown as Libvirt, calls };
 }
 
 /** Capabilities in libvirt's layout: the host CPU's features, then the guest types it offers. */
@@ -67,12 +67,33 @@ describe("virt:Domain type auto (resolveType)", () => {
     assert.equal(await resolveType(fakeHost("TEST", caps([], ["test"])).lv, "auto"), "qemu", "the test driver");
   });
 
-  it("leaves an explicit type alone and asks the host nothing", async () => {
-    for (const t of ["xen", "kvm", "qemu"]) {
+  it("leaves an explicit xen or qemu alone and asks the host nothing", async () => {
+    for (const t of ["xen", "qemu"]) {
       const { lv, calls } = fakeHost("Xen");
       assert.equal(await resolveType(lv, t), t);
       assert.deepEqual(calls, []);
     }
+  });
+
+  it("takes an explicit kvm where the host has KVM", async () => {
+    assert.equal(await resolveType(fakeHost("QEMU", caps(["vmx"], ["qemu", "kvm"])).lv, "kvm"), "kvm");
+  });
+
+  it("refuses an explicit kvm on a QEMU host without KVM, naming the domain, the host and type auto", async () => {
+    await assert.rejects(resolveType(fakeHost("QEMU", caps(["ssbd"], ["qemu"])).lv, "kvm", "virt:Domain web"), (e: Error) => {
+      assert.equal(e.name, "ResourceInputError");
+      assert.match(e.message, /^virt:Domain web: type: "kvm" — this host \(qemu:\/\/\/system\) cannot run KVM guests: libvirt offers no kvm domain type/);
+      assert.match(e.message, /Set type: "auto"/);
+      return true;
+    });
+    // /dev/kvm present but no hardware virtualisation in the host CPU: guests would start and never run.
+    await assert.rejects(resolveType(fakeHost("QEMU", caps(["ssbd"], ["qemu", "kvm"])).lv, "kvm", "virt:Domain web"), /host CPU has no vmx\/svm/);
+  });
+
+  it("leaves an explicit kvm alone on drivers other than QEMU (the test driver accepts any type)", async () => {
+    const { lv, calls } = fakeHost("TEST", caps([], ["test"]));
+    assert.equal(await resolveType(lv, "kvm"), "kvm");
+    assert.deepEqual(calls, ["getType"]);
   });
 });
 

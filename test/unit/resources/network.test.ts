@@ -12,10 +12,10 @@ async function checked(news: Props, olds: Props = {}): Promise<Props> {
   return r.inputs;
 }
 
-/** property → reason, for the failures of `news`. */
+/** property → "property: reason" as Pulumi shows it (the reason does not repeat the property), for the failures of `news`. */
 async function failures(news: Props): Promise<Record<string, string>> {
   const r = await network.check({}, news);
-  return Object.fromEntries(r.failures.map((f) => [f.property, f.reason]));
+  return Object.fromEntries(r.failures.map((f) => [f.property, `${f.property}: ${f.reason}`]));
 }
 
 const lab = {

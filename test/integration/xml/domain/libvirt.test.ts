@@ -9,6 +9,7 @@ import { buildVolumeXml } from "../../../../provider/xml/volume";
 import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../support/host";
 import { declared, efiModel, kvmModel, qemuModel, xenHvmModel, xenPvhModel, xenPvModel, xenPygrubModel } from "../../../unit/xml/domain/samples";
 import { expectedRead } from "./filled";
+import { ACCEL } from "../../../support/accel";
 
 // What we build, libvirt 9.0 accepts; what it returns, we read back as what we declared plus the fields it
 // fills in (expectedRead lists them). KVM/TCG domains on qemu:///system (defined; one started, with no guest
@@ -32,9 +33,9 @@ describe("xml domain model against libvirt 9.0", function () {
   describe("qemu:///system: define from buildDomainXml, read back", () => {
     const share = tempDir("xml-domain-share");
     const models: [string, DomainModel][] = [
-      ["kvm", kvmModel(uniqueName("xml-dom-kvm"))],
+      [`${ACCEL()} (i440fx, custom CPU)`, { ...kvmModel(uniqueName("xml-dom-kvm")), type: ACCEL() }],
       ["qemu (TCG)", qemuModel(uniqueName("xml-dom-tcg"), share.path)],
-      ["kvm UEFI + secure boot", efiModel(uniqueName("xml-dom-efi"))],
+      [`${ACCEL()} UEFI + secure boot`, { ...efiModel(uniqueName("xml-dom-efi")), type: ACCEL() }],
     ];
     after(() => cleanupAll([...models.map(([, m]) => () => virshMaybe(URI, "undefine", "--nvram", m.name) ?? virshMaybe(URI, "undefine", m.name)), () => share.remove()]));
 
@@ -96,13 +97,13 @@ describe("xml domain model against libvirt 9.0", function () {
     });
   });
 
-  describe("hot-plug into a running KVM domain (no guest OS)", () => {
+  describe(`hot-plug into a running ${ACCEL()} domain (no guest OS)`, () => {
     const dir = tempDir("xml-domain-pool");
     const pool = uniqueName("xml-dom-pool");
     const net = uniqueName("xml-dom-net");
     const name = uniqueName("xml-dom-live");
     const model: DomainModel = {
-      type: "kvm",
+      type: ACCEL(),
       name,
       memory: 128 * MiB,
       vcpu: { max: 1 },
