@@ -17,12 +17,12 @@ export function forwarder(module: string, exportName: string): pulumi.dynamic.Re
     },
     async check(olds, news) {
       return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].check(olds, news).catch((e: unknown) => {
-        throw require("pulumi-virt/dist/provider/resources/resource").reported(e, news, "check");
+        throw require("pulumi-virt/dist/provider/resources/resource.js").reported(e, news, "check");
       });
     },
     async diff(id, olds, news) {
       return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].diff(id, olds, news).catch((e: unknown) => {
-        throw require("pulumi-virt/dist/provider/resources/resource").reported(e, news, "diff");
+        throw require("pulumi-virt/dist/provider/resources/resource.js").reported(e, news, "diff");
       });
     },
     async create(inputs) {
@@ -30,7 +30,7 @@ export function forwarder(module: string, exportName: string): pulumi.dynamic.Re
     },
     async read(id, props) {
       return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].read(id, props).catch((e: unknown) => {
-        throw require("pulumi-virt/dist/provider/resources/resource").reported(e, props, "refresh");
+        throw require("pulumi-virt/dist/provider/resources/resource.js").reported(e, props, "refresh");
       });
     },
     async update(id, olds, news) {
@@ -38,7 +38,7 @@ export function forwarder(module: string, exportName: string): pulumi.dynamic.Re
     },
     async delete(id, props) {
       return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].delete(id, props).catch((e: unknown) => {
-        throw require("pulumi-virt/dist/provider/resources/resource").reported(e, props, "delete");
+        throw require("pulumi-virt/dist/provider/resources/resource.js").reported(e, props, "delete");
       });
     },
   };
