@@ -169,6 +169,10 @@ describe("faults: kills at each step of a create (private libvirtd)", function (
       assert.equal(count(volumes(), n), 1, "the partial volume is there");
       await assert.rejects(create(volume, { ...volRaw(n, owner("other")), connection: proxied() }), /already exists.*set adopt: true/);
       await assert.rejects(create(volume, { ...volRaw(n, owner("other")), adopt: true, connection: proxied() }), /not adopted: .*partial upload/);
+      await assert.rejects(
+        create(volume, { ...volRaw(n, owner("other")), adopt: true, checksum: `sha256:${sourceHash}`, connection: proxied() }),
+        new RegExp(`not adopted: .* are not the checksum ${sourceHash}`),
+      );
       const r = await create(volume, { ...volRaw(n, o), connection: proxied() });
       assert.equal(r.outs["capacityBytes"], 6 << 20);
       const lv = await Libvirt.connect(daemon.uri);
@@ -181,6 +185,8 @@ describe("faults: kills at each step of a create (private libvirtd)", function (
       // A complete volume with the right bytes is adopted by anyone who asks.
       const again = await create(volume, { ...volRaw(n, owner("adopter")), adopt: true, connection: proxied() });
       assert.equal(again.id, r.id);
+      const checked = await create(volume, { ...volRaw(n, owner("adopter")), adopt: true, checksum: `sha256:${sourceHash}`, connection: proxied() });
+      assert.equal(checked.id, r.id);
     });
 
     it("Volume, after it was created (before any data): the next create makes it again", async () => {
