@@ -16,22 +16,30 @@ export function forwarder(module: string, exportName: string): pulumi.dynamic.Re
       require("pulumi-virt/dist/provider/resources/connections").setConfiguredUri(req.config.get("virt:uri"));
     },
     async check(olds, news) {
-      return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].check(olds, news);
+      return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].check(olds, news).catch((e: unknown) => {
+        throw require("pulumi-virt/dist/provider/resources/resource.js").reported(e, news, "check");
+      });
     },
     async diff(id, olds, news) {
-      return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].diff(id, olds, news);
+      return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].diff(id, olds, news).catch((e: unknown) => {
+        throw require("pulumi-virt/dist/provider/resources/resource.js").reported(e, news, "diff");
+      });
     },
     async create(inputs) {
       return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].create(inputs);
     },
     async read(id, props) {
-      return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].read(id, props);
+      return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].read(id, props).catch((e: unknown) => {
+        throw require("pulumi-virt/dist/provider/resources/resource.js").reported(e, props, "refresh");
+      });
     },
     async update(id, olds, news) {
       return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].update(id, olds, news);
     },
     async delete(id, props) {
-      return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].delete(id, props);
+      return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].delete(id, props).catch((e: unknown) => {
+        throw require("pulumi-virt/dist/provider/resources/resource.js").reported(e, props, "delete");
+      });
     },
   };
 }

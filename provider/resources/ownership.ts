@@ -8,9 +8,10 @@
  * sdk/provider.ts `ownerInput`). Without it (direct calls, programs built on an older SDK) there is no mark and
  * creates behave as before.
  *
- * - Domains, networks and storage pools carry the mark in their UUID: created with a UUID derived from the owner,
- *   the kind and the libvirt name (SHA-256, shaped as an RFC 9562 version-8 UUID). libvirt keeps a UUID for the
- *   object's life, across daemon restarts, redefinitions and host reboots; nobody else makes that UUID.
+ * - Domains, networks and storage pools carry the mark in their UUID: its first 60 bits are derived from the
+ *   owner, the kind and the libvirt name (SHA-256), the rest is random (an RFC 9562 version-8 UUID), so every
+ *   create, a replacement too, still gets a new UUID. libvirt keeps a UUID for the object's life, across daemon
+ *   restarts, redefinitions and host reboots; nobody else makes one with that prefix.
  * - Volumes (and CloudInitDisk seeds) have no UUID, metadata or any other free field that libvirt keeps, so their
  *   mark is a create journal on the machine running Pulumi: a small file written before the volume is created
  *   and removed once the create has finished (or cleanly rolled back). A volume found under a journal entry of
@@ -19,7 +20,7 @@
  *   `$PULUMI_VIRT_STATE_DIR` (default `~/.pulumi-virt/creating`); an up resumed from another machine does not see it
  *   and gets the adopt refusal instead.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -34,20 +35,33 @@ export function ownerOf(p: Props): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
 }
 
-/** The UUID a domain, network or pool made by this resource carries: a pure function of owner, kind and name. */
-export function markUuid(kind: "domain" | "network" | "pool", owner: string, name: string): string {
+/**
+ * The mark in a UUID: its first 60 bits (the text up to and including the version digit's group,
+ * `xxxxxxxx-xxxx-8xxx`) are derived from owner, kind and name; the rest is random, so each create — a
+ * replacement too — gets a UUID of its own.
+ */
+export function markPrefix(kind: "domain" | "network" | "pool", owner: string, name: string): string {
   const h = createHash("sha256").update(`pulumi-virt\0${kind}\0${owner}\0${name}`).digest();
   h[6] = (h[6]! & 0x0f) | 0x80; // version 8 (custom)
-  h[8] = (h[8]! & 0x3f) | 0x80; // RFC 9562 variant
-  const x = h.subarray(0, 16).toString("hex");
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+  const x = h.subarray(0, 8).toString("hex");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}`;
 }
 
-/** The UUID to create with (undefined without an owner), and whether an existing object's UUID is this mark. */
+/** A fresh UUID carrying the mark of owner, kind and name (RFC 9562 version 8). */
+export function markUuid(kind: "domain" | "network" | "pool", owner: string, name: string): string {
+  const r = randomBytes(8);
+  r[0] = (r[0]! & 0x3f) | 0x80; // RFC 9562 variant
+  const x = r.toString("hex");
+  return `${markPrefix(kind, owner, name)}-${x.slice(0, 4)}-${x.slice(4)}`;
+}
+
+/** The UUID to create with (undefined without an owner), and whether an existing object's UUID carries this mark. */
 export function uuidMark(kind: "domain" | "network" | "pool", p: Props): { uuid: string | undefined; ours(existing: string): boolean } {
   const owner = ownerOf(p);
-  const uuid = owner === undefined ? undefined : markUuid(kind, owner, String(p["name"]));
-  return { uuid, ours: (existing) => uuid !== undefined && existing.toLowerCase() === uuid };
+  if (owner === undefined) return { uuid: undefined, ours: () => false };
+  const name = String(p["name"]);
+  const prefix = markPrefix(kind, owner, name);
+  return { uuid: markUuid(kind, owner, name), ours: (existing) => existing.toLowerCase().startsWith(`${prefix}-`) };
 }
 
 function journalDir(): string {

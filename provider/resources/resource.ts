@@ -118,16 +118,16 @@ export function isSecretPath(spec: Record<string, PropSpec>, path: string): bool
 }
 
 /**
- * Readies an error of a failed delete or refresh for Pulumi's dynamic provider host, which prints such errors to
+ * Readies an error for Pulumi's dynamic provider host, which prints the errors of check, diff, read and delete to
  * the plugin's stderr as `${err}: ${err.stack}` before the engine shows the message itself: the user read the
  * message twice, the second time with a stack trace of our internals. The error keeps its class and message (the
- * engine's line), but prints as one short line that points at that message; the trace moves to `internalStack`.
+ * engine's line) but prints as one short line that points at that message; the trace moves to `internalStack`
+ * (PULUMI_VIRT_DEBUG=1 keeps errors as they are). Used by the SDK's forwarder only: in-process callers (tests,
+ * the harness) get the errors untouched.
  */
-export function reported(e: unknown, token: string, props: Props, op: string): unknown {
-  if (!(e instanceof Error)) return e;
-  const line = `${token} ${label(props)}: ${op} failed`;
-  // The trace stays available to whoever debugs (PULUMI_VIRT_DEBUG=1 keeps it printed).
-  if (process.env["PULUMI_VIRT_DEBUG"] === "1") return e;
+export function reported(e: unknown, props: Props, op: string): unknown {
+  if (!(e instanceof Error) || process.env["PULUMI_VIRT_DEBUG"] === "1") return e;
+  const line = `pulumi-virt: ${op} of ${label(props)} failed`;
   Object.defineProperty(e, "internalStack", { value: e.stack, enumerable: false, configurable: true });
   Object.defineProperty(e, "stack", { value: "the reason is in the error message", enumerable: false, writable: true, configurable: true });
   Object.defineProperty(e, "toString", { value: () => line, enumerable: false, configurable: true });
@@ -198,9 +198,7 @@ export function makeResource(def: ResourceDef): ResourceImpl {
     },
 
     async read(id, props) {
-      const current = await withUri(props, (lv) => def.read(lv, id, props)).catch((e: unknown) => {
-        throw reported(e, def.spec.token, props, "refresh");
-      });
+      const current = await withUri(props, (lv) => def.read(lv, id, props));
       // Only a real not-found (null) reports the object gone; any other error propagated from def.read.
       if (current === null) return { id: "", props: {} };
       return { id, props: clean({ ...props, ...current, uri: uriOf(props) }) };
@@ -217,9 +215,7 @@ export function makeResource(def: ResourceDef): ResourceImpl {
 
     async delete(id, props) {
       // A daemon restart during a delete is waited out (each delete looks its object up first, so a retry is safe).
-      await whileReconnecting(() => withUri(props, (lv) => def.delete(lv, id, props)), 60000).catch((e: unknown) => {
-        throw reported(e, def.spec.token, props, "delete");
-      });
+      await whileReconnecting(() => withUri(props, (lv) => def.delete(lv, id, props)), 60000);
     },
   };
 }

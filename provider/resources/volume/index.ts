@@ -91,25 +91,35 @@ function toModel(p: Props, capacity: number): Volume {
 
 /**
  * Adopting a volume that is to hold `source`: accepted only when its bytes are the source's — its capacity is at
- * least the source's size, and the SHA-256 of its first `size` bytes (downloaded) equals the source's. A partial
- * upload (same capacity, wrong bytes) is refused, never recorded as done.
+ * least the source's size, and the digest of its first `size` bytes (downloaded) equals `checksum` when given,
+ * else the source's own SHA-256. A partial upload (same capacity, wrong bytes) is refused, never recorded as done.
  */
-async function verifyAdopted(lv: Libvirt, vol: VolRef, source: string, who: string): Promise<void> {
+async function verifyAdopted(lv: Libvirt, vol: VolRef, source: string, checksum: string | undefined, who: string): Promise<void> {
   const src = await openSource(source, who);
   const capacity = toSafeNumber((await lv.volumes.getInfo(vol)).capacity, "capacity");
   const fix = `delete it (virsh vol-delete --pool ${vol.pool} ${vol.name}) so the next up uploads it again, or remove source from the inputs to adopt it as it is`;
+  const close = (): void => (src.chunks as unknown as { destroy?: () => void }).destroy?.();
   if (capacity < src.size) {
-    (src.chunks as unknown as { destroy?: () => void }).destroy?.();
+    close();
     throw new ResourceInputError(`${who}: not adopted: the volume holds ${capacity} bytes but its source ${source} has ${src.size}; ${fix}`);
   }
-  const want = createHash("sha256");
-  for await (const c of src.chunks) want.update(c);
-  const have = createHash("sha256");
+  // With a checksum the volume is compared with it (the source is not read again); else with the source's bytes.
+  const [algorithm, expected] = checksum !== undefined ? (checksum.split(":") as [string, string]) : ["sha256", undefined];
+  let want: string;
+  if (expected !== undefined) {
+    close();
+    want = expected.toLowerCase();
+  } else {
+    const h = createHash(algorithm);
+    for await (const c of src.chunks) h.update(c);
+    want = h.digest("hex");
+  }
+  const have = createHash(algorithm);
   for await (const c of await lv.volumes.download(vol, { length: src.size })) have.update(c);
-  const [a, b] = [want.digest("hex"), have.digest("hex")];
-  if (a !== b) {
+  const got = have.digest("hex");
+  if (got !== want) {
     throw new ResourceInputError(
-      `${who}: not adopted: the volume's first ${src.size} bytes (sha256 ${b}) are not its source ${source} (sha256 ${a}); it may be a partial upload; ${fix}`,
+      `${who}: not adopted: the volume's first ${src.size} bytes (${algorithm} ${got}) are not ${expected !== undefined ? `the checksum ${want}` : `its source ${source} (${algorithm} ${want})`}; it may be a partial upload; ${fix}`,
     );
   }
 }
@@ -134,7 +144,7 @@ export const volume = makeResource({
       } else if (p["adopt"] !== true) {
         throw new ResourceInputError(`${who}: a volume named "${String(p["name"])}" already exists in pool "${poolName}" on ${lv.uri}; set adopt: true to manage it, or choose another name`);
       } else {
-        if (p["source"] !== undefined) await verifyAdopted(lv, existing, p["source"] as string, who);
+        if (p["source"] !== undefined) await verifyAdopted(lv, existing, p["source"] as string, p["checksum"] as string | undefined, who);
         return { id: existing.key, outs: await sizes(lv, existing) };
       }
     }

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { Libvirt } from "../../../provider/libvirt/client";
 import { Proc } from "../../../provider/libvirt/protocol/procedures";
 import { closeAll } from "../../../provider/resources/connections";
-import { journal, markUuid } from "../../../provider/resources/ownership";
+import { journal, markPrefix } from "../../../provider/resources/ownership";
 import { ResourceImpl, setReporter } from "../../../provider/resources/provider";
 import { cloudInitDisk } from "../../../provider/resources/cloudinit";
 import { domain } from "../../../provider/resources/domain";
@@ -148,9 +148,11 @@ describe("faults: kills at each step of a create (private libvirtd)", function (
         const o = owner(c.kind);
         await killProviderAfter(c.mod, c.exp, c.raw(n, o), { reply: c.after });
         assert.equal(count(c.list(), n), 1, "the interrupted create left the object (the orphan of the trial)");
+        const left = uuidOf(c.kind, n);
+        assert.ok(left.startsWith(`${markPrefix(c.kind, o, n)}-`), "it carries this resource's mark");
         await assert.rejects(create(c.impl, { ...c.raw(n, owner("other")), connection: proxied() }), /already exists.*set adopt: true/);
         const r = await create(c.impl, { ...c.raw(n, o), connection: proxied() });
-        assert.equal(r.id, markUuid(c.kind, o, n));
+        assert.equal(r.id, left, "the object was taken over, not made again");
         assert.equal(uuidOf(c.kind, n), r.id);
         assert.equal(count(c.list(), n), 1);
         assert.ok(reported.some((l) => l.includes(n) && /resuming an interrupted create/.test(l)), reported.join("\n"));
@@ -167,6 +169,10 @@ describe("faults: kills at each step of a create (private libvirtd)", function (
       assert.equal(count(volumes(), n), 1, "the partial volume is there");
       await assert.rejects(create(volume, { ...volRaw(n, owner("other")), connection: proxied() }), /already exists.*set adopt: true/);
       await assert.rejects(create(volume, { ...volRaw(n, owner("other")), adopt: true, connection: proxied() }), /not adopted: .*partial upload/);
+      await assert.rejects(
+        create(volume, { ...volRaw(n, owner("other")), adopt: true, checksum: `sha256:${sourceHash}`, connection: proxied() }),
+        new RegExp(`not adopted: .* are not the checksum ${sourceHash}`),
+      );
       const r = await create(volume, { ...volRaw(n, o), connection: proxied() });
       assert.equal(r.outs["capacityBytes"], 6 << 20);
       const lv = await Libvirt.connect(daemon.uri);
@@ -179,6 +185,8 @@ describe("faults: kills at each step of a create (private libvirtd)", function (
       // A complete volume with the right bytes is adopted by anyone who asks.
       const again = await create(volume, { ...volRaw(n, owner("adopter")), adopt: true, connection: proxied() });
       assert.equal(again.id, r.id);
+      const checked = await create(volume, { ...volRaw(n, owner("adopter")), adopt: true, checksum: `sha256:${sourceHash}`, connection: proxied() });
+      assert.equal(checked.id, r.id);
     });
 
     it("Volume, after it was created (before any data): the next create makes it again", async () => {
@@ -213,8 +221,9 @@ describe("faults: kills at each step of a create (private libvirtd)", function (
       assert.match(error.message, /left defined on the host, and the next up resumes it/);
       await daemon.start();
       assert.equal(count(networks(), n), 1, "what the error said is true");
+      const left = uuidOf("network", n);
       const r = await create(network, { ...netRaw(n, o, 21), connection: proxied() });
-      assert.equal(r.id, markUuid("network", o, n));
+      assert.equal(r.id, left, "the network was taken over, not made again");
       assert.match(daemon.virsh("net-info", n), /Active:\s+yes/);
     });
 
@@ -232,7 +241,7 @@ describe("faults: kills at each step of a create (private libvirtd)", function (
         assert.ok(error, "the create failed");
         assertTruthful(error, count(c.list(), n) === 1);
         const r = await create(c.impl, { ...c.raw(n, o), connection: proxied() });
-        assert.equal(r.id, markUuid(c.kind, o, n));
+        assert.ok(r.id.startsWith(`${markPrefix(c.kind, o, n)}-`));
         assert.equal(count(c.list(), n), 1);
       });
     }
