@@ -40,18 +40,6 @@ export class PartialCreateError extends Error {
   }
 }
 
-/**
- * Thrown when an update failed after it changed the host: the properties describe the host as it is now, and
- * Pulumi stores them as the state's outputs (the same ErrorResourceInitFailed mechanism as a partial create), so
- * the next diff compares against the host rather than against inputs that were never fully applied.
- */
-export class PartialUpdateError extends PartialCreateError {
-  constructor(message: string, id: string, properties: Props, reasons: string[] = [message]) {
-    super(message, id, properties, reasons);
-    this.name = "PartialUpdateError";
-  }
-}
-
 /** A refusal that names the resource, the property and what to do. Thrown before anything is touched. */
 export class ResourceInputError extends Error {
   constructor(message: string) {

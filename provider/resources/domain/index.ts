@@ -2,9 +2,9 @@ import {
   DeviceModifyFlags, DomainDefineFlags, DomainMetadataType, DomainRef, DomainState, DomainUndefineFlags, DomainXMLFlags, Impact, InvalidArgumentError,
   Libvirt, LibvirtError, OperationInvalidError, toSafeNumber, uuidString,
 } from "../../libvirt";
-import { Plan, plan, planDomainOps } from "../../diff";
+import { plan, planDomainOps } from "../../diff";
 import { applyDomainXml, buildDomainXml, deviceXml, DomainDisk, DomainModel, parseDomainXml, parseVolumeXml } from "../../xml";
-import { PartialCreateError, PartialUpdateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
+import { PartialCreateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
 import { makeResource } from "../resource";
 import { undo, undoOutcome, whileDomainLocked } from "../retry";
 import { uuidMark } from "../ownership";
@@ -15,7 +15,7 @@ import { applyMetadataOps, validateMetadata } from "./metadata";
 import { validateNicMacs } from "./validate-nics";
 import { validateDiskPaths } from "./validate-paths";
 import { DiskFormats, readBack, toModel } from "./model";
-import { Detaching, shutdownGracefully, stateName, waitDetached } from "./power";
+import { shutdownGracefully, stateName, waitDetached } from "./power";
 import { domainSpec } from "./spec";
 import { currentAddresses, matchAddresses, NicAddresses, nicsToWaitFor, validateWaitForIp, waitForAddresses, WaitForIpTimeout, waitSpec } from "./waitip";
 
@@ -50,10 +50,10 @@ async function observe(lv: Libvirt, dom: DomainRef, declared: Props): Promise<Pr
   const config = parseDomainXml(configXml);
   const live = parseDomainXml(liveXml);
   const shape = readBack(config, declared);
-  // What is saved but not yet in effect: the properties that differ between the live and saved XML — config-class
-  // ones (they wait for a restart) and live-class ones that did not apply live (a vCPU unplug the guest refused, a
-  // device the guest never released after a failed unplug).
-  const pendingRestart = running ? plan(domainSpec.inputs, readBack(live, declared), shape).changes.map((c) => c.path) : [];
+  // What is saved but not yet in effect: config-class properties that differ between the live and saved XML.
+  const pendingRestart = running
+    ? plan(domainSpec.inputs, readBack(live, declared), shape).changes.filter((c) => c.how === "config").map((c) => c.path)
+    : [];
   // A paused domain (virsh suspend) is not running: reported as such, so a refresh shows it (this provider does
   // not pause or resume domains; `state` says "paused").
   const paused = state.state === DomainState.PAUSED;
@@ -144,17 +144,97 @@ const base = makeResource({
   },
 
   async update(lv, id, p, olds, news) {
-    try {
-      return await updateDomain(lv, id, p, olds, news);
-    } catch (e) {
-      if (e instanceof PartialCreateError) throw e;
-      // The host may be half changed (config redefined, a live step failed): the state must describe it.
-      const dom = await orNull(lv.domains.lookupByUUID(id)).catch(() => null);
-      if (dom === null) throw e;
-      const props = await hostState(lv, dom, news).catch(() => undefined);
-      if (props === undefined) throw e;
-      throw new PartialUpdateError((e as Error).message, id, props);
+    const who = label(news);
+    const type = (olds["resolvedType"] as string | undefined) ?? (await resolveType(lv, news["type"] as string, who));
+    let dom = await lv.domains.lookupByUUID(id);
+    const ops = planDomainOps(p, news);
+    const running = await lv.domains.isActive(dom);
+    // The live XML carries the aliases a detach names; fetched only when something is to be detached.
+    const detaching = running && ops.live.some((o) => o.kind === "detach");
+    const before = detaching ? parseDomainXml(await lv.domains.getXMLDesc(dom, DomainXMLFlags.SECURE)) : undefined;
+    let model: DomainModel | undefined;
+    if (ops.redefine) {
+      model = toModel(news, type, await volumeFormats(lv, news), id);
+      const previousExtraDevices = (olds["extraDevices"] as string[] | undefined) ?? [];
+      await lv.domains.defineXML(applyDomainXml(await lv.domains.getXMLDesc(dom, XML_CONFIG), model, { previousExtraDevices }), DomainDefineFlags.VALIDATE);
     }
+    await applyMetadataOps(lv, dom, ops.metadata, running);
+    const lateConfig: string[] = [];
+    // After a redefinition the ops only touch the running domain; without one they persist the change themselves.
+    const persist = !ops.redefine;
+    const flags = (running ? Impact.LIVE : 0) | (persist ? Impact.CONFIG : 0);
+    if (flags !== 0) {
+      for (const op of ops.live) {
+        if (op.kind !== "setMemory" && op.kind !== "setVcpus" && op.kind !== "setMetadata" && (!running || model === undefined)) continue;
+        switch (op.kind) {
+          case "setMemory":
+            // No balloon device: the new size is saved and takes effect at the next boot.
+            await liveOrLater((f) => lv.domains.setMemoryFlags(dom, Math.floor(op.bytes / 1024), f), flags, (e) => e instanceof OperationInvalidError, () => lateConfig.push("currentMemory"));
+            break;
+          case "setVcpus":
+            // vCPU hot-unplug fails on i440fx without guest support: saved for the next boot, not an error.
+            await liveOrLater((f) => lv.domains.setVcpusFlags(dom, op.count, f), flags, (e) => e instanceof LibvirtError, () => lateConfig.push("vcpus"));
+            break;
+          case "setMetadata":
+            await liveOrLater((f) => lv.domains.setMetadata(dom, op.field === "title" ? DomainMetadataType.TITLE : DomainMetadataType.DESCRIPTION, op.value ?? null, f), flags, () => false, () => undefined);
+            break;
+          case "attach":
+            await lv.domains.attachDevice(dom, deviceXml(op.device, findModelDevice(model!, op.device, op.key) as never), DeviceModifyFlags.LIVE);
+            break;
+          case "detach": {
+            const dev = before !== undefined ? findModelDevice(before, op.device, op.key) : undefined;
+            if (dev === undefined) break; // not in the running domain
+            await lv.domains.detachDevice(dom, deviceXml(op.device, dev as never, { detach: true }), DeviceModifyFlags.LIVE);
+            await waitDetached(lv, dom, op.device, op.key, who, ((news["hotplugTimeout"] as number | undefined) ?? 30) * 1000);
+            break;
+          }
+          case "updateDevice": {
+            const dev = op.device === "graphics" ? model!.devices.graphics?.[0] : findModelDevice(model!, op.device, op.key);
+            if (dev === undefined) break;
+            if (op.device === "disk") {
+              // A media change. libvirt ignores one to the same path (a replaced seed keeps its path, only its
+              // revision changes), so the drive is emptied first and QEMU then opens the new image. FORCE: a guest
+              // that mounted the disc has locked the tray, and the declared media wins.
+              const disk = dev as DomainDisk;
+              const force = DeviceModifyFlags.LIVE | DeviceModifyFlags.FORCE;
+              await lv.domains.updateDevice(dom, deviceXml("disk", { ...disk, source: { type: "file" } }), force);
+              await lv.domains.updateDevice(dom, deviceXml("disk", disk), force);
+            } else await lv.domains.updateDevice(dom, deviceXml(op.device, dev as never), DeviceModifyFlags.LIVE);
+            break;
+          }
+        }
+      }
+    }
+    if (ops.autostart !== undefined) await lv.domains.setAutostart(dom, ops.autostart);
+    const timeout = (news["shutdownTimeout"] as number | undefined) ?? 60;
+    const waiting = (olds["pendingRestart"] as string[] | undefined) ?? [];
+    let started = false;
+    if (ops.running === false && running) await shutdownGracefully(lv, dom, timeout);
+    else if (ops.running === true && !running) {
+      dom = await whileDomainLocked(() => lv.domains.create(dom));
+      started = true;
+    } else if (running && news["running"] !== false && (ops.pending.length > 0 || lateConfig.length > 0 || waiting.length > 0)) {
+      const what = [...new Set([...waiting, ...ops.pending, ...lateConfig])].join(", ");
+      if (news["restartPolicy"] === "restart") {
+        report(`${who}: restarting to apply ${what} (graceful shutdown, up to ${timeout} s)`);
+        await shutdownGracefully(lv, dom, timeout);
+        // Xen: libxl may still hold the domain's lock while it tears the stopped guest down.
+        dom = await whileDomainLocked(() => lv.domains.create(dom));
+        started = true;
+      } else {
+        report(`${who}: saved, takes effect at the next start: ${what}`);
+      }
+    }
+    // A (re)started domain: the update completes when its NICs have addresses (waitForIp). A timeout leaves
+    // the domain as it is (running, new config) and fails the update, naming the interface.
+    if (started) {
+      const addresses = await waitForAddresses(lv, dom, news, who);
+      const outs = await observe(lv, dom, news);
+      return addresses === undefined ? outs : { ...outs, addresses };
+    }
+    const outs = await observe(lv, dom, news);
+    const addresses = await addressesNow(lv, dom, news, outs["running"] === true);
+    return addresses === undefined ? outs : { ...outs, addresses };
   },
 
   async delete(lv, id, props) {
@@ -183,132 +263,6 @@ const base = makeResource({
     }
   },
 });
-
-/** The update proper; `update` turns its failures into the host's state. */
-async function updateDomain(lv: Libvirt, id: string, p: Plan, olds: Props, news: Props): Promise<Props> {
-  const who = label(news);
-  const type = (olds["resolvedType"] as string | undefined) ?? (await resolveType(lv, news["type"] as string, who));
-  let dom = await lv.domains.lookupByUUID(id);
-  const ops = planDomainOps(p, news);
-  const running = await lv.domains.isActive(dom);
-  // The live XML carries the aliases a detach names; fetched only when something is to be detached.
-  const anyDetach = running && ops.live.some((o) => o.kind === "detach");
-  const before = anyDetach ? parseDomainXml(await lv.domains.getXMLDesc(dom, DomainXMLFlags.SECURE)) : undefined;
-  let model: DomainModel | undefined;
-  if (ops.redefine) {
-    model = toModel(news, type, await volumeFormats(lv, news), id);
-    const previousExtraDevices = (olds["extraDevices"] as string[] | undefined) ?? [];
-    await lv.domains.defineXML(applyDomainXml(await lv.domains.getXMLDesc(dom, XML_CONFIG), model, { previousExtraDevices }), DomainDefineFlags.VALIDATE);
-  }
-  await applyMetadataOps(lv, dom, ops.metadata, running);
-  const lateConfig: string[] = [];
-  // After a redefinition the ops only touch the running domain; without one they persist the change themselves.
-  const persist = !ops.redefine;
-  const flags = (running ? Impact.LIVE : 0) | (persist ? Impact.CONFIG : 0);
-  if (flags !== 0) {
-    const detaching: Detaching[] = [];
-    const refused: string[] = [];
-    const settle = async () => {
-      if (detaching.length === 0 && refused.length === 0) return;
-      await waitDetached(lv, dom, detaching.splice(0), who, ((news["hotplugTimeout"] as number | undefined) ?? 30) * 1000, refused.splice(0));
-    };
-    for (const op of ops.live) {
-      if (op.kind !== "setMemory" && op.kind !== "setVcpus" && op.kind !== "setMetadata" && (!running || model === undefined)) continue;
-      if (op.kind !== "detach") await settle();
-      switch (op.kind) {
-        case "setMemory":
-          // No balloon device: the new size is saved and takes effect at the next boot.
-          await liveOrLater((f) => lv.domains.setMemoryFlags(dom, Math.floor(op.bytes / 1024), f), flags, (e) => e instanceof OperationInvalidError, () => lateConfig.push("currentMemory"));
-          break;
-        case "setVcpus":
-          // vCPU hot-unplug fails on i440fx without guest support: saved for the next boot, not an error.
-          await liveOrLater((f) => lv.domains.setVcpusFlags(dom, op.count, f), flags, (e) => e instanceof LibvirtError, () => lateConfig.push("vcpus"));
-          break;
-        case "setMetadata":
-          await liveOrLater((f) => lv.domains.setMetadata(dom, op.field === "title" ? DomainMetadataType.TITLE : DomainMetadataType.DESCRIPTION, op.value ?? null, f), flags, () => false, () => undefined);
-          break;
-        case "attach":
-          await lv.domains.attachDevice(dom, deviceXml(op.device, findModelDevice(model!, op.device, op.key) as never), DeviceModifyFlags.LIVE);
-          break;
-        case "detach": {
-          const dev = before !== undefined ? findModelDevice(before, op.device, op.key) : undefined;
-          if (dev === undefined) break; // not in the running domain
-          // Every device is asked first; all are waited for together before the next kind of op.
-          try {
-            await lv.domains.detachDevice(dom, deviceXml(op.device, dev as never, { detach: true }), DeviceModifyFlags.LIVE);
-            detaching.push({ kind: op.device, key: op.key });
-          } catch (e) {
-            refused.push(`the ${op.device} ${op.key} could not be detached: ${(e as Error).message}`);
-          }
-          break;
-        }
-        case "updateDevice": {
-          const dev = op.device === "graphics" ? model!.devices.graphics?.[0] : findModelDevice(model!, op.device, op.key);
-          if (dev === undefined) break;
-          if (op.device === "disk") {
-            // A media change. libvirt ignores one to the same path (a replaced seed keeps its path, only its
-            // revision changes), so the drive is emptied first and QEMU then opens the new image. FORCE: a guest
-            // that mounted the disc has locked the tray, and the declared media wins.
-            const disk = dev as DomainDisk;
-            const force = DeviceModifyFlags.LIVE | DeviceModifyFlags.FORCE;
-            await lv.domains.updateDevice(dom, deviceXml("disk", { ...disk, source: { type: "file" } }), force);
-            await lv.domains.updateDevice(dom, deviceXml("disk", disk), force);
-          } else await lv.domains.updateDevice(dom, deviceXml(op.device, dev as never), DeviceModifyFlags.LIVE);
-          break;
-        }
-      }
-    }
-    await settle();
-  }
-  if (ops.autostart !== undefined) await lv.domains.setAutostart(dom, ops.autostart);
-  const timeout = (news["shutdownTimeout"] as number | undefined) ?? 60;
-  const waiting = (olds["pendingRestart"] as string[] | undefined) ?? [];
-  let started = false;
-  if (ops.running === false && running) await shutdownGracefully(lv, dom, timeout);
-  else if (ops.running === true && !running) {
-    dom = await whileDomainLocked(() => lv.domains.create(dom));
-    started = true;
-  } else if (running && news["running"] !== false && (ops.pending.length > 0 || lateConfig.length > 0 || waiting.length > 0)) {
-    const what = [...new Set([...waiting, ...ops.pending, ...lateConfig])].join(", ");
-    if (news["restartPolicy"] === "restart") {
-      report(`${who}: restarting to apply ${what} (graceful shutdown, up to ${timeout} s)`);
-      await shutdownGracefully(lv, dom, timeout);
-      // Xen: libxl may still hold the domain's lock while it tears the stopped guest down.
-      dom = await whileDomainLocked(() => lv.domains.create(dom));
-      started = true;
-    } else {
-      report(`${who}: saved, takes effect at the next start: ${what}`);
-    }
-  }
-  // A (re)started domain: the update completes when its NICs have addresses (waitForIp). A timeout leaves
-  // the domain as it is (running, new config) and fails the update, naming the interface.
-  if (started) {
-    const addresses = await waitForAddresses(lv, dom, news, who);
-    const outs = await observe(lv, dom, news);
-    return addresses === undefined ? outs : { ...outs, addresses };
-  }
-  const outs = await observe(lv, dom, news);
-  const addresses = await addressesNow(lv, dom, news, outs["running"] === true);
-  return addresses === undefined ? outs : { ...outs, addresses };
-}
-
-/**
- * The state after a failed update, read from the host: the saved config in the input shape, except live-class
- * properties whose live value differs (a device the guest never released, a device not attached): those keep
- * the live value, so the next diff shows the change again and the next up retries it.
- */
-async function hostState(lv: Libvirt, dom: DomainRef, declared: Props): Promise<Props> {
-  const outs = await observe(lv, dom, declared);
-  if (outs["running"] !== true) return outs;
-  const live = readBack(parseDomainXml(await lv.domains.getXMLDesc(dom, DomainXMLFlags.SECURE)), declared);
-  const kept: Props = {};
-  for (const c of plan(domainSpec.inputs, outs, live).changes) {
-    if (c.how !== "live") continue;
-    const top = c.path.split(/[.[]/)[0]!;
-    kept[top] = live[top];
-  }
-  return { ...outs, ...kept };
-}
 
 /** Outputs of a created domain; with waitForIp (and running), only once every NIC has an address. */
 async function created(lv: Libvirt, dom: DomainRef, p: Props, type: string): Promise<{ id: string; outs: Props }> {
@@ -358,10 +312,6 @@ function findModelDevice(m: DomainModel, kind: "disk" | "interface", key: string
   return (m.devices.interfaces ?? []).find((n) => n.mac?.toLowerCase() === key.toLowerCase());
 }
 
-/** Control inputs delete uses (graceful-shutdown bound, UEFI variable store): a change of them must reach the state. */
-const DELETE_STEERING = ["shutdownTimeout", "keepNvram"] as const;
-const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
 /** virt:Domain. `type: "auto"` in the inputs and the type it resolved to are the same thing: no replace. */
 export const domain: ResourceImpl = {
   ...base,
@@ -370,15 +320,6 @@ export const domain: ResourceImpl = {
     const same = (a: unknown, b: unknown) => a === b || (a === "auto" && b === resolved) || (b === "auto" && a === resolved);
     const n = same(olds["type"], news["type"]) ? { ...news, type: olds["type"] } : news;
     const d = await base.diff(id, olds, n);
-    // Steering inputs that delete reads from the state: a change of only these is an update (state only, no
-    // host change), so the state carries the new value when the domain is deleted.
-    if (!d.changes) {
-      const steering = DELETE_STEERING.filter((k) => !sameValue(olds[k] ?? domainSpec.inputs[k]!.default, news[k] ?? domainSpec.inputs[k]!.default));
-      if (steering.length > 0) {
-        report(`virt:Domain ${String(news["name"])}: ${steering.map((k) => `${k} ${String(olds[k] ?? domainSpec.inputs[k]!.default)} → ${String(news[k] ?? domainSpec.inputs[k]!.default)}`).join(", ")} (recorded; used when the domain is deleted)`);
-        return { ...d, changes: true };
-      }
-    }
     // Saved changes waiting for a restart are applied now when the policy becomes "restart".
     const pending = (olds["pendingRestart"] as string[] | undefined) ?? [];
     if (!d.changes && news["restartPolicy"] === "restart" && news["running"] !== false && pending.length > 0) {

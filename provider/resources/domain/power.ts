@@ -32,34 +32,17 @@ export async function shutdownGracefully(lv: Libvirt, dom: DomainRef, timeoutSec
   return "forced";
 }
 
-/** A device asked to detach: its kind and key (target dev or MAC). */
-export interface Detaching {
-  kind: "disk" | "interface";
-  key: string;
-}
-
-/**
- * Device detaches are done only when the devices are gone from the live XML (the guest must let them go). Every
- * device was asked before this waits; it waits for all of them together, and a timeout names every device that stayed.
- */
-export async function waitDetached(lv: Libvirt, dom: DomainRef, devices: Detaching[], label: string, timeoutMs: number, refused: string[] = []): Promise<void> {
+/** A device detach is done only when the device is gone from the live XML (the guest must let it go). */
+export async function waitDetached(lv: Libvirt, dom: DomainRef, kind: "disk" | "interface", key: string, label: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const xml = await lv.domains.getXMLDesc(dom);
-    const stayed = devices.filter((d) => findDevice(xml, d.kind, d.key));
-    if (stayed.length === 0 && refused.length === 0) return;
-    if (stayed.length === 0 || Date.now() > deadline) {
-      const names = stayed.map((d) => `the ${d.kind} ${d.key}`);
-      const parts: string[] = [];
-      if (names.length > 0) {
-        parts.push(
-          `${names.join(" and ")} ${names.length === 1 ? "was" : "were"} asked to detach but the guest has not released ${names.length === 1 ? "it" : "them"} after ${Math.round(timeoutMs / 1000)} s ` +
-            `(a guest without ACPI hot-plug support never does); removed from the config, ${names.length === 1 ? "it goes" : "they go"} at the next restart, ` +
-            `or shut the domain down and run again`,
-        );
-      }
-      parts.push(...refused);
-      throw new TimeoutError(`${label}: ${parts.join("; ")}`);
+    if (!findDevice(await lv.domains.getXMLDesc(dom), kind, key)) return;
+    if (Date.now() > deadline) {
+      throw new TimeoutError(
+        `${label}: the ${kind} ${key} was asked to detach but the guest has not released it after ${Math.round(timeoutMs / 1000)} s ` +
+          `(a guest without ACPI hot-plug support never does); it is removed from the config and goes at the next restart, ` +
+          `or shut the domain down and run again`,
+      );
     }
     await sleep(200);
   }
