@@ -257,8 +257,9 @@ export const domainSpec: ResourceSpec = {
       default: 60,
       update: "live",
       control: true,
+      recorded: true,
     },
-    keepNvram: bool("Keep the UEFI variable store when the domain is deleted.", "live", { default: false, control: true }),
+    keepNvram: bool("Keep the UEFI variable store when the domain is deleted.", "live", { default: false, control: true, recorded: true }),
     waitForIp: {
       type: {
         kind: "object",
@@ -286,6 +287,13 @@ export const domainSpec: ResourceSpec = {
       update: "live",
       control: true,
     },
+    hotplugSlots: {
+      type: { kind: "integer", min: 0, max: 32 },
+      doc:
+        "q35 machines: free PCIe root ports kept in the config for hot-plug (each takes one disk or NIC added live; libvirt adds none spare). " +
+        "Made at create; an update tops them up to this number (never removes any), effective at the next start. No effect on other machine types. Default: 4.",
+      update: "config",
+    },
     hotplugTimeout: {
       type: { kind: "integer", min: 1, max: 3600 },
       doc: "Seconds to wait for the guest to release a hot-unplugged disk or NIC (it must acknowledge; a guest without an OS never does).",
@@ -303,6 +311,7 @@ export const domainSpec: ResourceSpec = {
     pendingRestart: { type: { kind: "array", items: { kind: "string" } }, doc: "Config changes saved but not in effect until the next boot." },
     actualMemory: { type: { kind: "integer" }, doc: "Memory the guest has now, in bytes (what its balloon driver reports)." },
     resolvedType: { type: { kind: "string" }, doc: "The hypervisor type used (type auto resolved)." },
+    persistent: { type: { kind: "boolean" }, doc: "Whether the domain has a saved definition; false when it was made transient behind the stack (up defines it again)." },
     networkProblems: {
       type: { kind: "array", items: { kind: "string" } },
       doc: 'NICs whose libvirt network is gone or not running (they have no link), e.g. "52:54:00:12:34:56: network lab no longer exists"; empty when every network is there.',
