@@ -179,7 +179,7 @@ export class Domain extends pulumi.dynamic.Resource {
   declare readonly macs: pulumi.Output<string[]>;
   /** The graphics port in use (-1 when not running). */
   declare readonly graphicsPort: pulumi.Output<number>;
-  /** Config changes saved but not in effect until the next boot. */
+  /** What the saved config has and the running domain does not yet (config-only changes, a refused vCPU unplug, devices still attached or not yet plugged). */
   declare readonly pendingRestart: pulumi.Output<string[]>;
   /** Memory the guest has now, in bytes (its balloon driver's report). */
   declare readonly actualMemory: pulumi.Output<number>;

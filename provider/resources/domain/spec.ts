@@ -55,7 +55,9 @@ const disk: PropSpec = {
       },
     },
   },
-  doc: "Disks and CD-ROMs, matched by target device. Adding or removing one is live (hot-plug); other disk changes wait for a restart, except a CD-ROM's media, which changes live.",
+  doc:
+    "Disks and CD-ROMs, matched by target device. Adding or removing one is live (hot-plug); other disk changes wait for a restart, except a CD-ROM's media, which changes live. " +
+    "A volume disk without a declared format follows its volume: when the volume is replaced by one of another format (its plan names this domain), the same up saves the new format (in effect at the next start).",
   update: "live",
   verb: "hot-plugged live",
 };
@@ -308,7 +310,12 @@ export const domainSpec: ResourceSpec = {
     state: { type: { kind: "string" }, doc: "running, shutoff, paused, ..." },
     macs: { type: { kind: "array", items: { kind: "string" } }, doc: "MAC addresses of the network interfaces, in order." },
     graphicsPort: { type: { kind: "integer" }, doc: "The graphics port in use (-1 when not running)." },
-    pendingRestart: { type: { kind: "array", items: { kind: "string" } }, doc: "Config changes saved but not in effect until the next boot." },
+    pendingRestart: {
+      type: { kind: "array", items: { kind: "string" } },
+      doc:
+        "What the saved config has and the running domain does not (in effect at the next boot), read from both: config-only changes, a vCPU unplug the guest refused, " +
+        'disks and NICs still attached after an unplug the guest did not acknowledge or not yet plugged (e.g. "disks[vdb]", "networkInterfaces[52:54:00:12:34:56]").',
+    },
     actualMemory: { type: { kind: "integer" }, doc: "Memory the guest has now, in bytes (what its balloon driver reports)." },
     resolvedType: { type: { kind: "string" }, doc: "The hypervisor type used (type auto resolved)." },
     persistent: { type: { kind: "boolean" }, doc: "Whether the domain has a saved definition; false when it was made transient behind the stack (up defines it again)." },
