@@ -134,6 +134,11 @@ export interface DomainArgs {
   restartPolicy?: In<"pending" | "restart">;
   /** Seconds a graceful shutdown may take before a force-off. Default 60. */
   shutdownTimeout?: In<number>;
+  /**
+   * q35 machines: free PCIe root ports kept for hot-plug (one disk or NIC each). Made at create; an update tops
+   * them up (effective at the next start). Default 4.
+   */
+  hotplugSlots?: In<number>;
   /** Seconds to wait for the guest to release a hot-unplugged device. Default 30. */
   hotplugTimeout?: In<number>;
   /** Keep the UEFI variable store on delete. Default false. */
@@ -174,12 +179,14 @@ export class Domain extends pulumi.dynamic.Resource {
   declare readonly macs: pulumi.Output<string[]>;
   /** The graphics port in use (-1 when not running). */
   declare readonly graphicsPort: pulumi.Output<number>;
-  /** Config changes saved but not in effect until the next boot. */
+  /** What the saved config has and the running domain does not yet (config-only changes, a refused vCPU unplug, devices still attached or not yet plugged). */
   declare readonly pendingRestart: pulumi.Output<string[]>;
   /** Memory the guest has now, in bytes (its balloon driver's report). */
   declare readonly actualMemory: pulumi.Output<number>;
   /** The hypervisor type used. */
   declare readonly resolvedType: pulumi.Output<string>;
+  /** Whether the domain has a saved definition (false: made transient behind the stack; up defines it again). */
+  declare readonly persistent: pulumi.Output<boolean>;
   /** NICs whose libvirt network is gone or not running (they have no link); empty when every network is there. */
   declare readonly networkProblems: pulumi.Output<string[]>;
   /** With waitForIp: each waited-for interface's addresses (IPv4 first). */
@@ -191,7 +198,7 @@ export class Domain extends pulumi.dynamic.Resource {
       provider,
       name,
       {
-        uuid: undefined, domainId: undefined, state: undefined, macs: undefined, graphicsPort: undefined, pendingRestart: undefined, actualMemory: undefined, resolvedType: undefined, networkProblems: undefined, addresses: undefined, uri: undefined,
+        uuid: undefined, domainId: undefined, state: undefined, macs: undefined, graphicsPort: undefined, pendingRestart: undefined, actualMemory: undefined, resolvedType: undefined, persistent: undefined, networkProblems: undefined, addresses: undefined, uri: undefined,
         ...args,
         // The password sits inside graphics: Pulumi marks secrets per top-level property, so graphics is the secret.
         ...(args.graphics !== undefined ? { graphics: pulumi.secret(args.graphics) } : {}),

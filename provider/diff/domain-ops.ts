@@ -1,3 +1,4 @@
+import { RECORDED_VERB } from "./plan";
 import type { Change, Plan } from "./plan";
 
 /** One live operation on a running domain (its persistent config is redefined separately, first). */
@@ -58,6 +59,8 @@ export function planDomainOps(p: Plan, news: Record<string, unknown>): DomainOps
   const updates: DomainOp[] = [];
   for (const c of p.changes) {
     const top = c.path.split(/[.[]/)[0]!;
+    // shutdownTimeout, keepNvram: the update only records them (delete reads them from the state).
+    if (c.verb === RECORDED_VERB) continue;
     if (top === "metadata") {
       metadataOps(c, news, (ops.metadata ??= []));
       continue;

@@ -32,12 +32,21 @@ export interface Plan {
 export function plan(spec: Record<string, PropSpec>, olds: Record<string, unknown>, news: Record<string, unknown>): Plan {
   const changes: Change[] = [];
   for (const [name, prop] of Object.entries(spec)) {
-    if (prop.control) continue;
+    if (prop.control && !prop.recorded) continue;
+    // A recorded control input: its default counts as the value (older states may lack it).
+    if (prop.control) {
+      const [from, to] = [olds[name] ?? prop.default, news[name] ?? prop.default];
+      if (containsUnknown(to) || !deepEqual(from, to)) changes.push({ path: name, from, to, how: "live", verb: RECORDED_VERB, ...(containsUnknown(to) ? { unknown: true } : {}) });
+      continue;
+    }
     diffValue(name, prop, prop.type, olds[name], news[name], changes);
   }
   const replaceKeys = [...new Set(changes.filter((c) => c.how === "replace").map((c) => topKey(c.path)))];
   return { changes, replaceKeys, pending: changes.some((c) => c.how === "config") };
 }
+
+/** How the plan words a change of a recorded control input. */
+export const RECORDED_VERB = "recorded in the state for later operations; nothing changes on the host";
 
 function topKey(path: string): string {
   return path.split(/[.[]/)[0]!;

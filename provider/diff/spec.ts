@@ -50,6 +50,11 @@ export interface PropSpec {
   /** Not sent to libvirt: steers the provider (e.g. `allowShrink`); a change is never a diff on its own. */
   control?: boolean;
   /**
+   * With `control`: a later operation reads the value from the state (delete's `shutdownTimeout`), so a change on
+   * its own is an update that only records it (no host change); without that, delete would use the old value.
+   */
+  recorded?: boolean;
+  /**
    * Inside a list item: a different update class when a sibling field has a value — e.g. a disk's `source`
    * changes live when `device` is "cdrom" (media change) and only in the config otherwise.
    */

@@ -40,6 +40,19 @@ export class PartialCreateError extends Error {
   }
 }
 
+/**
+ * Thrown when an update failed part way: `properties` describe the object as it now is on the host (what was
+ * done before the failure stays done). Pulumi records them with the new inputs (the partial-failure path of
+ * ErrorResourceInitFailed, which the dynamic provider host sends for any error with an `id`), and the next up
+ * updates the object again, so state never claims what the host does not have.
+ */
+export class PartialUpdateError extends PartialCreateError {
+  constructor(message: string, id: string, properties: Props, reasons: string[] = [message]) {
+    super(message, id, properties, reasons);
+    this.name = "PartialUpdateError";
+  }
+}
+
 /** A refusal that names the resource, the property and what to do. Thrown before anything is touched. */
 export class ResourceInputError extends Error {
   constructor(message: string) {

@@ -3,7 +3,7 @@ import { describePlan, plan, Plan, PropSpec, PropType, ResourceSpec, UNKNOWN } f
 import { checkInputs } from "./check";
 import { whileReconnecting } from "./retry";
 import { connect, ConnectionInput, resolveUri, uriProblem } from "./connections";
-import { CheckFailure, DiffResult, PartialCreateError, Props, report, ResourceImpl } from "./provider";
+import { CheckFailure, DiffResult, PartialCreateError, PartialUpdateError, Props, report, ResourceImpl } from "./provider";
 
 /** Inputs every resource has: where it lives, and whether to take over an existing object. */
 export const commonInputs: Record<string, PropSpec> = {
@@ -206,10 +206,18 @@ export function makeResource(def: ResourceDef): ResourceImpl {
 
     async update(id, olds, news) {
       const p = plan(def.spec.inputs, olds, news);
-      const outs = await withUri(olds, (lv) => def.update(lv, id, p, olds, news));
       // The update's outputs replace the state: carry the computed ones it did not recompute (e.g. builtTarget).
       const carried: Props = {};
       for (const [k, v] of Object.entries(olds)) if (!(k in inputs) && !k.startsWith("__")) carried[k] = v;
+      let outs: Props;
+      try {
+        outs = await withUri(olds, (lv) => def.update(lv, id, p, olds, news));
+      } catch (e) {
+        if (!(e instanceof PartialUpdateError)) throw e;
+        // Stored as the object's outputs verbatim (with the new inputs): `__provider` and `uri` must be in them.
+        const properties = clean({ ...carried, ...inputOnly(def.spec, news), ...e.properties, uri: uriOf(olds), __provider: news["__provider"] });
+        throw new PartialUpdateError(e.message, e.id, properties, e.reasons);
+      }
       return { outs: clean({ ...carried, ...inputOnly(def.spec, news), ...outs, uri: uriOf(olds) }) };
     },
 

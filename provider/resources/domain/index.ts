@@ -1,21 +1,23 @@
 import {
   DeviceModifyFlags, DomainDefineFlags, DomainMetadataType, DomainRef, DomainState, DomainUndefineFlags, DomainXMLFlags, Impact, InvalidArgumentError,
-  Libvirt, LibvirtError, OperationInvalidError, toSafeNumber, uuidString,
+  isNotFound, Libvirt, LibvirtError, OperationInvalidError, toSafeNumber, uuidString,
 } from "../../libvirt";
-import { plan, planDomainOps } from "../../diff";
-import { applyDomainXml, buildDomainXml, deviceXml, DomainDisk, DomainModel, parseDomainXml, parseVolumeXml } from "../../xml";
-import { PartialCreateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
+import { containsUnknown, Plan, plan, planDomainOps } from "../../diff";
+import { applyDomainXml, buildDomainXml, deviceXml, DomainDisk, DomainModel, findDevice, parseDomainXml, parseVolumeXml } from "../../xml";
+import { PartialCreateError, PartialUpdateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
 import { makeResource } from "../resource";
+import { connect, ConnectionInput, resolveUri } from "../connections";
 import { undo, undoOutcome, whileDomainLocked } from "../retry";
 import { uuidMark } from "../ownership";
 import { orNull } from "../specs";
 import { resolveType } from "./accel";
-import { DiskInput, fillIdentities, validateDomain } from "./inputs";
+import { defaultBus, DiskInput, fillIdentities, NicInput, validateDomain } from "./inputs";
 import { applyMetadataOps, validateMetadata } from "./metadata";
 import { validateNicMacs } from "./validate-nics";
 import { validateDiskPaths } from "./validate-paths";
 import { DiskFormats, readBack, toModel } from "./model";
-import { shutdownGracefully, stateName, waitDetached } from "./power";
+import { shutdownGracefully, stateName } from "./power";
+import { DeviceRef, deviceGap, deviceName, devicePath, ensureHotplugSlots, freeRootPorts, needsPciSlot } from "./hotplug";
 import { domainSpec } from "./spec";
 import { currentAddresses, matchAddresses, NicAddresses, nicsToWaitFor, validateWaitForIp, waitForAddresses, WaitForIpTimeout, waitSpec } from "./waitip";
 
@@ -37,23 +39,84 @@ async function volumeFormats(lv: Libvirt, p: Props): Promise<DiskFormats> {
   return out;
 }
 
-/** Computed outputs, and the persistent config read back in the input shape. About 6 RPC calls, concurrent. */
+/** Like {@link volumeFormats}, but a volume that cannot be read (gone, pool stopped) is left out instead of failing. */
+async function volumeFormatsKnown(lv: Libvirt, p: Props): Promise<DiskFormats> {
+  const out: DiskFormats = {};
+  for (const d of (p["disks"] as DiskInput[] | undefined) ?? []) {
+    if (d.volume === undefined || d.format !== undefined || d.target === undefined) continue;
+    try {
+      Object.assign(out, await volumeFormats(lv, { disks: [d] }));
+    } catch {
+      // not readable now: nothing to compare
+    }
+  }
+  return out;
+}
+
+/**
+ * Volume disks whose saved format is not their volume's format any more (the volume was replaced by one of
+ * another format, e.g. qcow2 → raw): QEMU would refuse to open the image at the next start. By target dev.
+ */
+function staleFormats(config: DomainModel, formats: DiskFormats): { target: string; volume: string; saved: string; actual: string }[] {
+  const out: { target: string; volume: string; saved: string; actual: string }[] = [];
+  for (const d of config.devices.disks ?? []) {
+    const actual = formats[d.target.dev];
+    const saved = d.driver?.type;
+    if (d.source.type !== "volume" || actual === undefined || saved === undefined || saved === actual) continue;
+    out.push({ target: d.target.dev, volume: `${d.source.pool}/${d.source.volume}`, saved, actual });
+  }
+  return out;
+}
+
+/**
+ * What is saved but not in effect: every difference between the running domain and its saved config, in the
+ * input shape — config-class changes waiting for the next boot, a vCPU unplug the guest refused (saved for the
+ * next boot), disks and NICs still attached after a failed unplug or not yet plugged. The balloon
+ * (currentMemory) is the guest's to follow and custom metadata is written to both at once: neither is compared.
+ */
+export function pendingChanges(live: DomainModel, config: DomainModel, declared: Props): string[] {
+  // Compare formats and NIC models too, although only declared ones are reported as drift.
+  const every: Props = {
+    ...declared,
+    disks: ((declared["disks"] as DiskInput[] | undefined) ?? []).map((d) => ({ ...d, format: d.format ?? "?" })),
+    networkInterfaces: ((declared["networkInterfaces"] as Record<string, unknown>[] | undefined) ?? []).map((n) => ({ ...n, model: n["model"] ?? "?" })),
+  };
+  const { currentMemory: _c, metadata: _m, ...spec } = domainSpec.inputs;
+  const out: string[] = [];
+  for (const c of plan(spec, readBack(live, every), readBack(config, every)).changes) {
+    if (c.added === undefined && c.removed === undefined) out.push(c.path);
+    else for (const k of [...(c.removed ?? []), ...(c.added ?? [])]) out.push(`${c.path}[${k}]`);
+  }
+  return out;
+}
+
+/**
+ * Computed outputs, and the persistent config read back in the input shape. About 7 RPC calls, concurrent, plus
+ * a lookup per volume disk whose format was not declared.
+ */
 async function observe(lv: Libvirt, dom: DomainRef, declared: Props): Promise<Props> {
-  const [state, info, autostart, configXml, liveXml] = await Promise.all([
+  const [state, info, autostart, configXml, liveXml, persistent, formats] = await Promise.all([
     lv.domains.getState(dom),
     lv.domains.getInfo(dom),
     lv.domains.getAutostart(dom),
     lv.domains.getXMLDesc(dom, XML_CONFIG),
     lv.domains.getXMLDesc(dom, DomainXMLFlags.SECURE),
+    lv.domains.isPersistent(dom),
+    volumeFormatsKnown(lv, declared),
   ]);
   const running = state.state !== DomainState.SHUTOFF && state.state !== DomainState.CRASHED;
   const config = parseDomainXml(configXml);
   const live = parseDomainXml(liveXml);
   const shape = readBack(config, declared);
-  // What is saved but not yet in effect: config-class properties that differ between the live and saved XML.
-  const pendingRestart = running
-    ? plan(domainSpec.inputs, readBack(live, declared), shape).changes.filter((c) => c.how === "config").map((c) => c.path)
-    : [];
+  // A saved format that is not the volume's (the volume was replaced): reported, so the diff puts it right.
+  for (const s of staleFormats(config, formats)) {
+    const disk = (shape["disks"] as DiskInput[] | undefined)?.find((d) => d.target === s.target);
+    if (disk !== undefined) disk.format = s.saved;
+  }
+  const pendingRestart = running ? pendingChanges(live, config, declared) : [];
+  if (!persistent) {
+    report(`${label(declared)}: has no saved definition (it was made transient, e.g. virsh undefine while running): it vanishes when it stops; up defines it again from the declared inputs`);
+  }
   // A paused domain (virsh suspend) is not running: reported as such, so a refresh shows it (this provider does
   // not pause or resume domains; `state` says "paused").
   const paused = state.state === DomainState.PAUSED;
@@ -70,6 +133,7 @@ async function observe(lv: Libvirt, dom: DomainRef, declared: Props): Promise<Pr
     macs: (config.devices.interfaces ?? []).map((n) => n.mac?.toLowerCase()),
     graphicsPort: live.devices.graphics?.[0]?.livePort ?? -1,
     pendingRestart,
+    persistent,
     actualMemory: toSafeNumber(info.memoryKiB, "memory") * 1024,
     networkProblems: await networkProblems(lv, config, declared),
   };
@@ -116,9 +180,12 @@ const base = makeResource({
       if (ours) report(`${who}: resuming an interrupted create: the domain on the host carries this resource's mark`);
       const model = toModel(p, type, formats, uuidString(dom.uuid));
       dom = await lv.domains.defineXML(applyDomainXml(await lv.domains.getXMLDesc(dom, XML_CONFIG), model), DomainDefineFlags.VALIDATE);
+      await ensureHotplugSlots(lv, dom, hotplugSlots(p), type);
     } else {
       dom = await lv.domains.defineXML(buildDomainXml(toModel(p, type, formats, mark.uuid)), DomainDefineFlags.VALIDATE);
       try {
+        // q35: free PCIe root ports, so disks and NICs can be hot-plugged later (hotplugSlots).
+        await ensureHotplugSlots(lv, dom, hotplugSlots(p), type);
         await lv.domains.setAutostart(dom, p["autostart"] === true);
         if (p["running"] !== false) dom = await lv.domains.create(dom);
       } catch (e) {
@@ -144,97 +211,18 @@ const base = makeResource({
   },
 
   async update(lv, id, p, olds, news) {
-    const who = label(news);
-    const type = (olds["resolvedType"] as string | undefined) ?? (await resolveType(lv, news["type"] as string, who));
-    let dom = await lv.domains.lookupByUUID(id);
-    const ops = planDomainOps(p, news);
-    const running = await lv.domains.isActive(dom);
-    // The live XML carries the aliases a detach names; fetched only when something is to be detached.
-    const detaching = running && ops.live.some((o) => o.kind === "detach");
-    const before = detaching ? parseDomainXml(await lv.domains.getXMLDesc(dom, DomainXMLFlags.SECURE)) : undefined;
-    let model: DomainModel | undefined;
-    if (ops.redefine) {
-      model = toModel(news, type, await volumeFormats(lv, news), id);
-      const previousExtraDevices = (olds["extraDevices"] as string[] | undefined) ?? [];
-      await lv.domains.defineXML(applyDomainXml(await lv.domains.getXMLDesc(dom, XML_CONFIG), model, { previousExtraDevices }), DomainDefineFlags.VALIDATE);
+    const dom = await lv.domains.lookupByUUID(id);
+    try {
+      return await applyUpdate(lv, dom, id, p, olds, news);
+    } catch (e) {
+      // Whatever was done before the failure stays done (a redefined config, a device plugged): the state must
+      // describe the host, so the outputs are read back and returned with the error (Pulumi's partial failure:
+      // the engine records them and the next up updates again). Unreadable: the plain error.
+      const outs = await observe(lv, dom, news).catch(() => undefined);
+      if (outs === undefined) throw e;
+      const msg = (e as Error).message ?? String(e);
+      throw new PartialUpdateError(msg, id, { ...outs, ...(olds["resolvedType"] !== undefined ? { resolvedType: olds["resolvedType"] } : {}) }, [msg]);
     }
-    await applyMetadataOps(lv, dom, ops.metadata, running);
-    const lateConfig: string[] = [];
-    // After a redefinition the ops only touch the running domain; without one they persist the change themselves.
-    const persist = !ops.redefine;
-    const flags = (running ? Impact.LIVE : 0) | (persist ? Impact.CONFIG : 0);
-    if (flags !== 0) {
-      for (const op of ops.live) {
-        if (op.kind !== "setMemory" && op.kind !== "setVcpus" && op.kind !== "setMetadata" && (!running || model === undefined)) continue;
-        switch (op.kind) {
-          case "setMemory":
-            // No balloon device: the new size is saved and takes effect at the next boot.
-            await liveOrLater((f) => lv.domains.setMemoryFlags(dom, Math.floor(op.bytes / 1024), f), flags, (e) => e instanceof OperationInvalidError, () => lateConfig.push("currentMemory"));
-            break;
-          case "setVcpus":
-            // vCPU hot-unplug fails on i440fx without guest support: saved for the next boot, not an error.
-            await liveOrLater((f) => lv.domains.setVcpusFlags(dom, op.count, f), flags, (e) => e instanceof LibvirtError, () => lateConfig.push("vcpus"));
-            break;
-          case "setMetadata":
-            await liveOrLater((f) => lv.domains.setMetadata(dom, op.field === "title" ? DomainMetadataType.TITLE : DomainMetadataType.DESCRIPTION, op.value ?? null, f), flags, () => false, () => undefined);
-            break;
-          case "attach":
-            await lv.domains.attachDevice(dom, deviceXml(op.device, findModelDevice(model!, op.device, op.key) as never), DeviceModifyFlags.LIVE);
-            break;
-          case "detach": {
-            const dev = before !== undefined ? findModelDevice(before, op.device, op.key) : undefined;
-            if (dev === undefined) break; // not in the running domain
-            await lv.domains.detachDevice(dom, deviceXml(op.device, dev as never, { detach: true }), DeviceModifyFlags.LIVE);
-            await waitDetached(lv, dom, op.device, op.key, who, ((news["hotplugTimeout"] as number | undefined) ?? 30) * 1000);
-            break;
-          }
-          case "updateDevice": {
-            const dev = op.device === "graphics" ? model!.devices.graphics?.[0] : findModelDevice(model!, op.device, op.key);
-            if (dev === undefined) break;
-            if (op.device === "disk") {
-              // A media change. libvirt ignores one to the same path (a replaced seed keeps its path, only its
-              // revision changes), so the drive is emptied first and QEMU then opens the new image. FORCE: a guest
-              // that mounted the disc has locked the tray, and the declared media wins.
-              const disk = dev as DomainDisk;
-              const force = DeviceModifyFlags.LIVE | DeviceModifyFlags.FORCE;
-              await lv.domains.updateDevice(dom, deviceXml("disk", { ...disk, source: { type: "file" } }), force);
-              await lv.domains.updateDevice(dom, deviceXml("disk", disk), force);
-            } else await lv.domains.updateDevice(dom, deviceXml(op.device, dev as never), DeviceModifyFlags.LIVE);
-            break;
-          }
-        }
-      }
-    }
-    if (ops.autostart !== undefined) await lv.domains.setAutostart(dom, ops.autostart);
-    const timeout = (news["shutdownTimeout"] as number | undefined) ?? 60;
-    const waiting = (olds["pendingRestart"] as string[] | undefined) ?? [];
-    let started = false;
-    if (ops.running === false && running) await shutdownGracefully(lv, dom, timeout);
-    else if (ops.running === true && !running) {
-      dom = await whileDomainLocked(() => lv.domains.create(dom));
-      started = true;
-    } else if (running && news["running"] !== false && (ops.pending.length > 0 || lateConfig.length > 0 || waiting.length > 0)) {
-      const what = [...new Set([...waiting, ...ops.pending, ...lateConfig])].join(", ");
-      if (news["restartPolicy"] === "restart") {
-        report(`${who}: restarting to apply ${what} (graceful shutdown, up to ${timeout} s)`);
-        await shutdownGracefully(lv, dom, timeout);
-        // Xen: libxl may still hold the domain's lock while it tears the stopped guest down.
-        dom = await whileDomainLocked(() => lv.domains.create(dom));
-        started = true;
-      } else {
-        report(`${who}: saved, takes effect at the next start: ${what}`);
-      }
-    }
-    // A (re)started domain: the update completes when its NICs have addresses (waitForIp). A timeout leaves
-    // the domain as it is (running, new config) and fails the update, naming the interface.
-    if (started) {
-      const addresses = await waitForAddresses(lv, dom, news, who);
-      const outs = await observe(lv, dom, news);
-      return addresses === undefined ? outs : { ...outs, addresses };
-    }
-    const outs = await observe(lv, dom, news);
-    const addresses = await addressesNow(lv, dom, news, outs["running"] === true);
-    return addresses === undefined ? outs : { ...outs, addresses };
   },
 
   async delete(lv, id, props) {
@@ -247,7 +235,13 @@ const base = makeResource({
           `A guest that ignores ACPI (no OS, no acpid) always takes the whole ${timeout} s: set shutdownTimeout lower (0 forces it off at once) and run up before destroying`,
       );
     }
-    await shutdownGracefully(lv, dom, timeout);
+    try {
+      await shutdownGracefully(lv, dom, timeout);
+    } catch (e) {
+      // A transient domain (undefined behind the stack while running) is gone once it stops: deleted.
+      if (isNotFound(e)) return;
+      throw e;
+    }
     const nvram = props["keepNvram"] === true ? DomainUndefineFlags.KEEP_NVRAM : DomainUndefineFlags.NVRAM;
     const flags = DomainUndefineFlags.MANAGED_SAVE | DomainUndefineFlags.SNAPSHOTS_METADATA | DomainUndefineFlags.CHECKPOINTS_METADATA;
     // Drivers refuse the flags they do not know (INVALID_ARG): the test driver takes only MANAGED_SAVE and
@@ -258,11 +252,185 @@ const base = makeResource({
         await lv.domains.undefine(dom, f);
         return;
       } catch (e) {
+        if (isNotFound(e)) return; // gone at shutdown (transient): nothing left to undefine
         if (!(e instanceof InvalidArgumentError) || i === tries.length - 1) throw e;
       }
     }
   },
 });
+
+/** The update proper; see the Domain spec's doc for what is applied how. Throws on the first failure it cannot pass. */
+async function applyUpdate(lv: Libvirt, domRef: DomainRef, id: string, p: Plan, olds: Props, news: Props): Promise<Props> {
+  let dom = domRef;
+  const who = label(news);
+  const type = (olds["resolvedType"] as string | undefined) ?? (await resolveType(lv, news["type"] as string, who));
+  const ops = planDomainOps(p, news);
+  const [running, persistent, configXml] = await Promise.all([lv.domains.isActive(dom), lv.domains.isPersistent(dom), lv.domains.getXMLDesc(dom, XML_CONFIG)]);
+  const formats = await volumeFormats(lv, news);
+  const stale = staleFormats(parseDomainXml(configXml), formats);
+  for (const s of stale) {
+    report(`${who}: disk ${s.target} follows its volume ${s.volume}, which is now ${s.actual} (the config said ${s.saved}: the volume was replaced); format ${s.saved} → ${s.actual}`);
+  }
+  if (!persistent) report(`${who}: has no saved definition (made transient behind the stack): defining it again from the declared inputs`);
+  const redefine = ops.redefine || !persistent || stale.length > 0;
+  const lateConfig: string[] = stale.map((s) => `disks[${s.target}].format`);
+  let model: DomainModel | undefined;
+  if (redefine) {
+    model = toModel(news, type, formats, id);
+    const previousExtraDevices = (olds["extraDevices"] as string[] | undefined) ?? [];
+    await lv.domains.defineXML(applyDomainXml(configXml, model, { previousExtraDevices }), DomainDefineFlags.VALIDATE);
+    const added = await ensureHotplugSlots(lv, dom, hotplugSlots(news), type);
+    if (added > 0 && running) lateConfig.push("hotplugSlots");
+  }
+  await applyMetadataOps(lv, dom, ops.metadata, running);
+  // After a redefinition the ops only touch the running domain; without one they persist the change themselves.
+  const persist = !redefine;
+  const flags = (running ? Impact.LIVE : 0) | (persist ? Impact.CONFIG : 0);
+  if (flags !== 0) {
+    for (const op of ops.live) {
+      switch (op.kind) {
+        case "setMemory":
+          // No balloon device: the new size is saved and takes effect at the next boot.
+          await liveOrLater((f) => lv.domains.setMemoryFlags(dom, Math.floor(op.bytes / 1024), f), flags, (e) => e instanceof OperationInvalidError, () => lateConfig.push("currentMemory"));
+          break;
+        case "setVcpus":
+          // vCPU hot-unplug fails on i440fx without guest support: saved for the next boot, not an error.
+          await liveOrLater((f) => lv.domains.setVcpusFlags(dom, op.count, f), flags, (e) => e instanceof LibvirtError, () => lateConfig.push("vcpus"));
+          break;
+        case "setMetadata":
+          await liveOrLater((f) => lv.domains.setMetadata(dom, op.field === "title" ? DomainMetadataType.TITLE : DomainMetadataType.DESCRIPTION, op.value ?? null, f), flags, () => false, () => undefined);
+          break;
+        case "updateDevice": {
+          if (!running || model === undefined) break;
+          const dev = op.device === "graphics" ? model.devices.graphics?.[0] : findModelDevice(model, op.device, op.key);
+          if (dev === undefined) break;
+          if (op.device === "disk") {
+            // A media change. libvirt ignores one to the same path (a replaced seed keeps its path, only its
+            // revision changes), so the drive is emptied first and QEMU then opens the new image. FORCE: a guest
+            // that mounted the disc has locked the tray, and the declared media wins.
+            const disk = dev as DomainDisk;
+            const force = DeviceModifyFlags.LIVE | DeviceModifyFlags.FORCE;
+            await lv.domains.updateDevice(dom, deviceXml("disk", { ...disk, source: { type: "file" } }), force);
+            await lv.domains.updateDevice(dom, deviceXml("disk", disk), force);
+          } else await lv.domains.updateDevice(dom, deviceXml(op.device, dev as never), DeviceModifyFlags.LIVE);
+          break;
+        }
+        default:
+          break; // attach and detach: below, from what the running domain and its config really hold
+      }
+    }
+  }
+  // Disks and NICs: the running domain is brought to its config — what this plan adds or removes, and what an
+  // earlier update could not (an unplug the guest had not acknowledged, a plug that failed).
+  if (running && news["running"] !== false) {
+    lateConfig.push(...(await syncDevices(lv, dom, () => (model ??= toModel(news, type, formats, id)), news, who)));
+  }
+  if (ops.autostart !== undefined) await lv.domains.setAutostart(dom, ops.autostart);
+  const timeout = (news["shutdownTimeout"] as number | undefined) ?? 60;
+  const waiting = (olds["pendingRestart"] as string[] | undefined) ?? [];
+  let started = false;
+  if (ops.running === false && running) await shutdownGracefully(lv, dom, timeout);
+  else if (ops.running === true && !running) {
+    dom = await whileDomainLocked(() => lv.domains.create(dom));
+    started = true;
+  } else if (running && news["running"] !== false && (ops.pending.length > 0 || lateConfig.length > 0 || waiting.length > 0)) {
+    const what = [...new Set([...waiting, ...ops.pending, ...lateConfig])].join(", ");
+    if (news["restartPolicy"] === "restart") {
+      report(`${who}: restarting to apply ${what} (graceful shutdown, up to ${timeout} s)`);
+      await shutdownGracefully(lv, dom, timeout);
+      // Xen: libxl may still hold the domain's lock while it tears the stopped guest down.
+      dom = await whileDomainLocked(() => lv.domains.create(dom));
+      started = true;
+    } else {
+      report(`${who}: saved, takes effect at the next start: ${what}`);
+    }
+  }
+  // A (re)started domain: the update completes when its NICs have addresses (waitForIp). A timeout leaves
+  // the domain as it is (running, new config) and fails the update, naming the interface.
+  if (started) {
+    const addresses = await waitForAddresses(lv, dom, news, who);
+    const outs = await observe(lv, dom, news);
+    return addresses === undefined ? outs : { ...outs, addresses };
+  }
+  const outs = await observe(lv, dom, news);
+  const addresses = await addressesNow(lv, dom, news, outs["running"] === true);
+  return addresses === undefined ? outs : { ...outs, addresses };
+}
+
+const hotplugSlots = (p: Props): number => (typeof p["hotplugSlots"] === "number" ? (p["hotplugSlots"] as number) : 4);
+
+/**
+ * Unplugs from the running domain every disk and NIC its config no longer has and plugs every one it lacks.
+ * Every unplug is asked first, then all are waited for together (one hotplugTimeout); a plug that would find no
+ * free PCIe root port (q35) is not tried: it stays in the config for the next start and is returned (pending).
+ * Throws, after trying everything else, naming every device that did not go or come.
+ */
+async function syncDevices(lv: Libvirt, dom: DomainRef, modelOf: () => DomainModel, news: Props, who: string): Promise<string[]> {
+  const live = parseDomainXml(await lv.domains.getXMLDesc(dom, DomainXMLFlags.SECURE));
+  const config = parseDomainXml(await lv.domains.getXMLDesc(dom, XML_CONFIG));
+  const gap = deviceGap(live, config);
+  if (gap.unplug.length === 0 && gap.plug.length === 0) return [];
+  const failures: string[] = [];
+  const asked: DeviceRef[] = [];
+  for (const d of gap.unplug) {
+    try {
+      await lv.domains.detachDevice(dom, deviceXml(d.device, findModelDevice(live, d.device, d.key) as never, { detach: true }), DeviceModifyFlags.LIVE);
+      asked.push(d);
+    } catch (e) {
+      failures.push(`the ${deviceName(d)} could not be unplugged: ${(e as Error).message}`);
+    }
+  }
+  const timeoutMs = ((news["hotplugTimeout"] as number | undefined) ?? 30) * 1000;
+  const stayed = await waitAllDetached(lv, dom, asked, timeoutMs);
+  if (stayed.length > 0) {
+    const names = stayed.map(deviceName);
+    failures.push(
+      `the ${names.join(" and the ")} ${stayed.length === 1 ? "was" : "were"} asked to detach but the guest has not released ${stayed.length === 1 ? "it" : "them"} ` +
+        `after ${Math.round(timeoutMs / 1000)} s (a guest without ACPI hot-plug support never does); ${stayed.length === 1 ? "it is" : "they are"} ` +
+        `removed from the config and ${stayed.length === 1 ? "goes" : "go"} at the next restart (listed in pendingRestart); the next up asks again, or shut the domain down`,
+    );
+  }
+  const model = gap.plug.length > 0 ? modelOf() : undefined;
+  const busy = new Set(stayed.map((d) => d.key));
+  let free = gap.plug.length > 0 ? freeRootPorts(await lv.domains.getXMLDesc(dom, DomainXMLFlags.SECURE)) : undefined;
+  const deferred: DeviceRef[] = [];
+  for (const d of gap.plug) {
+    const dev = findModelDevice(model!, d.device, d.key);
+    if (dev === undefined || busy.has(d.key)) continue;
+    if (free !== undefined && needsPciSlot(model!, d)) {
+      if (free <= 0) {
+        deferred.push(d);
+        continue;
+      }
+      free--;
+    }
+    try {
+      await lv.domains.attachDevice(dom, deviceXml(d.device, dev as never), DeviceModifyFlags.LIVE);
+    } catch (e) {
+      failures.push(`the ${deviceName(d)} could not be hot-plugged: ${(e as Error).message}`);
+    }
+  }
+  if (deferred.length > 0) {
+    report(
+      `${who}: no free PCIe root port left for the ${deferred.map(deviceName).join(" and the ")}: saved in the config, plugged at the next start ` +
+        `(hotplugSlots sets how many free ports a q35 domain keeps for hot-plug; a change applies at the next start)`,
+    );
+  }
+  if (failures.length > 0) throw new Error(`${who}: ${failures.join("; ")}`);
+  return deferred.map(devicePath);
+}
+
+/** Waits until none of `devices` is in the running domain any more, or the time is up; returns those still there. */
+async function waitAllDetached(lv: Libvirt, dom: DomainRef, devices: DeviceRef[], timeoutMs: number): Promise<DeviceRef[]> {
+  if (devices.length === 0) return [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const xml = await lv.domains.getXMLDesc(dom);
+    const left = devices.filter((d) => findDevice(xml, d.device, d.key));
+    if (left.length === 0 || Date.now() > deadline) return left;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 /** Outputs of a created domain; with waitForIp (and running), only once every NIC has an address. */
 async function created(lv: Libvirt, dom: DomainRef, p: Props, type: string): Promise<{ id: string; outs: Props }> {
@@ -320,14 +488,80 @@ export const domain: ResourceImpl = {
     const same = (a: unknown, b: unknown) => a === b || (a === "auto" && b === resolved) || (b === "auto" && a === resolved);
     const n = same(olds["type"], news["type"]) ? { ...news, type: olds["type"] } : news;
     const d = await base.diff(id, olds, n);
+    const who = `virt:Domain ${String(news["name"])}`;
+    let changes = d.changes;
+    // Made transient behind the stack (refresh read persistent: false): up defines it again.
+    if (olds["persistent"] === false) {
+      report(`${who}: has no saved definition (made transient behind the stack): up defines it again from the declared inputs`);
+      changes = true;
+    }
+    // What only the host can tell: a volume replaced under the domain (its format changed), and hot-plugs that
+    // will not fit. Never fails the diff.
+    if (d.replaces.length === 0 && id !== "") {
+      const notes = await hostNotes(id, olds, news).catch(() => ({ lines: [] as string[], changes: false }));
+      for (const l of notes.lines) report(`${who}: ${l}`);
+      changes ||= notes.changes;
+    }
     // Saved changes waiting for a restart are applied now when the policy becomes "restart".
     const pending = (olds["pendingRestart"] as string[] | undefined) ?? [];
-    if (!d.changes && news["restartPolicy"] === "restart" && news["running"] !== false && pending.length > 0) {
-      report(`virt:Domain ${String(news["name"])}: restarts to apply ${pending.join(", ")} (restartPolicy restart)`);
-      return { ...d, changes: true };
+    if (!changes && news["restartPolicy"] === "restart" && news["running"] !== false && pending.length > 0) {
+      report(`${who}: restarts to apply ${pending.join(", ")} (restartPolicy restart)`);
+      changes = true;
     }
-    return d;
+    return { ...d, changes };
   },
 };
+
+/**
+ * Plan lines that need the host: volume disks whose volume now has another format than the domain's config says
+ * (the volume was replaced: the disk follows, an update), and, for a running q35 domain, disks and NICs to
+ * hot-plug beyond its free PCIe root ports (they wait for the next start).
+ */
+async function hostNotes(id: string, olds: Props, news: Props): Promise<{ lines: string[]; changes: boolean }> {
+  const lines: string[] = [];
+  let changes = false;
+  const disks = (news["disks"] as DiskInput[] | undefined) ?? [];
+  const volumeDisks = disks.some((d) => d.volume !== undefined && d.format === undefined && !containsUnknown(d));
+  const plugs = addedDevices(olds, news);
+  if (!volumeDisks && (plugs.length === 0 || olds["running"] !== true)) return { lines, changes };
+  const uri = typeof olds["uri"] === "string" ? (olds["uri"] as string) : resolveUri(olds["connection"] as ConnectionInput | undefined);
+  const lv = await connect(uri);
+  const dom = await lv.domains.lookupByUUID(id);
+  if (volumeDisks) {
+    const config = parseDomainXml(await lv.domains.getXMLDesc(dom, XML_CONFIG));
+    for (const s of staleFormats(config, await volumeFormatsKnown(lv, news))) {
+      lines.push(`disk ${s.target}: its volume ${s.volume} is now ${s.actual} but the config says ${s.saved} (the volume was replaced): the disk follows, format ${s.saved} → ${s.actual} (saved in the config; takes effect at the next start)`);
+      changes = true;
+    }
+  }
+  if (plugs.length > 0 && (await lv.domains.isActive(dom))) {
+    const free = freeRootPorts(await lv.domains.getXMLDesc(dom, DomainXMLFlags.SECURE));
+    const pci = plugs.filter((x) => x.pci);
+    if (free !== undefined && pci.length > free) {
+      lines.push(
+        `${pci.length} PCI device${pci.length === 1 ? "" : "s"} to hot-plug (${pci.map((x) => x.name).join(", ")}) but only ${free} free PCIe root port${free === 1 ? "" : "s"}: ` +
+          `${pci.length - free} will not fit and wait in the config for the next start (raise hotplugSlots, applied at the next start)`,
+      );
+    }
+  }
+  return { lines, changes };
+}
+
+/** Disks and NICs the new inputs add, and whether each takes a PCI slot (virtio disks, NICs). */
+function addedDevices(olds: Props, news: Props): { name: string; pci: boolean }[] {
+  const oldDisks = new Set(((olds["disks"] as DiskInput[] | undefined) ?? []).map((d) => d.target));
+  const oldNics = new Set(((olds["networkInterfaces"] as NicInput[] | undefined) ?? []).map((n) => n.mac?.toLowerCase()));
+  const out: { name: string; pci: boolean }[] = [];
+  for (const d of (news["disks"] as DiskInput[] | undefined) ?? []) {
+    if (oldDisks.has(d.target)) continue;
+    const bus = d.bus ?? defaultBus(d, String(olds["resolvedType"] ?? news["type"]));
+    out.push({ name: `disk ${String(d.target)}`, pci: bus === "virtio" });
+  }
+  for (const nic of (news["networkInterfaces"] as NicInput[] | undefined) ?? []) {
+    if (typeof nic.mac === "string" && oldNics.has(nic.mac.toLowerCase())) continue;
+    out.push({ name: `interface ${containsUnknown(nic.mac) ? "(new)" : String(nic.mac)}`, pci: nic.model !== "usb-net" });
+  }
+  return out;
+}
 
 export { domainSpec } from "./spec";

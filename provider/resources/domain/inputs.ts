@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
-import { formatSize } from "../../diff";
+import { createHash } from "node:crypto";
+import { containsUnknown, formatSize, UNKNOWN } from "../../diff";
 import type { CheckFailure, Props } from "../provider";
 
 export interface DiskInput {
@@ -53,7 +53,9 @@ const attachmentOf = (n: NicInput): string => (n.network !== undefined ? `networ
 /**
  * Fills in what the user may leave out and must then stay stable: each disk's target device (the same disk —
  * same source — keeps the target it had; new ones take the next free name for their bus) and each NIC's MAC
- * (the NIC at the same position on the same attachment keeps its MAC; a new one gets a random 52:54:00 MAC).
+ * (the NIC at the same position on the same attachment keeps its MAC; a new one gets a 52:54:00 MAC derived from
+ * the domain's name, the NIC's position and attachment — the same in the preview and in the up that follows, so the
+ * MAC a plan shows is the one attached; unknown while the name or attachment is).
  */
 export function fillIdentities(inputs: Props, olds: Props | undefined, type: string): void {
   const disks = (inputs["disks"] as DiskInput[] | undefined) ?? [];
@@ -79,12 +81,20 @@ export function fillIdentities(inputs: Props, olds: Props | undefined, type: str
     if (n.mac !== undefined) return;
     const prior = oldNics[i];
     if (prior?.mac !== undefined && attachmentOf(prior) === attachmentOf(n) && !macs.has(prior.mac)) n.mac = prior.mac;
-    else {
-      do n.mac = `52:54:00:${[...randomBytes(3)].map((b) => b.toString(16).padStart(2, "0")).join(":")}`;
-      while (macs.has(n.mac));
+    else if (containsUnknown(inputs["name"]) || containsUnknown(n)) {
+      n.mac = UNKNOWN;
+      return;
+    } else {
+      for (let salt = 0; n.mac === undefined || macs.has(n.mac); salt++) n.mac = derivedMac(String(inputs["name"]), i, attachmentOf(n), salt);
     }
     macs.add(n.mac);
   });
+}
+
+/** A locally administered-style QEMU MAC (52:54:00:xx:xx:xx) from a hash: stable for the same domain, NIC and salt. */
+export function derivedMac(domain: string, index: number, attachment: string, salt: number): string {
+  const h = createHash("sha256").update(`pulumi-virt nic\0${domain}\0${index}\0${attachment}\0${salt}`).digest();
+  return `52:54:00:${[...h.subarray(0, 3)].map((b) => b.toString(16).padStart(2, "0")).join(":")}`;
 }
 
 /** Cross-field rules the spec table cannot express. Every failure names the property and what to do. */

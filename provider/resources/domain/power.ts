@@ -1,5 +1,4 @@
-import { DomainRef, DomainShutdownFlags, DomainState, Libvirt, OperationInvalidError, TimeoutError } from "../../libvirt";
-import { findDevice } from "../../xml";
+import { DomainRef, DomainShutdownFlags, DomainState, Libvirt, OperationInvalidError } from "../../libvirt";
 import { whileReconnecting } from "../retry";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -32,21 +31,6 @@ export async function shutdownGracefully(lv: Libvirt, dom: DomainRef, timeoutSec
   return "forced";
 }
 
-/** A device detach is done only when the device is gone from the live XML (the guest must let it go). */
-export async function waitDetached(lv: Libvirt, dom: DomainRef, kind: "disk" | "interface", key: string, label: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (!findDevice(await lv.domains.getXMLDesc(dom), kind, key)) return;
-    if (Date.now() > deadline) {
-      throw new TimeoutError(
-        `${label}: the ${kind} ${key} was asked to detach but the guest has not released it after ${Math.round(timeoutMs / 1000)} s ` +
-          `(a guest without ACPI hot-plug support never does); it is removed from the config and goes at the next restart, ` +
-          `or shut the domain down and run again`,
-      );
-    }
-    await sleep(200);
-  }
-}
 
 export const stateName = (s: number): string =>
   Object.entries(DomainState).find(([, v]) => v === s)?.[0].toLowerCase() ?? `state-${s}`;

@@ -55,7 +55,9 @@ const disk: PropSpec = {
       },
     },
   },
-  doc: "Disks and CD-ROMs, matched by target device. Adding or removing one is live (hot-plug); other disk changes wait for a restart, except a CD-ROM's media, which changes live.",
+  doc:
+    "Disks and CD-ROMs, matched by target device. Adding or removing one is live (hot-plug); other disk changes wait for a restart, except a CD-ROM's media, which changes live. " +
+    "A volume disk without a declared format follows its volume: when the volume is replaced by one of another format (its plan names this domain), the same up saves the new format (in effect at the next start).",
   update: "live",
   verb: "hot-plugged live",
 };
@@ -257,8 +259,9 @@ export const domainSpec: ResourceSpec = {
       default: 60,
       update: "live",
       control: true,
+      recorded: true,
     },
-    keepNvram: bool("Keep the UEFI variable store when the domain is deleted.", "live", { default: false, control: true }),
+    keepNvram: bool("Keep the UEFI variable store when the domain is deleted.", "live", { default: false, control: true, recorded: true }),
     waitForIp: {
       type: {
         kind: "object",
@@ -286,6 +289,13 @@ export const domainSpec: ResourceSpec = {
       update: "live",
       control: true,
     },
+    hotplugSlots: {
+      type: { kind: "integer", min: 0, max: 32 },
+      doc:
+        "q35 machines: free PCIe root ports kept in the config for hot-plug (each takes one disk or NIC added live; libvirt adds none spare). " +
+        "Made at create; an update tops them up to this number (never removes any), effective at the next start. No effect on other machine types. Default: 4.",
+      update: "config",
+    },
     hotplugTimeout: {
       type: { kind: "integer", min: 1, max: 3600 },
       doc: "Seconds to wait for the guest to release a hot-unplugged disk or NIC (it must acknowledge; a guest without an OS never does).",
@@ -300,9 +310,15 @@ export const domainSpec: ResourceSpec = {
     state: { type: { kind: "string" }, doc: "running, shutoff, paused, ..." },
     macs: { type: { kind: "array", items: { kind: "string" } }, doc: "MAC addresses of the network interfaces, in order." },
     graphicsPort: { type: { kind: "integer" }, doc: "The graphics port in use (-1 when not running)." },
-    pendingRestart: { type: { kind: "array", items: { kind: "string" } }, doc: "Config changes saved but not in effect until the next boot." },
+    pendingRestart: {
+      type: { kind: "array", items: { kind: "string" } },
+      doc:
+        "What the saved config has and the running domain does not (in effect at the next boot), read from both: config-only changes, a vCPU unplug the guest refused, " +
+        'disks and NICs still attached after an unplug the guest did not acknowledge or not yet plugged (e.g. "disks[vdb]", "networkInterfaces[52:54:00:12:34:56]").',
+    },
     actualMemory: { type: { kind: "integer" }, doc: "Memory the guest has now, in bytes (what its balloon driver reports)." },
     resolvedType: { type: { kind: "string" }, doc: "The hypervisor type used (type auto resolved)." },
+    persistent: { type: { kind: "boolean" }, doc: "Whether the domain has a saved definition; false when it was made transient behind the stack (up defines it again)." },
     networkProblems: {
       type: { kind: "array", items: { kind: "string" } },
       doc: 'NICs whose libvirt network is gone or not running (they have no link), e.g. "52:54:00:12:34:56: network lab no longer exists"; empty when every network is there.',

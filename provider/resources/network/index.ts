@@ -1,6 +1,6 @@
 import { deepEqual, UNKNOWN } from "../../diff";
 import { isNotFound, Libvirt, NetworkRef, NetworkUpdateFlags, NetworkXMLFlags, uuidString } from "../../libvirt";
-import { applyNetworkXml, buildNetworkXml, parseNetworkXml } from "../../xml";
+import { applyNetworkXml, buildNetworkXml, canonicalIp, parseNetworkXml } from "../../xml";
 import { connect, ConnectionInput, resolveUri } from "../connections";
 import { PartialCreateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
 import { makeResource } from "../resource";
@@ -11,7 +11,7 @@ import { attachedDomains } from "./attached";
 import { readBack, toModel } from "./model";
 import { networkSpec } from "./spec";
 import { describeOp, touchedSections, updateOps } from "./update";
-import { canonicalInputs, validateNetwork } from "./validate";
+import { canonicalInputs, IpIn, validateNetwork } from "./validate";
 
 const label = (p: Props): string => `virt:Network ${String(p["name"])}`;
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -46,16 +46,7 @@ const base = makeResource({
       const id = uuidString(net.uuid);
       try {
         if (!(await lv.networks.isActive(net))) await lv.networks.create(net);
-        else {
-          const live = readBack(parseNetworkXml(await lv.networks.getXMLDesc(net, 0)), p);
-          const saved = readBack(parseNetworkXml(await lv.networks.getXMLDesc(net, NetworkXMLFlags.INACTIVE)), p);
-          if (!deepEqual(live, saved)) {
-            report(
-              `${who}: adopted while running: its definition now follows this spec, but the running network keeps its old ` +
-                `settings until it is restarted (virsh net-destroy ${name}; virsh net-start ${name}), which disconnects attached guests`,
-            );
-          }
-        }
+        else await adoptRunning(lv, net, p, who);
       } catch (e) {
         throw new PartialCreateError(`${who}: adopted and redefined, but starting it failed: ${message(e)}`, id, { ...p, uuid: id });
       }
@@ -132,6 +123,36 @@ const base = makeResource({
     }
   },
 });
+
+/**
+ * A running network just adopted (its definition already rewritten): what an update applies live — DHCP hosts and
+ * ranges of the addresses it keeps, DNS hosts — is applied to the running network too; what only a restart
+ * applies (addresses, mode, bridge, MTU, domain) is reported by name.
+ */
+async function adoptRunning(lv: Libvirt, net: NetworkRef, p: Props, who: string): Promise<void> {
+  const live = parseNetworkXml(await lv.networks.getXMLDesc(net, 0));
+  const wanted = new Set(((p["ips"] as IpIn[] | undefined) ?? []).map((ip) => canonicalIp(ip.address)));
+  const touched = { ips: (live.ips ?? []).map((ip) => canonicalIp(ip.address)).filter((a) => wanted.has(a)), dns: true };
+  const failed: string[] = [];
+  for (const op of updateOps(live, p, touched)) {
+    try {
+      await lv.networks.update(net, op.command, op.section, op.parentIndex, op.xml, NetworkUpdateFlags.LIVE);
+    } catch (e) {
+      failed.push(`${describeOp(op)}: ${message(e)}`);
+    }
+  }
+  const now = readBack(parseNetworkXml(await lv.networks.getXMLDesc(net, 0)), p);
+  const saved = readBack(parseNetworkXml(await lv.networks.getXMLDesc(net, NetworkXMLFlags.INACTIVE)), p);
+  const differ = REPORTED.filter((k) => !deepEqual(now[k], saved[k]));
+  if (differ.length > 0 || failed.length > 0) {
+    const name = String(p["name"]);
+    report(
+      `${who}: adopted while running: DHCP and DNS hosts were applied to the running network, but it keeps its old ` +
+        `${differ.join(", ") || "settings"} until it is restarted (virsh net-destroy ${name}; virsh net-start ${name}), which disconnects attached guests` +
+        (failed.length > 0 ? `; not applied live: ${failed.join("; ")}` : ""),
+    );
+  }
+}
 
 /** Reports, before a replacement runs, which running domains it disconnects. Never fails the diff. */
 async function reportAttached(olds: Props): Promise<void> {

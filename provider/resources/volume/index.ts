@@ -1,7 +1,9 @@
 import { Libvirt, StorageVolResizeFlags, toSafeNumber, VolRef } from "../../libvirt";
 import { buildVolumeXml, parseVolumeXml, Volume } from "../../xml";
 import { formatSize } from "../../diff";
-import { CheckFailure, PartialCreateError, Props, report, ResourceInputError } from "../provider";
+import { CheckFailure, PartialCreateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
+import { connect, ConnectionInput, resolveUri } from "../connections";
+import { volumeUsers } from "./users";
 import { makeResource } from "../resource";
 import { existsSync, statSync } from "node:fs";
 import { isUnknown } from "../../diff";
@@ -124,7 +126,7 @@ async function verifyAdopted(lv: Libvirt, vol: VolRef, source: string, checksum:
   }
 }
 
-export const volume = makeResource({
+const base = makeResource({
   spec: volumeSpec,
   validate,
   deleteBeforeReplace: true,
@@ -237,4 +239,49 @@ export const volume = makeResource({
   },
 });
 
+/**
+ * Before a replacement runs: says in words that it deletes the volume and the data in it, and names the domains
+ * whose disks use it. Their Domain resources follow the new volume in the same up (a disk whose format changes
+ * is redefined with the new format; a running domain keeps the deleted image open until it stops). Never fails
+ * the diff.
+ */
+async function reportReplace(olds: Props, news: Props, replaces: string[]): Promise<void> {
+  const who = label(olds);
+  const pool = String(olds["pool"]);
+  const name = String(olds["name"]);
+  const path = typeof olds["path"] === "string" ? (olds["path"] as string) : undefined;
+  const held = typeof olds["allocationBytes"] === "number" ? ` (${formatSize(olds["allocationBytes"] as number)} on disk)` : "";
+  report(
+    `${who}: replacing it (${replaces.join(", ")} changed) DELETES the volume ${path ?? `${pool}/${name}`} and all the data in it${held}, ` +
+      `then creates a new one${news["source"] !== undefined || news["cloneOf"] !== undefined || news["backingStore"] !== undefined ? " from its source" : " (empty)"}; nothing is copied over`,
+  );
+  const uri = typeof olds["uri"] === "string" ? (olds["uri"] as string) : resolveUri(olds["connection"] as ConnectionInput | undefined);
+  try {
+    const users = await volumeUsers(await connect(uri), pool, name, path);
+    if (users.length === 0) {
+      report(`${who}: no domain on ${uri} uses it`);
+      return;
+    }
+    const list = users.map((u) => `${u.name} (${u.running ? "running" : "shut off"})`).join(", ");
+    const format = olds["format"] !== news["format"] && !isUnknown(news["format"]) ? `; their disk format follows (${String(olds["format"])} → ${String(news["format"])}) in the same up` : "";
+    report(
+      `${who}: used by the domain${users.length === 1 ? "" : "s"} ${list}: they lose the data on it${format}` +
+        `${users.some((u) => u.running) ? "; a running domain keeps the deleted image open until it stops, then boots from the new volume" : ""}`,
+    );
+  } catch (e) {
+    report(`${who}: the domains using it could not be listed on ${uri}: ${(e as Error).message}`);
+  }
+}
+
+/** virt:Volume: the generic resource, plus the data loss and the domains using it in a replace plan. */
+export const volume: ResourceImpl = {
+  ...base,
+  async diff(id, olds, news) {
+    const d = await base.diff(id, olds, news);
+    if (d.replaces.length > 0) await reportReplace(olds, news, d.replaces);
+    return d;
+  },
+};
+
 export { volumeSpec } from "./spec";
+export { usesVolume, volumeUsers } from "./users";
