@@ -107,6 +107,18 @@ function runtimeOptions(info) {
   return s ? s.toJavaScript() : {};
 }
 
+/** The program's plugin packages as messages of one dependency type (PluginDependency and PackageDependency have the same fields). */
+function dependencies(Type, dir) {
+  return pluginPackages(dir).map((p) => {
+    const d = new Type();
+    d.setName(p.name);
+    d.setKind("resource");
+    d.setVersion(p.version);
+    d.setServer(p.server);
+    return d;
+  });
+}
+
 const impl = {
   handshake(call, cb) {
     cb(null, new language.LanguageHandshakeResponse());
@@ -114,33 +126,13 @@ const impl = {
 
   getRequiredPlugins(call, cb) {
     const res = new language.GetRequiredPluginsResponse();
-    const dir = programDir(call.request.getInfo(), call.request.getProgram());
-    res.setPluginsList(
-      pluginPackages(dir).map((p) => {
-        const d = new pluginPb.PluginDependency();
-        d.setName(p.name);
-        d.setKind("resource");
-        d.setVersion(p.version);
-        d.setServer(p.server);
-        return d;
-      }),
-    );
+    res.setPluginsList(dependencies(pluginPb.PluginDependency, programDir(call.request.getInfo(), call.request.getProgram())));
     cb(null, res);
   },
 
   getRequiredPackages(call, cb) {
     const res = new language.GetRequiredPackagesResponse();
-    const dir = programDir(call.request.getInfo());
-    res.setPackagesList(
-      pluginPackages(dir).map((p) => {
-        const d = new pluginPb.PackageDependency();
-        d.setName(p.name);
-        d.setKind("resource");
-        d.setVersion(p.version);
-        d.setServer(p.server);
-        return d;
-      }),
-    );
+    res.setPackagesList(dependencies(pluginPb.PackageDependency, programDir(call.request.getInfo())));
     cb(null, res);
   },
 
