@@ -1,3 +1,4 @@
+import { clock } from "./clock";
 import { ConnectionClosedError, DaemonUnavailableError, LibvirtError, OperationInvalidError } from "../libvirt";
 
 /**
@@ -23,13 +24,14 @@ export function whilePoolBusy<T>(fn: () => Promise<T>, limitMs = 300000): Promis
 
 /** Runs `fn` until it succeeds or fails with an error `again` does not accept, or `limitMs` would pass; waits double from `firstMs` up to `maxMs`. */
 async function retrying<T>(fn: () => Promise<T>, again: (e: unknown) => boolean, limitMs: number, firstMs: number, maxMs: number): Promise<T> {
-  const deadline = Date.now() + limitMs;
+  const c = clock();
+  const deadline = c.now() + limitMs;
   for (let wait = firstMs; ; wait = Math.min(wait * 2, maxMs)) {
     try {
       return await fn();
     } catch (e) {
-      if (!again(e) || Date.now() + wait > deadline) throw e;
-      await new Promise((r) => setTimeout(r, wait));
+      if (!again(e) || c.now() + wait > deadline) throw e;
+      await c.sleep(wait);
     }
   }
 }

@@ -1,4 +1,5 @@
 import { DomainRef, InterfaceAddresses, InterfaceAddressesSource, IPAddrType, Libvirt, LibvirtError, TimeoutError } from "../../libvirt";
+import { clock } from "../clock";
 import type { CheckFailure, Props } from "../provider";
 import type { NicInput } from "./inputs";
 
@@ -136,8 +137,8 @@ export async function waitForAddresses(
 ): Promise<NicAddresses[] | undefined> {
   const w = waitSpec(p);
   if (w === undefined) return undefined;
-  const now = opts.now ?? Date.now;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = opts.now ?? (() => clock().now());
+  const sleep = opts.sleep ?? ((ms: number) => clock().sleep(ms));
   const interval = opts.intervalMs ?? 1000;
   const nics = nicsToWaitFor(p, w.source);
   const start = now();

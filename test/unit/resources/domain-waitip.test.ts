@@ -4,6 +4,7 @@ import { domain } from "../../../provider/resources/domain";
 import { domainSpec } from "../../../provider/resources/domain/spec";
 import { currentAddresses, matchAddresses, validateWaitForIp, waitForAddresses, WaitForIpTimeout } from "../../../provider/resources/domain/waitip";
 import { plan } from "../../../provider/diff";
+import { fakeClock, withClock } from "../../support/clock";
 
 const MAC1 = "52:54:00:aa:00:01";
 const MAC2 = "52:54:00:aa:00:02";
@@ -31,11 +32,6 @@ const iface = (mac: string, ...ips: string[]): InterfaceAddresses => ({
   addrs: ips.map((addr) => ({ type: addr.includes(":") ? IPAddrType.IPV6 : IPAddrType.IPV4, addr, prefix: 24 })),
 });
 /** A fake clock: sleep advances it, nothing really waits. */
-function fakeClock() {
-  let t = 1_000_000;
-  return { now: () => t, sleep: async (ms: number) => void (t += ms) };
-}
-
 describe("virt:Domain waitForIp", () => {
   describe("check", () => {
     it("fills the defaults (lease, 300 s) and treats it as a control input (no diff on its own)", async () => {
@@ -112,11 +108,14 @@ describe("virt:Domain waitForIp", () => {
       assert.equal(calls.length, 6, "polls at 0..5 s");
     });
 
-    it("times out for real with a short timeout, fast", async () => {
-      const { lv } = fakeLv([[]]);
-      const t = Date.now();
-      await assert.rejects(waitForAddresses(lv, dom, { ...p, waitForIp: { source: "arp", timeout: 1 } }, "virt:Domain web", { intervalMs: 50 }), /MAC 52:54:00:aa:00:01 on network n .* source "arp" after 1 s/);
-      assert.ok(Date.now() - t < 2000);
+    it("times out on the provider's clock: polls every interval until the timeout, never past it", async () => {
+      const { lv, calls } = fakeLv([[]]);
+      const c = fakeClock();
+      await withClock(c, () =>
+        assert.rejects(waitForAddresses(lv, dom, { ...p, waitForIp: { source: "arp", timeout: 1 } }, "virt:Domain web", { intervalMs: 300 }), /MAC 52:54:00:aa:00:01 on network n .* source "arp" after 1 s/),
+      );
+      assert.deepEqual(c.sleeps, [300, 300, 300, 100], "the last wait ends exactly at the 1 s timeout");
+      assert.equal(calls.length, 5, "one poll before each wait and one at the deadline");
     });
 
     it("does nothing without waitForIp; refresh makes exactly one call and never waits", async () => {
