@@ -331,13 +331,12 @@ describe("transport (integration)", function () {
       });
       servers.push(silent);
       const port = await listen(silent);
-      const started = Date.now();
+      // The error says the dial's own 300 ms timer fired (a hang would fail on mocha's timeout instead).
       await assert.rejects(dial(parseUri(`qemu+tls://127.0.0.1:${port}/system?pkipath=${pki}`), { timeoutMs: 300 }), (err: unknown) => {
         assert.ok(err instanceof TransportError);
         assert.match(err.message, /timed out after 300 ms/);
         return true;
       });
-      assert.ok(Date.now() - started < 5000);
     });
   });
 
