@@ -4,6 +4,7 @@
 #   bash scripts/hosts.sh up [N]     start them (idempotent: a host that answers is left alone)
 #   bash scripts/hosts.sh status     one line per host; exit 1 unless every host answers
 #   bash scripts/hosts.sh env        shell assignments PVT_HOST<i>_{NAME,ADDR,TCP,TLS,SSH,SOCK,DIR} for tests and benches
+#   bash scripts/hosts.sh stop I     stop host I's libvirtd only (a host that is down; its guests keep running)
 #   bash scripts/hosts.sh down       stop everything it started (guests, daemons, namespaces, bridge); keeps keys and CA
 #   bash scripts/hosts.sh purge      down, then remove its state folder too
 #
@@ -194,8 +195,17 @@ start_host() {
     echo "$ns: already up ($(tcp_uri "$i"))"
     return 0
   fi
-  stop_host "$i" quiet
   rm -f "$d/run/libvirt-sock" "$d/run/libvirt-sock-ro" "$d/run/libvirt-admin-sock"
+  if alive "$d/virtlogd.pid" && ! alive "$d/libvirtd.pid"; then
+    # Only libvirtd was stopped (`stop I`): start it again in the namespaces its guests and virtlogd still hold,
+    # as after a daemon restart on a real host (the running guests are taken over again).
+    nsenter --target "$(cat "$d/virtlogd.pid")" --mount --uts --net \
+      libvirtd -d --listen -f /etc/libvirt/libvirtd.conf -p "$d/libvirtd.pid" >"$d/start.log" 2>&1 || die "$ns: libvirtd start failed: $(cat "$d/start.log")"
+    wait_answers "$i"
+    echo "$ns: libvirtd restarted ($(tcp_uri "$i"))"
+    return 0
+  fi
+  stop_host "$i" quiet
   mkdir -p /run/sshd # sshd's privilege separation folder (a standard path; empty)
   local mounts="mount --bind $d/etc /etc/libvirt && mount --bind $d/run /run/libvirt && mount --bind $d/lib /var/lib/libvirt"
   mounts="$mounts && mount --bind $d/cache /var/cache/libvirt && mount --bind $d/log /var/log/libvirt && mount --bind $d/hosts /etc/hosts"
@@ -208,13 +218,17 @@ start_host() {
     libvirtd -d --listen -f /etc/libvirt/libvirtd.conf -p $d/libvirtd.pid
     /usr/sbin/sshd -f $d/sshd/sshd_config -E $d/log/sshd.log
   " >"$d/start.log" 2>&1 || die "$ns: start failed: $(cat "$d/start.log")"
-  local t=0
+  wait_answers "$i"
+  echo "$ns: up ($(tcp_uri "$i"), uuid $(cat "$d/host_uuid"))"
+}
+
+wait_answers() {
+  local i=$1 t=0
   until answers "$i"; do
     t=$((t + 1))
-    [ $t -le 60 ] || die "$ns: libvirtd does not answer on $(tcp_uri "$i") after 30 s; see $d/log/libvirtd.log"
+    [ $t -le 60 ] || die "$(name "$i"): libvirtd does not answer on $(tcp_uri "$i") after 30 s; see $(hdir "$i")/log/libvirtd.log"
     sleep 0.5
   done
-  echo "$ns: up ($(tcp_uri "$i"), uuid $(cat "$d/host_uuid"))"
 }
 
 # Kills a pid from a pid file: TERM, then KILL after 10 s.
@@ -298,7 +312,14 @@ case "$cmd" in
     net_down
     if [ "$cmd" = purge ]; then rm -rf "$DIR"; echo "removed $DIR"; fi
     ;;
+  stop)
+    # One host's libvirtd only, as a daemon that went down: its guests keep running; `up` starts it again.
+    i=${2:-}
+    case "$i" in 1|2|3) ;; *) die "usage: hosts.sh stop 1|2|3";; esac
+    stop_pid "$(hdir "$i")/libvirtd.pid"
+    echo "$(name "$i"): libvirtd stopped (guests, virtlogd and sshd keep running; up starts it again)"
+    ;;
   status) status "${2:-}" ;;
   env) env_lines "${2:-}" ;;
-  *) die "usage: hosts.sh up [N] | down | purge | status | env" ;;
+  *) die "usage: hosts.sh up [N] | stop I | down | purge | status | env" ;;
 esac
