@@ -17,7 +17,7 @@
  */
 import { Readable } from "node:stream";
 import {
-  DomainJobType, DomainRef, DomainUndefineFlags, DomainXMLFlags, DriverFeature, InvalidArgumentError, isNotFound, Libvirt, MigrateFlags, MigrateParam,
+  DomainJobStatsFlags, DomainJobType, DomainRef, DomainUndefineFlags, DomainXMLFlags, DriverFeature, InvalidArgumentError, isNotFound, Libvirt, MigrateFlags, MigrateParam,
   TypedParam, TypedParamType,
 } from "../../libvirt";
 import { containsUnknown } from "../../diff";
@@ -202,7 +202,8 @@ export async function migrateLive(src: Libvirt, dst: Libvirt, dom: DomainRef, ne
     if (aborted) throw new MigrationAborted(`${name}: migration to ${destUri} aborted after ${timeoutMs / 1000} s (migration.timeoutSec): ${where}; the state keeps it there, the next up tries again`);
     throw new MigrationAborted(`${name}: migration to ${destUri} failed: ${(e as Error).message}; ${where}`);
   }
-  const s = await dst.domains.getJobStats(await dst.domains.lookupByUUID(dom.uuid), 1).catch(() => undefined);
+  // The completed job as the destination measured it (kept for other readers: a first read would clear it).
+  const s = await dst.domains.getJobStats(await dst.domains.lookupByUUID(dom.uuid), DomainJobStatsFlags.COMPLETED | DomainJobStatsFlags.KEEP_COMPLETED).catch(() => undefined);
   report(`${name}: migrated live to ${destUri}${s !== undefined && s.params["downtime"] !== undefined ? ` (${progress(s.params)}, downtime ${Number(s.params["downtime"])} ms)` : ""}`);
 }
 
