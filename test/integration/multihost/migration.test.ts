@@ -181,6 +181,18 @@ describe("Domain migration between two hosts (test/fixtures/migration, real gues
     delete config["migrate"];
   });
 
+  it("a disk moved without its domain: the old volume is not deleted while the domain on its host uses it", async () => {
+    config["diskOn"] = "a"; // the domain stays on b
+    const err = await stack().up().then(
+      () => assert.fail("the old disk was deleted under its domain"),
+      (e: unknown) => e as DeploymentError,
+    );
+    assert.match(err.failures.map((f) => f.message).join("\n"), new RegExp(`not deleted from ${b.tcp.replace(/[+.]/g, "\\$&")}: the domain ${prefix} still uses it \\(followsDomain`));
+    assert.ok(has(b, "vol-list", vol()), "the data stays on b");
+    assert.equal(marker(b), MARK);
+    delete config["diskOn"];
+  });
+
   it("destroy leaves nothing on either host", async () => {
     virsh(b.sock, "vol-delete", "--pool", pool(), "only-here.iso"); // made by the test, not the stack
     await stack().destroy();
