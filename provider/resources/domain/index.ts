@@ -2,7 +2,7 @@ import {
   DeviceModifyFlags, DomainDefineFlags, DomainMetadataType, DomainRef, DomainState, DomainUndefineFlags, DomainXMLFlags, Impact, InvalidArgumentError,
   isNotFound, Libvirt, LibvirtError, OperationInvalidError, toSafeNumber, uuidString,
 } from "../../libvirt";
-import { containsUnknown, Plan, plan, planDomainOps, UNKNOWN } from "../../diff";
+import { containsUnknown, Plan, plan, planDomainOps } from "../../diff";
 import { applyDomainXml, buildDomainXml, deviceXml, DomainDisk, DomainModel, findDevice, parseDomainXml, parseVolumeXml } from "../../xml";
 import { PartialCreateError, PartialUpdateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
 import { makeResource } from "../resource";
@@ -19,7 +19,7 @@ import { DiskFormats, readBack, toModel } from "./model";
 import { shutdownGracefully, stateName } from "./power";
 import { DeviceRef, deviceGap, deviceName, devicePath, ensureHotplugSlots, freeRootPorts, needsPciSlot } from "./hotplug";
 import { domainSpec } from "./spec";
-import { migrateLive, MigrationInput, migrationPlan, migrationRefusals, moveOffline } from "./migrate";
+import { migrateThenUpdate, migrationDiff } from "./migrate";
 import { currentAddresses, matchAddresses, NicAddresses, nicsToWaitFor, validateWaitForIp, waitForAddresses, WaitForIpTimeout, waitSpec } from "./waitip";
 
 export { hostAccelerator, resolveType } from "./accel";
@@ -489,7 +489,7 @@ export const domain: ResourceImpl = {
     const same = (a: unknown, b: unknown) => a === b || (a === "auto" && b === resolved) || (b === "auto" && a === resolved);
     const n = same(olds["type"], news["type"]) ? { ...news, type: olds["type"] } : news;
     const who = `virt:Domain ${String(news["name"])}`;
-    const moving = await migrationDiff(id, olds, n, who);
+    const moving = await migrationDiff(base, id, olds, n, who);
     if (moving !== undefined) return moving;
     const d = await base.diff(id, olds, n);
     let changes = d.changes;
@@ -515,48 +515,9 @@ export const domain: ResourceImpl = {
   },
 
   async update(id, olds, news) {
-    const to = news["connection"] !== UNKNOWN ? resolveUri(news["connection"] as ConnectionInput | undefined) : undefined;
-    const mig = to !== undefined ? migrationPlan(olds, news, to, true) : undefined;
-    if (mig === undefined) return base.update(id, olds, news);
-    // The move first (a failure leaves the domain, and the state, on the source); then the rest of the update
-    // runs on the destination as any update would.
-    const [src, dst] = await Promise.all([connect(mig.from), connect(mig.to)]);
-    const dom = await src.domains.lookupByUUID(id);
-    const m = news["migration"] as MigrationInput;
-    if ((await src.domains.isActive(dom)) && (m.mode ?? "live") === "live") {
-      await migrateLive(src, dst, dom, news, m.destinationUri ?? mig.to);
-    } else if ((await moveOffline(src, dst, dom, news)) && news["running"] !== false) {
-      const moved = await dst.domains.lookupByUUID(id);
-      await whileDomainLocked(() => dst.domains.create(moved));
-    }
-    return base.update(id, { ...olds, uri: mig.to }, news);
+    return (await migrateThenUpdate(base, id, olds, news)) ?? base.update(id, olds, news);
   },
 };
-
-/**
- * A host change of a domain that opted in (`migration`) and needs no replacement otherwise: the plan says it moves
- * (live or offline) and refuses, before anything runs, what cannot move. Undefined when it is not such a change.
- */
-async function migrationDiff(id: string, olds: Props, news: Props, who: string): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } | undefined> {
-  if (id === "" || news["connection"] === UNKNOWN) return undefined;
-  const to = resolveUri(news["connection"] as ConnectionInput | undefined);
-  const mig = migrationPlan(olds, news, to, olds["running"] === true);
-  if (mig === undefined) return undefined;
-  // Everything else is planned as on the source host; a change that needs a replacement anyway wins.
-  const rest = await base.diff(id, olds, { ...news, connection: { uri: mig.from } });
-  if (rest.replaces.length > 0) {
-    report(`${who}: not migrated: ${rest.replaces.join(", ")} changed, which replaces the domain anyway`);
-    return undefined;
-  }
-  const dst = await connect(to).catch(() => undefined);
-  const refusals = await migrationRefusals(news, dst);
-  if (refusals.length > 0) {
-    throw new ResourceInputError(`${who}: cannot move from ${mig.from} to ${to} (migration): ${refusals.join("; ")}. Remove them, or remove migration to replace the domain instead`);
-  }
-  if (dst === undefined) report(`${who}: the destination ${to} cannot be reached now: its file disks are checked when the domain moves`);
-  report(`${who}: ${mig.line}`);
-  return { changes: true, replaces: [], deleteBeforeReplace: false };
-}
 
 /**
  * Plan lines that need the host: volume disks whose volume now has another format than the domain's config says

@@ -12,18 +12,19 @@
  *   volume disk's bytes are streamed from the source volume into the destination's, and the source's definition is
  *   undefined. A running domain with mode "offline" is shut down first and started on the destination.
  *
- * The caller (domain/index.ts) decides when a plan is a migration ({@link migrationPlan}) and runs the rest of
- * the update on the destination afterwards.
+ * domain/index.ts hooks in twice: its diff asks {@link migrationDiff} first, its update {@link migrateThenUpdate}.
  */
 import { Readable } from "node:stream";
 import {
   DomainJobStatsFlags, DomainJobType, DomainRef, DomainUndefineFlags, DomainXMLFlags, DriverFeature, InvalidArgumentError, isNotFound, Libvirt, MigrateFlags, MigrateParam,
   TypedParam, TypedParamType,
 } from "../../libvirt";
-import { containsUnknown } from "../../diff";
+import { containsUnknown, UNKNOWN } from "../../diff";
 import { parseDomainXml } from "../../xml";
 import { orNull } from "../specs";
-import { Props, report } from "../provider";
+import { DiffResult, Props, report, ResourceImpl, ResourceInputError } from "../provider";
+import { connect, ConnectionInput, resolveUri } from "../connections";
+import { whileDomainLocked } from "../retry";
 import { shutdownGracefully } from "./power";
 import type { DiskInput } from "./inputs";
 
@@ -243,4 +244,51 @@ export async function moveOffline(src: Libvirt, dst: Libvirt, dom: DomainRef, ne
   }
   report(`${name}: moved to ${dst.uri} (defined there, undefined on ${src.uri})`);
   return wasRunning;
+}
+
+/**
+ * The Domain's diff hook. A host change of a domain that opted in (`migration`) and needs no replacement
+ * otherwise: the plan says it moves (live or offline) and refuses, before anything runs, what cannot move.
+ * Undefined when it is not such a change (the generic diff, and its replacement, apply).
+ */
+export async function migrationDiff(base: ResourceImpl, id: string, olds: Props, news: Props, who: string): Promise<DiffResult | undefined> {
+  if (id === "" || news["connection"] === UNKNOWN) return undefined;
+  const to = resolveUri(news["connection"] as ConnectionInput | undefined);
+  const mig = migrationPlan(olds, news, to, olds["running"] === true);
+  if (mig === undefined) return undefined;
+  // Everything else is planned as on the source host; a change that needs a replacement anyway wins.
+  const rest = await base.diff(id, olds, { ...news, connection: { uri: mig.from } });
+  if (rest.replaces.length > 0) {
+    report(`${who}: not migrated: ${rest.replaces.join(", ")} changed, which replaces the domain anyway`);
+    return undefined;
+  }
+  const dst = await connect(to).catch(() => undefined);
+  const refusals = await migrationRefusals(news, dst);
+  if (refusals.length > 0) {
+    throw new ResourceInputError(`${who}: cannot move from ${mig.from} to ${to} (migration): ${refusals.join("; ")}. Remove them, or remove migration to replace the domain instead`);
+  }
+  if (dst === undefined) report(`${who}: the destination ${to} cannot be reached now: its file disks are checked when the domain moves`);
+  report(`${who}: ${mig.line}`);
+  return { changes: true, replaces: [], deleteBeforeReplace: false };
+}
+
+/**
+ * The Domain's update hook: when the update is a migration, the move first (a failure leaves the domain, and the
+ * state, on the source), then the rest of the update on the destination as any update. Undefined when it is not
+ * a migration.
+ */
+export async function migrateThenUpdate(base: ResourceImpl, id: string, olds: Props, news: Props): Promise<{ outs: Props } | undefined> {
+  const to = news["connection"] !== UNKNOWN ? resolveUri(news["connection"] as ConnectionInput | undefined) : undefined;
+  const mig = to !== undefined ? migrationPlan(olds, news, to, true) : undefined;
+  if (mig === undefined) return undefined;
+  const [src, dst] = await Promise.all([connect(mig.from), connect(mig.to)]);
+  const dom = await src.domains.lookupByUUID(id);
+  const m = news["migration"] as MigrationInput;
+  if ((await src.domains.isActive(dom)) && (m.mode ?? "live") === "live") {
+    await migrateLive(src, dst, dom, news, m.destinationUri ?? mig.to);
+  } else if ((await moveOffline(src, dst, dom, news)) && news["running"] !== false) {
+    const moved = await dst.domains.lookupByUUID(id);
+    await whileDomainLocked(() => dst.domains.create(moved));
+  }
+  return base.update(id, { ...olds, uri: mig.to }, news);
 }
