@@ -23,6 +23,18 @@ const initrd = config.require("initrd");
 /** A local disk image every machine's disk starts from (copy-on-write); default: a blank one. */
 const baseImage = config.get("baseImage");
 const memory = config.get("memory") ?? "256MiB";
+/**
+ * Which host each machine runs on, by machine index: {"0": 1} puts machine 0 on host 1 (default: i mod N). Changing
+ * it moves that machine LIVE to the other host (the domains opt in with `migration`; their disks follow with
+ * `followsDomain`, their seeds are made again there), instead of replacing it.
+ */
+const placement = config.getObject<Record<string, number>>("placement") ?? {};
+/**
+ * How each host's libvirtd reaches the others for a peer-to-peer migration, parallel to `hosts` (default: `hosts`).
+ * The source host's daemon dials it, with its own credentials: e.g. qemu+tcp on a management network while
+ * Pulumi itself uses qemu+tls or qemu+ssh.
+ */
+const peerUris = config.getObject<string[]>("peerUris") ?? hosts;
 /** "auto" (default) resolves, on each host, to kvm where the CPU offers it, else qemu (TCG). */
 const type = (config.get("type") as "auto" | "kvm" | "qemu" | undefined) ?? "auto";
 
@@ -52,10 +64,12 @@ const sites = hosts.map((uri, h) => {
 
 const lab = [];
 for (let i = 0; i < count; i++) {
-  const site = sites[i % sites.length]!;
+  const site = sites[placement[String(i)] ?? i % sites.length];
+  if (site === undefined) throw new Error(`config placement: machine ${i} on host ${placement[String(i)]}, but there are ${sites.length} hosts`);
   const { connection, pool } = site;
   const name = `${prefix}-${i}`;
-  const disk = new virt.Volume(`disk-${i}`, { connection, name: `${name}.qcow2`, pool: pool.name, format: "qcow2", backingStore: { volume: site.base.name } });
+  // followsDomain: on a move the clone is made on the new host first and the migration copies its data into it.
+  const disk = new virt.Volume(`disk-${i}`, { connection, name: `${name}.qcow2`, pool: pool.name, format: "qcow2", backingStore: { volume: site.base.name }, followsDomain: true });
   const seed = new virt.CloudInitDisk(`seed-${i}`, {
     connection,
     name: `${name}-seed.iso`,
@@ -78,6 +92,8 @@ for (let i = 0; i < count; i++) {
     serialConsole: { type: "file", path: `${logDir}/${name}.serial.log` },
     shutdownTimeout: 30,
     waitForIp: { source: "lease", timeout: config.getNumber("ipTimeout") ?? 600 },
+    // A change of host (placement) migrates the running machine live, peer-to-peer, with its disk's data.
+    migration: { mode: "live", timeoutSec: 300, destinationUri: peerUris[sites.indexOf(site)] },
   });
   lab.push({ name: vm.name, host: site.uri, uuid: vm.uuid, ip: vm.addresses.apply((a) => a[0]?.ips[0] ?? "") });
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DeploymentError, OperationResult, Stack } from "../../harness";
 import { ensureGuest, makeBaseImage, waitForSerial } from "../../guest/guest";
@@ -37,6 +38,8 @@ describe("examples/lab-multihost through the engine harness (two hosts, one stac
     const g = ensureGuest();
     Object.assign(config, {
       hosts: JSON.stringify([hosts[0]!.tcp, hosts[1]!.tls]),
+      // The hosts' own daemons migrate peer-to-peer over qemu+tcp (they hold no TLS client certificate).
+      peerUris: JSON.stringify([hosts[0]!.tcp, hosts[1]!.tcp]),
       kernel: g.kernel,
       initrd: g.initrd,
       baseImage: makeBaseImage(join(dir.path, "base.qcow2"), g),
@@ -86,6 +89,24 @@ describe("examples/lab-multihost through the engine harness (two hosts, one stac
     assert.deepEqual(new Set(Object.values(ops(r))), new Set(["same"]), plan(r));
   });
 
+  it("a placement change moves machine 0 live to host 2 with its disk (same UUID, no reboot); host 1 keeps nothing of it", async () => {
+    const [h1, h2] = [hosts[0]!, hosts[1]!];
+    const uuid = virsh(h1.sock, "domuuid", name(0));
+    config["placement"] = JSON.stringify({ 0: 1 });
+    const r = await stack().up();
+    const changed = Object.entries(ops(r)).filter(([, op]) => op !== "same").map(([n, op]) => `${n}:${op}`).sort();
+    assert.ok(changed.includes("vm-0:update") && changed.includes("disk-0:delete-replaced"), plan(r));
+    assert.match(plan(r), new RegExp(`virt:Domain ${name(0)}: migrated live from ${h1.tcp.replace(/[+.]/g, "\\$&")} to ${h2.tls.replace(/[+.?]/g, "\\$&")}`));
+    assert.deepEqual(domains(h2), [name(0), name(1)]);
+    assert.deepEqual(domains(h1), []);
+    assert.equal(virsh(h2.sock, "domuuid", name(0)), uuid);
+    assert.equal(virsh(h2.sock, "domstate", name(0)), "running");
+    assert.ok(!virsh(h1.sock, "vol-list", `${prefix}-images`).includes(`${name(0)}.qcow2`), "its disk left host 1");
+    assert.ok(!readFileSync(serial(h2, 0), "latin1").includes("GUEST: boot"), "no boot on host 2: the same running guest");
+    const again = await stack().up();
+    assert.deepEqual(new Set(Object.values(ops(again))), new Set(["same"]), plan(again));
+  });
+
   it("a host that is down fails its own resources with an error naming it; the other host's are done (continue-on-error)", async () => {
     const h2 = hosts[1]!;
     const domid = virsh(h2.sock, "domid", name(1));
@@ -107,13 +128,13 @@ describe("examples/lab-multihost through the engine harness (two hosts, one stac
     // Nothing on host 2 was touched: its running machine is the same one once it is back.
     hostsScript("up", "3");
     assert.equal(virsh(h2.sock, "domid", name(1)), domid);
-    assert.deepEqual(domains(h2), [name(1)]);
+    assert.deepEqual(domains(h2), [name(0), name(1)]);
 
     const r = await stack().up();
     const changed = Object.entries(ops(r)).filter(([, op]) => op !== "same").map(([n, op]) => `${n}:${op}`).sort();
     assert.deepEqual(changed, ["disk-3:create", "seed-3:create", "vm-3:create"], plan(r));
-    assert.deepEqual(domains(h2), [name(1), name(3)]);
-    assert.deepEqual(domains(hosts[0]!), [name(0), name(2)]);
+    assert.deepEqual(domains(h2), [name(0), name(1), name(3)]);
+    assert.deepEqual(domains(hosts[0]!), [name(2)]);
   });
 
   it("destroy leaves nothing with the prefix on either host", async () => {
