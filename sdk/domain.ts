@@ -150,6 +150,25 @@ export interface DomainArgs {
    * Refresh never waits. The addresses are in `addresses`.
    */
   waitForIp?: In<{ source?: In<"lease" | "agent" | "arp">; timeout?: In<number> }>;
+  /**
+   * Opt-in: when `connection` (the host) changes, move the domain instead of replacing it — the plan says
+   * "migrated live from A to B". Running, mode "live" (default): peer-to-peer live migration, same UUID, the guest
+   * keeps running; the writable disks' data is copied (`copyStorage`, default true) into volumes that must exist on
+   * the destination first (declare each disk's Volume there with `followsDomain: true`). `maxDowntimeMs`: longest
+   * switch-over pause; `bandwidthMiBs`: MiB/s limit; `timeoutSec` (default 600): then aborted, the domain keeps
+   * running on the source and the update fails saying so. Mode "offline", or a stopped domain: defined on the
+   * destination, disks copied, undefined on the source (started again if it ran). `destinationUri`: how the source
+   * host's libvirtd reaches the destination (default: the new connection URI). Refused at plan time for host-local
+   * devices and file disks or CD-ROMs whose path the destination lacks.
+   */
+  migration?: In<{
+    mode?: In<"live" | "offline">;
+    maxDowntimeMs?: In<number>;
+    bandwidthMiBs?: In<number>;
+    timeoutSec?: In<number>;
+    copyStorage?: In<boolean>;
+    destinationUri?: In<string>;
+  }>;
   connection?: In<ConnectionArgs>;
   /** Take over an existing domain of this name. Default false. */
   adopt?: In<boolean>;

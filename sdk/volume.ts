@@ -43,6 +43,13 @@ export interface VolumeArgs {
   permissions?: pulumi.Input<PermissionsArgs>;
   /** Allow a smaller `capacity` to shrink the volume (data past the new end is lost). Default false. */
   allowShrink?: pulumi.Input<boolean>;
+  /**
+   * A disk of a Domain with `migration`: when only `connection` (the host) changes, the new volume is created on
+   * the new host first, the domain's migration copies the data into it, and the old volume is deleted afterwards,
+   * only once no domain there uses it. The plan says the data moves. Default false (a host change replaces the
+   * volume and deletes its data).
+   */
+  followsDomain?: pulumi.Input<boolean>;
   /** Where the volume lives; defaults to stack config `virt:uri`, then `LIBVIRT_DEFAULT_URI`. */
   connection?: pulumi.Input<ConnectionArgs>;
   /**

@@ -7,10 +7,35 @@ export const AuthType = { NONE: 0, SASL: 1, POLKIT: 2 } as const;
 
 /** Internal driver features asked with CONNECT_SUPPORTS_FEATURE. */
 export const DriverFeature = {
+  MIGRATION_P2P: 4,
+  MIGRATION_PARAMS: 13,
   PROGRAM_KEEPALIVE: 10,
   REMOTE_EVENT_CALLBACK: 14,
   NETWORK_UPDATE_HAS_CORRECT_ORDER: 16,
 } as const;
+
+/** virDomainMigrateFlags */
+export const MigrateFlags = {
+  LIVE: 1,
+  PEER2PEER: 2,
+  TUNNELLED: 4,
+  PERSIST_DEST: 8,
+  UNDEFINE_SOURCE: 16,
+  PAUSED: 32,
+  NON_SHARED_DISK: 64,
+  NON_SHARED_INC: 128,
+  CHANGE_PROTECTION: 256,
+  UNSAFE: 512,
+  OFFLINE: 1024,
+  ABORT_ON_ERROR: 4096,
+  AUTO_CONVERGE: 8192,
+} as const;
+/** VIR_MIGRATE_PARAM_* names (typed parameters of the *3_PARAMS calls). */
+export const MigrateParam = { BANDWIDTH: "bandwidth", MIGRATE_DISKS: "migrate_disks", DEST_NAME: "destination_name" } as const;
+/** virDomainJobType */
+export const DomainJobType = { NONE: 0, BOUNDED: 1, UNBOUNDED: 2, COMPLETED: 3, FAILED: 4, CANCELLED: 5 } as const;
+/** virDomainGetJobStatsFlags */
+export const DomainJobStatsFlags = { COMPLETED: 1, KEEP_COMPLETED: 2 } as const;
 
 export const ConnectFlags = { RO: 1, NO_ALIASES: 2 } as const;
 

@@ -15,6 +15,11 @@ export interface EngineContext {
   /** The plugin, started on first use (one process per operation). */
   plugin(): Promise<DynamicPlugin>;
   limiter: Limiter;
+  /**
+   * `pulumi up --continue-on-error`: after a failure, steps that do not depend on the failed resource still run
+   * (the delete phase is still skipped). Default false: no new step starts after a failure.
+   */
+  continueOnError?: boolean;
   emit(step: Step): void;
   fail(failure: ResourceFailure): void;
   /** Writes the current snapshot; called after every step that changed state (no-op in a preview). */

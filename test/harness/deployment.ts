@@ -169,7 +169,7 @@ export class Deployment implements MonitorHandler {
       const pending = dep ? this.seen.get(dep) : undefined;
       if (pending && !(await pending)) throw new SkipError(`not processed: its dependency ${dep} failed`);
     }
-    if (this.failed) throw new SkipError("not processed: the deployment already failed");
+    if (this.failed && this.ctx.continueOnError !== true) throw new SkipError("not processed: the deployment already failed");
     if (!reg.custom) return this.component(urn, reg);
     if (reg.provider || reg.type.startsWith("pulumi:providers:")) {
       throw new Error("explicit provider resources are not supported by the engine harness");

@@ -46,6 +46,11 @@ export interface StackOptions {
    * belong to step generation. Also passed to cmd/run as `--parallel` (1 makes the SDK serialize).
    */
   parallel?: number;
+  /**
+   * Like `pulumi up --continue-on-error`: after a failure, resources that do not depend on the failed one are
+   * still created or updated; the delete phase is skipped as after any failure. Default false.
+   */
+  continueOnError?: boolean;
   /** Extra environment for the program and the plugin. */
   env?: Record<string, string>;
   /** Print plugin/program output and logs (prefixed) and each step to stderr as they happen. */
@@ -82,6 +87,7 @@ class Run {
       stack: stack.stackName,
       dryRun,
       limiter: new Limiter(stack.options.parallel ?? Infinity),
+      continueOnError: stack.options.continueOnError === true,
       plugin: () => this.plugin(),
       emit: (step) => {
         this.steps.push(step);

@@ -1,7 +1,7 @@
 import type { Connection } from "../connection";
 import { isUnknownProcedure } from "../errors";
 import { Proc } from "../protocol/procedures";
-import type { DomainRef } from "../protocol/types";
+import type { DomainRef, TypedParam } from "../protocol/types";
 import { toU64, uuidBytes } from "./convert";
 
 export interface DomainInfo {
@@ -213,5 +213,30 @@ export class DomainApi {
   async listAllSnapshots(dom: DomainRef, flags = 0): Promise<string[]> {
     const r = await this.conn.call(Proc.DOMAIN_LIST_ALL_SNAPSHOTS, { dom, needResults: 1, flags });
     return r.snapshots.map((s) => s.name);
+  }
+
+  /**
+   * virDomainMigrateToURI3 in peer-to-peer mode: called on the SOURCE, whose daemon connects to `dconnuri` itself
+   * and runs the whole migration (begin, prepare on the destination, perform, finish, confirm). Resolves when the
+   * migration is over (flags: MigrateFlags, PEER2PEER included; params: MigrateParam typed parameters).
+   */
+  async migratePerform3Params(dom: DomainRef, dconnuri: string, params: TypedParam[], flags: number): Promise<void> {
+    await this.conn.call(Proc.DOMAIN_MIGRATE_PERFORM3_PARAMS, { dom, dconnuri, params, cookieIn: Buffer.alloc(0), flags });
+  }
+
+  /** virDomainGetJobStats: the domain's current job (or the last completed one with DomainJobStatsFlags.COMPLETED). */
+  async getJobStats(dom: DomainRef, flags = 0): Promise<{ type: number; params: Record<string, number | bigint | string | boolean> }> {
+    const r = await this.conn.call(Proc.DOMAIN_GET_JOB_STATS, { dom, flags });
+    return { type: r.type, params: Object.fromEntries(r.params.map((p) => [p.field, p.value.value])) };
+  }
+
+  /** virDomainAbortJob: cancels the domain's running job (a migration: the domain stays on the source). */
+  async abortJob(dom: DomainRef): Promise<void> {
+    await this.conn.call(Proc.DOMAIN_ABORT_JOB, { dom });
+  }
+
+  /** virDomainMigrateSetMaxDowntime: the longest pause (ms) the switch-over of a live migration may take. */
+  async migrateSetMaxDowntime(dom: DomainRef, downtimeMs: bigint | number, flags = 0): Promise<void> {
+    await this.conn.call(Proc.DOMAIN_MIGRATE_SET_MAX_DOWNTIME, { dom, downtime: toU64(downtimeMs, "downtime"), flags });
   }
 }

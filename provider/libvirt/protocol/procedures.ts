@@ -3,7 +3,7 @@
  * argument and return structures in wire order. Numbers never change between libvirt releases; every one below
  * was confirmed on a libvirt 9.0 daemon (shared/docs/libvirt-protocol.md §9).
  */
-import { array, charArray, Codec, int, optional, struct, uhyper, uint, voidType, hyper } from "../xdr";
+import { array, charArray, Codec, int, opaque, optional, struct, uhyper, uint, voidType, hyper } from "../xdr";
 import { domainRef, Limits, networkRef, optStr, poolRef, str, typedParam, uuid, volRef } from "./types";
 
 export interface Procedure<A, R> {
@@ -146,6 +146,15 @@ export const Proc = table({
     struct({ dom, needResults: int, flags }),
     struct({ snapshots: array(struct({ name: str, dom }), Limits.DOMAIN_SNAPSHOT_LIST_MAX), ret: int }),
   ],
+  // Migration (peer-to-peer: one call to the source daemon, which drives the destination) and its job
+  DOMAIN_MIGRATE_PERFORM3_PARAMS: [
+    305,
+    struct({ dom, dconnuri: optStr, params: array(typedParam, Limits.DOMAIN_MIGRATE_PARAM_LIST_MAX), cookieIn: opaque(Limits.MIGRATE_COOKIE_MAX), flags }),
+    struct({ cookieOut: opaque(Limits.MIGRATE_COOKIE_MAX) }),
+  ],
+  DOMAIN_GET_JOB_STATS: [298, struct({ dom, flags }), struct({ type: int, params: array(typedParam, Limits.DOMAIN_JOB_STATS_MAX) })],
+  DOMAIN_ABORT_JOB: [164, struct({ dom }), none],
+  DOMAIN_MIGRATE_SET_MAX_DOWNTIME: [166, struct({ dom, downtime: uhyper, flags }), none],
 
   // Networks
   CONNECT_LIST_ALL_NETWORKS: [

@@ -19,6 +19,7 @@ import { DiskFormats, readBack, toModel } from "./model";
 import { shutdownGracefully, stateName } from "./power";
 import { DeviceRef, deviceGap, deviceName, devicePath, ensureHotplugSlots, freeRootPorts, needsPciSlot } from "./hotplug";
 import { domainSpec } from "./spec";
+import { migrateThenUpdate, migrationDiff } from "./migrate";
 import { currentAddresses, matchAddresses, NicAddresses, nicsToWaitFor, validateWaitForIp, waitForAddresses, WaitForIpTimeout, waitSpec } from "./waitip";
 
 export { hostAccelerator, resolveType } from "./accel";
@@ -487,8 +488,10 @@ export const domain: ResourceImpl = {
     const resolved = olds["resolvedType"];
     const same = (a: unknown, b: unknown) => a === b || (a === "auto" && b === resolved) || (b === "auto" && a === resolved);
     const n = same(olds["type"], news["type"]) ? { ...news, type: olds["type"] } : news;
-    const d = await base.diff(id, olds, n);
     const who = `virt:Domain ${String(news["name"])}`;
+    const moving = await migrationDiff(base, id, olds, n, who);
+    if (moving !== undefined) return moving;
+    const d = await base.diff(id, olds, n);
     let changes = d.changes;
     // Made transient behind the stack (refresh read persistent: false): up defines it again.
     if (olds["persistent"] === false) {
@@ -509,6 +512,10 @@ export const domain: ResourceImpl = {
       changes = true;
     }
     return { ...d, changes };
+  },
+
+  async update(id, olds, news) {
+    return (await migrateThenUpdate(base, id, olds, news)) ?? base.update(id, olds, news);
   },
 };
 

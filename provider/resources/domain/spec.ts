@@ -296,6 +296,51 @@ export const domainSpec: ResourceSpec = {
         "Made at create; an update tops them up to this number (never removes any), effective at the next start. No effect on other machine types. Default: 4.",
       update: "config",
     },
+    migration: {
+      type: {
+        kind: "object",
+        properties: {
+          mode: {
+            type: { kind: "string", enum: ["live", "offline"] },
+            doc: '"live" (default): a running domain is migrated live, peer-to-peer; "offline": it is shut down gracefully, moved and started again. A stopped domain is always moved offline.',
+            default: "live",
+            update: "live",
+            control: true,
+          },
+          maxDowntimeMs: { type: { kind: "integer", min: 1, max: 600000 }, doc: "Longest pause of the guest at the switch-over, in ms (libvirt's default: 300).", update: "live", control: true },
+          bandwidthMiBs: { type: { kind: "integer", min: 1, max: 1048576 }, doc: "Bandwidth limit of the migration stream, in MiB/s (default: unlimited).", update: "live", control: true },
+          timeoutSec: {
+            type: { kind: "integer", min: 1, max: 86400 },
+            doc: "Seconds a live migration may take; then it is aborted, the domain keeps running on the source, and the update fails saying so.",
+            default: 600,
+            update: "live",
+            control: true,
+          },
+          copyStorage: {
+            type: { kind: "boolean" },
+            doc:
+              "Copy the writable disks' data to the destination (default true; false when the storage is shared). Their volumes must exist there first: " +
+              "declare each disk's Volume on the destination with `followsDomain: true`.",
+            default: true,
+            update: "live",
+            control: true,
+          },
+          destinationUri: {
+            type: { kind: "string" },
+            doc: "The URI the SOURCE host's libvirtd uses to reach the destination's (peer-to-peer); default: the new connection URI.",
+            update: "live",
+            control: true,
+          },
+        },
+      },
+      doc:
+        "Opt-in: when the domain's host (connection URI) changes, move it instead of replacing it — live, peer-to-peer, when it runs (the plan says " +
+        '"migrated live from A to B"); by define on the destination and undefine on the source when it is stopped. Same UUID. Refused at plan time ' +
+        "for what cannot move (host directories, host block devices, <hostdev>, file disks or CD-ROMs whose path the destination lacks). " +
+        "Without it a host change replaces the domain.",
+      update: "live",
+      control: true,
+    },
     hotplugTimeout: {
       type: { kind: "integer", min: 1, max: 3600 },
       doc: "Seconds to wait for the guest to release a hot-unplugged disk or NIC (it must acknowledge; a guest without an OS never does).",

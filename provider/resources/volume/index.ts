@@ -233,9 +233,21 @@ const base = makeResource({
     return sizes(lv, vol);
   },
 
-  async delete(lv, id) {
+  async delete(lv, id, props) {
     const vol = await orNull(lv.volumes.lookupByKey(id));
-    if (vol !== null) await whilePoolBusy(() => lv.volumes.delete(vol));
+    if (vol === null) return;
+    if (props["followsDomain"] === true) {
+      // The old copy of a volume that moved with its domain: deleted only once no domain here uses it (a
+      // migration that did not happen leaves its domain, and this data, where they were).
+      const users = await volumeUsers(lv, vol.pool, vol.name, typeof props["path"] === "string" ? (props["path"] as string) : undefined);
+      if (users.length > 0) {
+        throw new Error(
+          `${label(props)}: not deleted from ${lv.uri}: the domain${users.length === 1 ? "" : "s"} ${users.map((u) => u.name).join(", ")} still use${users.length === 1 ? "s" : ""} it ` +
+            `(followsDomain: its domain has not moved); move or delete the domain first`,
+        );
+      }
+    }
+    await whilePoolBusy(() => lv.volumes.delete(vol));
   },
 });
 
@@ -278,6 +290,16 @@ export const volume: ResourceImpl = {
   ...base,
   async diff(id, olds, news) {
     const d = await base.diff(id, olds, news);
+    if (d.replaces.length === 1 && d.replaces[0] === "connection" && news["followsDomain"] === true) {
+      // A move to another host: no name clash there, so the new volume comes first and the old one goes last,
+      // after the domain using it has migrated (Pulumi's create-before-delete).
+      const to = resolveUri(news["connection"] as ConnectionInput | undefined);
+      report(
+        `${label(olds)}: moves with its domain from ${String(olds["uri"])} to ${to} (followsDomain): created there first (empty), the domain's migration copies ` +
+          `the disk's data into it, then the volume on ${String(olds["uri"])} is deleted — only once no domain there uses it: the data moves, it is not lost`,
+      );
+      return { ...d, deleteBeforeReplace: false };
+    }
     if (d.replaces.length > 0) await reportReplace(olds, news, d.replaces);
     return d;
   },

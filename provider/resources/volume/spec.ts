@@ -68,6 +68,17 @@ export const volumeSpec: ResourceSpec = {
       control: true,
     },
     permissions: permissionsSpec("Permissions of the volume's file, set at creation."),
+    followsDomain: {
+      type: { kind: "boolean" },
+      doc:
+        "This volume is a disk of a Domain with `migration` set and moves with it: when only its host (connection) changes, the new volume is created " +
+        "on the new host FIRST (same name, format, capacity), the domain's migration copies the disk's data into it, and the volume on the old host " +
+        "is deleted afterwards — and only if no domain there uses it any more (else the delete is refused and names the domain). The plan says the data " +
+        "moves. Without it a host change replaces the volume: a new one on the new host, the old one and its data deleted. Default false.",
+      update: "live",
+      control: true,
+      recorded: true,
+    },
     allowShrink: {
       type: { kind: "boolean" },
       doc: "Allow a smaller `capacity` to shrink the volume in place (data past the new end is lost). Default false.",

@@ -62,6 +62,25 @@ describe("harness: failures", () => {
     assert.equal(fx.stack(spec()).state().resources.find((r) => r.urn.endsWith("::half"))!.initErrors, undefined);
   });
 
+  it("continueOnError (up --continue-on-error): after a failure, steps that do not depend on it still run", async () => {
+    const spec = {
+      resources: [
+        { name: "bad", props: { fail: "host down" } },
+        { name: "first", props: { sleepMs: 400 } },
+        { name: "second", dependsOn: ["first"] },
+        { name: "child", dependsOn: ["bad"] },
+      ],
+    };
+    const plain = await failure(() => fx.stack(spec).up());
+    assert.ok(!stepList(plain.result).includes("create:second"), "by default no new step starts after a failure");
+    await fx.stack(spec).destroy();
+    const err = await failure(() => fx.stack(spec, { continueOnError: true }).up());
+    assert.deepEqual(err.failures.map((f) => f.name), ["bad"]);
+    const steps = stepList(err.result);
+    assert.ok(steps.includes("create:first") && steps.includes("create:second"), steps.join(", "));
+    assert.ok(!steps.includes("create:child"), "what depends on the failed resource is not processed");
+  });
+
   it("protect: destroy refuses to delete a protected resource and leaves the state alone", async () => {
     const spec = { resources: [{ name: "keep", opts: { protect: true } }] };
     await fx.stack(spec).up();
