@@ -33,8 +33,11 @@ if answers; then
 fi
 
 mkdir -p /run/libvirt
-pgrep -x virtlogd >/dev/null 2>&1 || virtlogd -d
-if ! pgrep -x libvirtd >/dev/null 2>&1; then
+# The system daemons by their pid files, not by name: the multi-host test bed (scripts/hosts.sh) runs more
+# libvirtd and virtlogd processes on this machine, in their own namespaces.
+alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+alive /run/virtlogd.pid || virtlogd -d
+if ! alive /run/libvirtd.pid; then
   rm -f /run/libvirtd.pid
   libvirtd -d
 fi
