@@ -128,8 +128,27 @@ export interface DomainArgs {
   extraDevices?: In<In<string>[]>;
   /** Start at host boot. Default false. Live. */
   autostart?: In<boolean>;
-  /** Desired power state. Default true. Live: start, or graceful shutdown. */
+  /** Desired power state, short form: true runs it, false shuts it down gracefully (= powerState "running" / "shutoff"). Default true. Live. */
   running?: In<boolean>;
+  /**
+   * Desired power state, applied live: "running" (started, or resumed with the same domain id), "paused" (vCPUs
+   * stopped, memory kept: `virsh suspend`; created paused when new), "shutoff" (graceful shutdown, forced after
+   * shutdownTimeout). Default: from `running`. Paused, resumed, started or stopped behind the stack is drift:
+   * refresh reports it and up restores this state.
+   */
+  powerState?: In<"running" | "paused" | "shutoff">;
+  /**
+   * Any value; when it changes (also when removed) on a running domain, the domain is rebooted gracefully: ACPI
+   * shutdown, forced off after shutdownTimeout, then started (new domain id). Never on any other change; on a
+   * paused or shut-off domain only recorded. The plan says "rebooted".
+   */
+  rebootTrigger?: In<string>;
+  /**
+   * Any value; when it changes (also when removed) on a running or paused domain, the domain is reset (the reset
+   * button: restarts at once, same process and id; unwritten guest data is lost). Never on any other change. The
+   * plan says "reset".
+   */
+  resetTrigger?: In<string>;
   /** "pending" (default): restart-only changes wait and show in pendingRestart; "restart": restart now to apply them. */
   restartPolicy?: In<"pending" | "restart">;
   /** Seconds a graceful shutdown may take before a force-off. Default 60. */

@@ -10,3 +10,5 @@ export { Domain } from "./domain";
 export type { DomainArgs, DomainDiskArgs, DomainMetadataArgs, DomainNicArgs, DomainInterfaceAddresses } from "./domain";
 export { CloudInitDisk } from "./cloudInitDisk";
 export type { CloudInitDiskArgs, CloudInitMetaDataArgs } from "./cloudInitDisk";
+export { getDomainStats } from "./stats";
+export type { GetDomainStatsArgs, DomainStats, DomainBlockStats, DomainNicStats } from "./stats";

@@ -30,12 +30,16 @@ export interface DomainOps {
   autostart?: boolean;
   /** Desired power state, when it changes. */
   running?: boolean;
+  /** Desired power state (running, paused, shutoff), when `powerState` changes. */
+  power?: "running" | "paused" | "shutoff";
+  /** A reboot asked for by a change of rebootTrigger (graceful) or resetTrigger (reset); reset wins. */
+  reboot?: "graceful" | "reset";
   /** Custom metadata namespaces added, changed or removed (one op each); absent when none. */
   metadata?: MetadataOp[];
 }
 
 const LIST_DEVICE: Record<string, "disk" | "interface"> = { disks: "disk", networkInterfaces: "interface" };
-const NOT_CONFIG = new Set(["autostart", "running"]);
+const NOT_CONFIG = new Set(["autostart", "running", "powerState", "rebootTrigger", "resetTrigger"]);
 /**
  * Live-class properties whose own call also writes the persistent config (flag CONFIG): a change of only these
  * needs no redefinition, which costs the daemon a schema validation and a rewrite of the whole XML.
@@ -67,6 +71,9 @@ export function planDomainOps(p: Plan, news: Record<string, unknown>): DomainOps
     }
     if (top === "autostart") ops.autostart = news["autostart"] === true;
     else if (top === "running") ops.running = news["running"] !== false;
+    else if (top === "powerState") ops.power = news["powerState"] as DomainOps["power"];
+    else if (top === "resetTrigger") ops.reboot = "reset";
+    else if (top === "rebootTrigger") ops.reboot ??= "graceful";
     if (NOT_CONFIG.has(top)) continue;
     // With maxVcpus not declared the maximum follows vcpus: a config change, so redefined.
     const selfPersisting = SELF_PERSISTING.has(top) && (top !== "vcpus" || news["maxVcpus"] !== undefined);

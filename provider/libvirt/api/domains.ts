@@ -84,6 +84,30 @@ export class DomainApi {
     await this.conn.call(Proc.DOMAIN_REBOOT, { dom, flags });
   }
 
+  /** virDomainSuspend: stops the vCPUs (state paused); the QEMU process, its memory and the domain id stay. */
+  async suspend(dom: DomainRef): Promise<void> {
+    await this.conn.call(Proc.DOMAIN_SUSPEND, { dom });
+  }
+
+  /** virDomainResume: runs a paused domain's vCPUs again. */
+  async resume(dom: DomainRef): Promise<void> {
+    await this.conn.call(Proc.DOMAIN_RESUME, { dom });
+  }
+
+  /** virDomainReset: the reset button (the guest restarts at once, without shutting down; same process and id). */
+  async reset(dom: DomainRef, flags = 0): Promise<void> {
+    await this.conn.call(Proc.DOMAIN_RESET, { dom, flags });
+  }
+
+  /**
+   * virConnectGetAllDomainStats for the given domains (virsh domstats): one record of typed parameters each,
+   * e.g. `cpu.time`, `balloon.current`, `block.0.rd.bytes`, `net.0.tx.bytes`. `stats` selects the groups
+   * (DomainStatsTypes; 0: all the driver supports).
+   */
+  async getStats(doms: DomainRef[], stats = 0, flags = 0): Promise<{ dom: DomainRef; params: TypedParam[] }[]> {
+    return (await this.conn.call(Proc.CONNECT_GET_ALL_DOMAIN_STATS, { doms, stats, flags })).retStats;
+  }
+
   /** virDomainDestroyFlags: powers the domain off at once (GRACEFUL: SIGTERM first, then wait). */
   async destroy(dom: DomainRef, flags = 0): Promise<void> {
     await this.conn.call(Proc.DOMAIN_DESTROY_FLAGS, { dom, flags });

@@ -1,5 +1,5 @@
 import {
-  DeviceModifyFlags, DomainDefineFlags, DomainMetadataType, DomainRef, DomainState, DomainUndefineFlags, DomainXMLFlags, Impact, InvalidArgumentError,
+  DeviceModifyFlags, DomainCreateFlags, DomainDefineFlags, DomainMetadataType, DomainRef, DomainUndefineFlags, DomainXMLFlags, Impact, InvalidArgumentError,
   isNotFound, Libvirt, LibvirtError, OperationInvalidError, toSafeNumber, uuidString,
 } from "../../libvirt";
 import { containsUnknown, Plan, plan, planDomainOps } from "../../diff";
@@ -16,7 +16,7 @@ import { applyMetadataOps, validateMetadata } from "./metadata";
 import { validateNicMacs } from "./validate-nics";
 import { validateDiskPaths } from "./validate-paths";
 import { DiskFormats, readBack, toModel } from "./model";
-import { shutdownGracefully, stateName } from "./power";
+import { normalisePower, PowerState, powerStateOf, powerTarget, shutdownGracefully, stateName } from "./power";
 import { DeviceRef, deviceGap, deviceName, devicePath, ensureHotplugSlots, freeRootPorts, needsPciSlot } from "./hotplug";
 import { domainSpec } from "./spec";
 import { migrateThenUpdate, migrationDiff } from "./migrate";
@@ -105,7 +105,8 @@ async function observe(lv: Libvirt, dom: DomainRef, declared: Props): Promise<Pr
     lv.domains.isPersistent(dom),
     volumeFormatsKnown(lv, declared),
   ]);
-  const running = state.state !== DomainState.SHUTOFF && state.state !== DomainState.CRASHED;
+  const power = powerStateOf(state.state);
+  const running = power !== "shutoff";
   const config = parseDomainXml(configXml);
   const live = parseDomainXml(liveXml);
   const shape = readBack(config, declared);
@@ -118,16 +119,16 @@ async function observe(lv: Libvirt, dom: DomainRef, declared: Props): Promise<Pr
   if (!persistent) {
     report(`${label(declared)}: has no saved definition (it was made transient, e.g. virsh undefine while running): it vanishes when it stops; up defines it again from the declared inputs`);
   }
-  // A paused domain (virsh suspend) is not running: reported as such, so a refresh shows it (this provider does
-  // not pause or resume domains; `state` says "paused").
-  const paused = state.state === DomainState.PAUSED;
-  if (paused) {
-    report(`${label(declared)}: is paused (not running): its vCPUs are stopped; resume it with virsh resume ${String(declared["name"])} (pulumi-virt does not pause or resume domains)`);
+  // Power state behind the stack (virsh suspend, resume, start, shutdown): drift on powerState, which up restores.
+  const declaredPower = declared["powerState"] !== undefined || declared["running"] !== undefined ? powerTarget(declared) : undefined;
+  if (declaredPower !== undefined && declaredPower !== power) {
+    report(`${label(declared)}: is ${power === "shutoff" ? "shut off" : power} but declared ${declaredPower === "shutoff" ? "shut off" : declaredPower}: up brings it back to ${declaredPower}`);
   }
   return {
     ...shape,
     autostart,
-    running: running && !paused,
+    running,
+    powerState: power,
     uuid: uuidString(dom.uuid),
     domainId: live.id ?? -1,
     state: stateName(state.state),
@@ -163,7 +164,7 @@ const base = makeResource({
   deleteBeforeReplace: true,
   validate(inputs, olds) {
     fillIdentities(inputs, olds, inputs["type"] as string);
-    return [...validateDomain(inputs, inputs["type"] as string), ...validateWaitForIp(inputs), ...validateMetadata(inputs), ...validateDiskPaths(inputs), ...validateNicMacs(inputs)];
+    return [...normalisePower(inputs, label(inputs)), ...validateDomain(inputs, inputs["type"] as string), ...validateWaitForIp(inputs), ...validateMetadata(inputs), ...validateDiskPaths(inputs), ...validateNicMacs(inputs)];
   },
 
   async create(lv, p) {
@@ -188,7 +189,7 @@ const base = makeResource({
         // q35: free PCIe root ports, so disks and NICs can be hot-plugged later (hotplugSlots).
         await ensureHotplugSlots(lv, dom, hotplugSlots(p), type);
         await lv.domains.setAutostart(dom, p["autostart"] === true);
-        if (p["running"] !== false) dom = await lv.domains.create(dom);
+        if (powerTarget(p) !== "shutoff") dom = await lv.domains.create(dom, powerTarget(p) === "paused" ? DomainCreateFlags.START_PAUSED : 0);
       } catch (e) {
         // The domain holds no data of its own (its disks are separate volumes): undo the definition.
         const defined = dom;
@@ -199,7 +200,7 @@ const base = makeResource({
       return created(lv, dom, p, type);
     }
     await lv.domains.setAutostart(dom, p["autostart"] === true);
-    if (p["running"] !== false && !(await lv.domains.isActive(dom))) dom = await lv.domains.create(dom);
+    dom = await bringToPower(lv, dom, powerTarget(p), Number(p["shutdownTimeout"] ?? 60));
     return created(lv, dom, p, type);
   },
 
@@ -237,6 +238,8 @@ const base = makeResource({
       );
     }
     try {
+      // A paused guest cannot answer the power button: resumed first (a forced stop needs no resume).
+      if (timeout > 0 && powerStateOf((await lv.domains.getState(dom)).state) === "paused") await lv.domains.resume(dom);
       await shutdownGracefully(lv, dom, timeout);
     } catch (e) {
       // A transient domain (undefined behind the stack while running) is gone once it stops: deleted.
@@ -321,20 +324,28 @@ async function applyUpdate(lv: Libvirt, domRef: DomainRef, id: string, p: Plan, 
       }
     }
   }
+  const target = powerTarget(news);
+  const powerChange = ops.power !== undefined || ops.running !== undefined;
+  let power: PowerState = running ? powerStateOf((await lv.domains.getState(dom)).state) : "shutoff";
+  // Resumed before the devices are synced: a paused guest cannot let a device go.
+  if (powerChange && power === "paused" && target === "running") {
+    await lv.domains.resume(dom);
+    power = "running";
+  }
   // Disks and NICs: the running domain is brought to its config — what this plan adds or removes, and what an
-  // earlier update could not (an unplug the guest had not acknowledged, a plug that failed).
-  if (running && news["running"] !== false) {
+  // earlier update could not (an unplug the guest had not acknowledged, a plug that failed). Not while paused.
+  if (power === "running" && target !== "shutoff") {
     lateConfig.push(...(await syncDevices(lv, dom, () => (model ??= toModel(news, type, formats, id)), news, who)));
   }
   if (ops.autostart !== undefined) await lv.domains.setAutostart(dom, ops.autostart);
   const timeout = (news["shutdownTimeout"] as number | undefined) ?? 60;
   const waiting = (olds["pendingRestart"] as string[] | undefined) ?? [];
   let started = false;
-  if (ops.running === false && running) await shutdownGracefully(lv, dom, timeout);
-  else if (ops.running === true && !running) {
-    dom = await whileDomainLocked(() => lv.domains.create(dom));
-    started = true;
-  } else if (running && news["running"] !== false && (ops.pending.length > 0 || lateConfig.length > 0 || waiting.length > 0)) {
+  if (powerChange && power !== target) {
+    dom = await bringToPower(lv, dom, target, timeout);
+    started = power === "shutoff" && target === "running";
+    power = target;
+  } else if (power === "running" && target === "running" && (ops.pending.length > 0 || lateConfig.length > 0 || waiting.length > 0)) {
     const what = [...new Set([...waiting, ...ops.pending, ...lateConfig])].join(", ");
     if (news["restartPolicy"] === "restart") {
       report(`${who}: restarting to apply ${what} (graceful shutdown, up to ${timeout} s)`);
@@ -346,6 +357,11 @@ async function applyUpdate(lv: Libvirt, domRef: DomainRef, id: string, p: Plan, 
       report(`${who}: saved, takes effect at the next start: ${what}`);
     }
   }
+  if (ops.reboot !== undefined) {
+    const r = await rebootOnRequest(lv, dom, ops.reboot, power, started, timeout, who);
+    dom = r.dom;
+    started ||= r.started;
+  }
   // A (re)started domain: the update completes when its NICs have addresses (waitForIp). A timeout leaves
   // the domain as it is (running, new config) and fails the update, naming the interface.
   if (started) {
@@ -356,6 +372,59 @@ async function applyUpdate(lv: Libvirt, domRef: DomainRef, id: string, p: Plan, 
   const outs = await observe(lv, dom, news);
   const addresses = await addressesNow(lv, dom, news, outs["running"] === true);
   return addresses === undefined ? outs : { ...outs, addresses };
+}
+
+/**
+ * Brings a domain from its power state now to `target`: start (paused when asked), suspend, resume, or a graceful
+ * shutdown (a paused guest is resumed first, so it can answer the power button). Returns the handle (a start
+ * gives the domain a new id).
+ */
+async function bringToPower(lv: Libvirt, dom: DomainRef, target: PowerState, timeoutSec: number): Promise<DomainRef> {
+  const now = powerStateOf((await lv.domains.getState(dom)).state);
+  if (now === target) return dom;
+  if (target === "shutoff") {
+    if (now === "paused") await lv.domains.resume(dom);
+    await shutdownGracefully(lv, dom, timeoutSec);
+    return dom;
+  }
+  // Xen: libxl may still hold the domain's lock while it tears a stopped guest down.
+  if (now === "shutoff") return whileDomainLocked(() => lv.domains.create(dom, target === "paused" ? DomainCreateFlags.START_PAUSED : 0));
+  if (target === "paused") await lv.domains.suspend(dom);
+  else await lv.domains.resume(dom);
+  return dom;
+}
+
+/**
+ * A reboot or reset asked for by a change of rebootTrigger / resetTrigger, after the power state is applied. A
+ * graceful reboot is an ACPI shutdown (forced after the timeout) and a start; a reset is virDomainReset (same
+ * process). Nothing on a domain that cannot take it (shut off; paused for a graceful reboot; just started): said.
+ */
+async function rebootOnRequest(
+  lv: Libvirt,
+  dom: DomainRef,
+  kind: "graceful" | "reset",
+  power: PowerState,
+  justStarted: boolean,
+  timeoutSec: number,
+  who: string,
+): Promise<{ dom: DomainRef; started: boolean }> {
+  const trigger = kind === "reset" ? "resetTrigger" : "rebootTrigger";
+  if (justStarted) {
+    report(`${who}: ${trigger} changed, but the domain was just (re)started by this update: not ${kind === "reset" ? "reset" : "rebooted"} again`);
+    return { dom, started: false };
+  }
+  if (kind === "reset" && power !== "shutoff") {
+    report(`${who}: reset (resetTrigger changed)`);
+    await lv.domains.reset(dom);
+    return { dom, started: false };
+  }
+  if (kind === "graceful" && power === "running") {
+    report(`${who}: rebooting (rebootTrigger changed): graceful shutdown, up to ${timeoutSec} s, then start`);
+    await shutdownGracefully(lv, dom, timeoutSec);
+    return { dom: await whileDomainLocked(() => lv.domains.create(dom)), started: true };
+  }
+  report(`${who}: ${trigger} changed, but the domain is ${power === "shutoff" ? "shut off" : power}: nothing to ${kind === "reset" ? "reset" : "reboot"}; the new value is recorded`);
+  return { dom, started: false };
 }
 
 const hotplugSlots = (p: Props): number => (typeof p["hotplugSlots"] === "number" ? (p["hotplugSlots"] as number) : 4);
@@ -438,7 +507,7 @@ async function created(lv: Libvirt, dom: DomainRef, p: Props, type: string): Pro
   const id = uuidString(dom.uuid);
   let addresses: NicAddresses[] | undefined;
   try {
-    addresses = p["running"] !== false ? await waitForAddresses(lv, dom, p, label(p)) : await addressesNow(lv, dom, p, false);
+    addresses = powerTarget(p) === "running" ? await waitForAddresses(lv, dom, p, label(p)) : await addressesNow(lv, dom, p, false);
   } catch (e) {
     if (!(e instanceof WaitForIpTimeout)) throw e;
     // The domain exists and runs: Pulumi records it (not an orphan), and the create fails with the reason.
@@ -484,7 +553,8 @@ function findModelDevice(m: DomainModel, kind: "disk" | "interface", key: string
 /** virt:Domain. `type: "auto"` in the inputs and the type it resolved to are the same thing: no replace. */
 export const domain: ResourceImpl = {
   ...base,
-  async diff(id, olds, news) {
+  async diff(id, oldState, news) {
+    const olds = withPowerState(oldState);
     const resolved = olds["resolvedType"];
     const same = (a: unknown, b: unknown) => a === b || (a === "auto" && b === resolved) || (b === "auto" && a === resolved);
     const n = same(olds["type"], news["type"]) ? { ...news, type: olds["type"] } : news;
@@ -507,17 +577,26 @@ export const domain: ResourceImpl = {
     }
     // Saved changes waiting for a restart are applied now when the policy becomes "restart".
     const pending = (olds["pendingRestart"] as string[] | undefined) ?? [];
-    if (!changes && news["restartPolicy"] === "restart" && news["running"] !== false && pending.length > 0) {
+    if (!changes && news["restartPolicy"] === "restart" && powerTarget(news) === "running" && pending.length > 0) {
       report(`${who}: restarts to apply ${pending.join(", ")} (restartPolicy restart)`);
       changes = true;
     }
     return { ...d, changes };
   },
 
-  async update(id, olds, news) {
+  async update(id, oldState, news) {
+    const olds = withPowerState(oldState);
     return (await migrateThenUpdate(base, id, olds, news)) ?? base.update(id, olds, news);
   },
 };
+
+/**
+ * A state written before powerState existed has only `running` (and read it as false for a paused domain):
+ * powerState is filled from it, so the first plan after the upgrade compares like with like.
+ */
+function withPowerState(olds: Props): Props {
+  return olds["powerState"] !== undefined ? olds : { ...olds, powerState: powerTarget(olds) };
+}
 
 /**
  * Plan lines that need the host: volume disks whose volume now has another format than the domain's config says

@@ -1,7 +1,48 @@
 import { DomainRef, DomainShutdownFlags, DomainState, Libvirt, OperationInvalidError } from "../../libvirt";
+import { containsUnknown } from "../../diff";
+import { clock } from "../clock";
+import type { CheckFailure, Props } from "../provider";
 import { whileReconnecting } from "../retry";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export type PowerState = "running" | "paused" | "shutoff";
+
+/** The declared power state: `powerState`, else from `running` (default running). */
+export function powerTarget(p: Props): PowerState {
+  const s = p["powerState"];
+  if (s === "running" || s === "paused" || s === "shutoff") return s;
+  return p["running"] === false ? "shutoff" : "running";
+}
+
+/** The power state libvirt reports, in the input's words (crashed counts as shut off; pmsuspended as paused). */
+export function powerStateOf(state: number): PowerState {
+  if (state === DomainState.SHUTOFF || state === DomainState.CRASHED) return "shutoff";
+  if (state === DomainState.PAUSED || state === DomainState.PMSUSPENDED) return "paused";
+  return "running";
+}
+
+/**
+ * Check: `running` and `powerState` must agree when both are declared; then both are filled (powerState from
+ * running, running from powerState), so the plan compares like with like. Mutates the inputs.
+ */
+export function normalisePower(inputs: Props, who: string): CheckFailure[] {
+  const declared = inputs["powerState"];
+  const running = inputs["running"];
+  if (containsUnknown(declared) || containsUnknown(running)) return [];
+  if (declared !== undefined && running !== undefined && (running === false) !== (declared === "shutoff")) {
+    return [
+      {
+        property: "powerState",
+        reason:
+          `${who}: powerState "${String(declared)}" contradicts running: ${String(running)}; declare one of them ` +
+          `(running: false is powerState "shutoff", running: true is "running"; "paused" needs running left out or true)`,
+      },
+    ];
+  }
+  const target = powerTarget(inputs);
+  inputs["powerState"] = target;
+  inputs["running"] = target !== "shutoff";
+  return [];
+}
 
 /**
  * Asks the guest to shut down (ACPI) and waits up to `timeoutSec`; then forces it off. A guest with no OS
@@ -18,10 +59,11 @@ export async function shutdownGracefully(lv: Libvirt, dom: DomainRef, timeoutSec
   } catch (e) {
     if (!(e instanceof OperationInvalidError)) throw e; // stopped meanwhile
   }
-  const deadline = Date.now() + timeoutSec * 1000;
-  while (Date.now() < deadline) {
+  const c = clock();
+  const deadline = c.now() + timeoutSec * 1000;
+  while (c.now() < deadline) {
     if (!(await call(() => lv.domains.isActive(dom)))) return "shutdown";
-    await sleep(200);
+    await c.sleep(200);
   }
   try {
     await call(() => lv.domains.destroy(dom));

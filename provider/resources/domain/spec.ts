@@ -245,7 +245,33 @@ export const domainSpec: ResourceSpec = {
       update: "config",
     },
     autostart: bool("Start the domain when the host boots.", "live", { default: false, verb: "set live" }),
-    running: bool("Desired power state: true starts it, false shuts it down gracefully.", "live", { default: true, verb: "applied live" }),
+    running: bool(
+      "Desired power state, the short form: true runs it, false shuts it down gracefully. The same as `powerState` \"running\" / \"shutoff\" " +
+        "(declare either; both must agree). Default: true.",
+      "live",
+      { verb: "applied live" },
+    ),
+    powerState: {
+      type: { kind: "string", enum: ["running", "paused", "shutoff"] },
+      doc:
+        'Desired power state, applied live: "running" (started, or resumed: the same domain id), "paused" (vCPUs stopped, memory kept: ' +
+        '`virsh suspend`; created paused when new), "shutoff" (graceful shutdown, forced after shutdownTimeout). Default: from `running` ' +
+        "(\"running\"). A domain paused, resumed, started or stopped behind the stack is drift: refresh reports it and up restores this state.",
+      update: "live",
+      verb: "applied live: start, pause, resume or graceful shutdown",
+    },
+    rebootTrigger: str(
+      "Any value: when it changes (also when removed) on a running domain, the domain is rebooted gracefully: ACPI shutdown, forced off after " +
+        "shutdownTimeout, then started again (a new QEMU process and domain id). Never rebooted on any other change. On a paused or shut-off domain the value is only recorded.",
+      "live",
+      { verb: "rebooted gracefully: ACPI shutdown, forced off after shutdownTimeout, then started" },
+    ),
+    resetTrigger: str(
+      "Any value: when it changes (also when removed) on a running or paused domain, the domain is reset (the reset button: the guest restarts at " +
+        "once without shutting down, unwritten data in the guest is lost; same QEMU process and domain id). Never reset on any other change. On a shut-off domain the value is only recorded.",
+      "live",
+      { verb: "reset: the guest restarts at once, unwritten data in the guest is lost" },
+    ),
     restartPolicy: {
       type: { kind: "string", enum: ["pending", "restart"] },
       doc: 'For changes that need a restart: "pending" (default) saves them and reports them in `pendingRestart`; "restart" shuts the domain down gracefully and starts it again to apply them now.',
