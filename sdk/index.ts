@@ -10,3 +10,5 @@ export { Domain } from "./domain";
 export type { DomainArgs, DomainDiskArgs, DomainMetadataArgs, DomainNicArgs, DomainInterfaceAddresses } from "./domain";
 export { CloudInitDisk } from "./cloudInitDisk";
 export type { CloudInitDiskArgs, CloudInitMetaDataArgs } from "./cloudInitDisk";
+export { getHostInterfaces, getHostInterfacesOutput } from "./hostInterfaces";
+export type { GetHostInterfacesArgs, GetHostInterfacesOutputArgs, HostInterface, HostInterfaceAddress, HostInterfacePort, HostInterfaces } from "./hostInterfaces";

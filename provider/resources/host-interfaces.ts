@@ -160,3 +160,15 @@ export async function hostBridgeProblem(uri: string, name: string): Promise<stri
     `Make a bridge with ${name} as its port (README "Host bridges") and name the bridge, or attach guests another way`
   );
 }
+
+let bridgeLookup: (uri: string, name: string) => Promise<string | undefined> = hostBridgeProblem;
+
+/** What a Network's check asks about its host bridge: `hostBridgeProblem`, unless a unit test (no host) replaced it. */
+export function lookupHostBridge(uri: string, name: string): Promise<string | undefined> {
+  return bridgeLookup(uri, name);
+}
+
+/** For unit tests that run without a host: answer the host-bridge question with `fn` (undefined restores the real lookup). */
+export function setHostBridgeLookup(fn: ((uri: string, name: string) => Promise<string | undefined>) | undefined): void {
+  bridgeLookup = fn ?? hostBridgeProblem;
+}
