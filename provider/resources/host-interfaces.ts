@@ -156,7 +156,7 @@ export async function hostBridgeProblem(uri: string, name: string): Promise<stri
   const described = await describe(lv, ref).catch(() => null);
   if (described === null || described.type === "bridge") return undefined;
   return (
-    `"${name}" on ${uri} is a ${described.type} interface, not a bridge: a Network in mode "bridge" needs a Linux bridge. ` +
+    `"${name}" on ${uri} is not a bridge (libvirt reports type ${described.type}): a Network in mode "bridge" needs a Linux bridge. ` +
     `Make a bridge with ${name} as its port (README "Host bridges") and name the bridge, or attach guests another way`
   );
 }
