@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
-import { chmodSync, copyFileSync, existsSync, readFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, readFileSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { closeAll } from "../../../provider/resources/connections";
 import { domain } from "../../../provider/resources/domain";
@@ -85,6 +85,11 @@ describe("virt:Network in mode bridge on a host bridge, with the booted test gue
         virshMaybe(URI, "net-undefine", netName);
       },
       () => {
+        // libvirt 9.0 leaves an empty runtime folder of a stopped network behind: remove it (only when empty).
+        const run = `/run/libvirt/network/${netName}`;
+        for (const d of [`${run}/ports`, run]) if (virshMaybe(URI, "net-info", netName) === null && existsSync(d)) rmdirSync(d);
+      },
+      () => {
         if (dnsmasq?.pid !== undefined && dnsmasq.exitCode === null) dnsmasq.kill();
       },
       () => quiet("ip", "link", "del", vethHost),
@@ -97,6 +102,7 @@ describe("virt:Network in mode bridge on a host bridge, with the booted test gue
     assert.equal(virshMaybe(URI, "net-info", netName), null, "the network is gone");
     assert.ok(!ip("-br", "link").includes(`pvthb${tag}`), "no link of this test is left");
     assert.ok(!ip("netns", "list").includes(ns), "the namespace is gone");
+    assert.ok(!existsSync(`/run/libvirt/network/${netName}`), "no runtime folder of the network is left");
   });
 
   it("defines and starts the network on the existing bridge (net-dumpxml: forward mode bridge, that bridge)", async () => {
