@@ -97,7 +97,8 @@ describe("host interfaces (getHostInterfaces) on qemu:///system", function () {
   it("is exported from the SDK as getHostInterfaces and getHostInterfacesOutput", async () => {
     const host = await sdk.getHostInterfaces({ connection: { uri: URI } });
     assert.ok(host.bridges.some((b) => b.name === br));
-    assert.equal(typeof sdk.getHostInterfacesOutput, "function");
+    const viaOutput = await new Promise<string[]>((resolve) => sdk.getHostInterfacesOutput({ connection: { uri: URI } }).apply((h) => resolve(h.bridges.map((b) => b.name))));
+    assert.ok(viaOutput.includes(br), "getHostInterfacesOutput resolves to the same bridges");
   });
 
   it("lets a Network in mode bridge through check on this bridge, and refuses a missing one or a non-bridge, saying what to do", async () => {
