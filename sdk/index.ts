@@ -12,3 +12,5 @@ export { CloudInitDisk } from "./cloudInitDisk";
 export type { CloudInitDiskArgs, CloudInitMetaDataArgs } from "./cloudInitDisk";
 export { getDomainStats } from "./stats";
 export type { GetDomainStatsArgs, DomainStats, DomainBlockStats, DomainNicStats } from "./stats";
+export { getHostInterfaces, getHostInterfacesOutput } from "./hostInterfaces";
+export type { GetHostInterfacesArgs, GetHostInterfacesOutputArgs, HostInterface, HostInterfaceAddress, HostInterfacePort, HostInterfaces } from "./hostInterfaces";

@@ -35,7 +35,10 @@ export interface NetworkArgs {
   name: pulumi.Input<string>;
   /** "nat" (default), "route", "open", "isolated" (no forwarding), or "bridge" (an existing host bridge). A change replaces it. */
   mode?: pulumi.Input<"nat" | "route" | "open" | "isolated" | "bridge">;
-  /** The bridge: its name (assigned when omitted; required for mode "bridge"), STP and forward delay. A change replaces it. */
+  /**
+   * The bridge: its name (assigned when omitted; required for mode "bridge": an existing Linux bridge of the host, looked up at
+   * check — see `getHostInterfaces`), STP and forward delay. A change replaces it.
+   */
   bridge?: pulumi.Input<{ name?: pulumi.Input<string>; stp?: pulumi.Input<boolean>; delay?: pulumi.Input<number> }>;
   /** MTU of the bridge. A change replaces the network. */
   mtu?: pulumi.Input<number>;

@@ -1,6 +1,7 @@
 import { DomainApi } from "./api/domains";
 import { EventApi } from "./api/events";
 import { HostApi } from "./api/host";
+import { InterfaceApi } from "./api/interfaces";
 import { NetworkApi } from "./api/networks";
 import { PoolApi, VolumeApi } from "./api/storage";
 import { Connection, ConnectionOptions } from "./connection";
@@ -22,6 +23,7 @@ export class Libvirt {
   readonly pools: PoolApi;
   readonly volumes: VolumeApi;
   readonly events: EventApi;
+  readonly interfaces: InterfaceApi;
 
   constructor(readonly connection: Connection) {
     this.host = new HostApi(connection);
@@ -30,6 +32,7 @@ export class Libvirt {
     this.pools = new PoolApi(connection);
     this.volumes = new VolumeApi(connection);
     this.events = new EventApi(connection);
+    this.interfaces = new InterfaceApi(connection);
   }
 
   /** Connects to a libvirt URI (see README "Connecting") and completes the handshake. */

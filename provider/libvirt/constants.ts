@@ -126,3 +126,8 @@ export const StorageVolCreateFlags = { PREALLOC_METADATA: 1, REFLINK: 2, VALIDAT
 export const StorageVolDeleteFlags = { NORMAL: 0, ZEROED: 1, WITH_SNAPSHOTS: 2 } as const;
 export const StorageVolResizeFlags = { ALLOCATE: 1, DELTA: 2, SHRINK: 4 } as const;
 export const StorageVolType = { FILE: 0, BLOCK: 1, DIR: 2, NETWORK: 3, NETDIR: 4, PLOOP: 5 } as const;
+
+/** virConnectListAllInterfacesFlags (0 lists both). */
+export const ListInterfacesFlags = { INACTIVE: 1, ACTIVE: 2 } as const;
+/** virInterfaceXMLFlags */
+export const InterfaceXMLFlags = { INACTIVE: 1 } as const;

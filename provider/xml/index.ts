@@ -18,3 +18,5 @@ export { canonicalIp, netmaskToPrefix } from "./network-ip";
 export { applyDomainXml, buildDomainXml, canonicalDeviceXml, canonicalOsType, deviceXml, extraDeviceMatches, findDevice, parseDomainXml, sameMachine } from "./domain";
 export { canonicalMetadataXml, metadataPrefixProblem, metadataXmlProblem, sameMetadataXml } from "./domain";
 export type { ApplyOptions, DeviceKindName, DomainDevices, DomainDisk, DomainInterface, DomainMetadataElement, DomainModel, DomainOs } from "./domain";
+export { parseInterfaceXml } from "./interface";
+export type { HostInterfaceAddress, HostInterfaceXml } from "./interface";

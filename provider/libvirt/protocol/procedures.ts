@@ -4,7 +4,7 @@
  * was confirmed on a libvirt 9.0 daemon (shared/docs/libvirt-protocol.md §9).
  */
 import { array, charArray, Codec, int, opaque, optional, struct, uhyper, uint, voidType, hyper } from "../xdr";
-import { domainRef, Limits, networkRef, optStr, poolRef, str, typedParam, uuid, volRef } from "./types";
+import { domainRef, interfaceRef, Limits, networkRef, optStr, poolRef, str, typedParam, uuid, volRef } from "./types";
 
 export interface Procedure<A, R> {
   /** libvirt's name without the REMOTE_PROC_ prefix, e.g. `DOMAIN_LOOKUP_BY_NAME`. */
@@ -191,6 +191,16 @@ export const Proc = table({
     struct({ net, mac: optStr, needResults: int, flags }),
     struct({ leases: array(dhcpLease, Limits.NETWORK_DHCP_LEASES_MAX), ret: uint }),
   ],
+
+  // Host interfaces (read-only use: the udev backend of Debian's libvirt cannot define or change them)
+  CONNECT_LIST_ALL_INTERFACES: [
+    284,
+    struct({ needResults: int, flags }),
+    struct({ ifaces: array(interfaceRef, Limits.INTERFACE_LIST_MAX), ret: uint }),
+  ],
+  INTERFACE_LOOKUP_BY_NAME: [128, struct({ name: str }), struct({ iface: interfaceRef })],
+  INTERFACE_GET_XML_DESC: [130, struct({ iface: interfaceRef, flags }), struct({ xml: str })],
+  INTERFACE_IS_ACTIVE: [156, struct({ iface: interfaceRef }), struct({ active: int })],
 
   // Storage pools
   CONNECT_LIST_ALL_STORAGE_POOLS: [

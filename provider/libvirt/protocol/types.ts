@@ -10,6 +10,7 @@ export const STRING_MAX = 4194304;
 export const Limits = {
   DOMAIN_LIST_MAX: 16384,
   NETWORK_LIST_MAX: 16384,
+  INTERFACE_LIST_MAX: 16384,
   STORAGE_POOL_LIST_MAX: 4096,
   STORAGE_VOL_LIST_MAX: 16384,
   AUTH_TYPE_LIST_MAX: 20,
@@ -38,6 +39,10 @@ export type DomainRef = Infer<typeof domainRef>;
 /** remote_nonnull_network */
 export const networkRef = struct({ name: str, uuid });
 export type NetworkRef = Infer<typeof networkRef>;
+
+/** remote_nonnull_interface: a host interface is named by its name and MAC (text), no UUID. */
+export const interfaceRef = struct({ name: str, mac: str });
+export type InterfaceRef = Infer<typeof interfaceRef>;
 
 /** remote_nonnull_storage_pool */
 export const poolRef = struct({ name: str, uuid });

@@ -1,4 +1,4 @@
-import { deepEqual, UNKNOWN } from "../../diff";
+import { deepEqual, isUnknown, UNKNOWN } from "../../diff";
 import { isNotFound, Libvirt, NetworkRef, NetworkUpdateFlags, NetworkXMLFlags, uuidString } from "../../libvirt";
 import { applyNetworkXml, buildNetworkXml, canonicalIp, parseNetworkXml } from "../../xml";
 import { connect, ConnectionInput, resolveUri } from "../connections";
@@ -11,7 +11,8 @@ import { attachedDomains } from "./attached";
 import { readBack, toModel } from "./model";
 import { networkSpec } from "./spec";
 import { describeOp, touchedSections, updateOps } from "./update";
-import { canonicalInputs, IpIn, validateNetwork } from "./validate";
+import { BridgeIn, canonicalInputs, IpIn, validateNetwork } from "./validate";
+import { lookupHostBridge } from "../host-interfaces";
 
 const label = (p: Props): string => `virt:Network ${String(p["name"])}`;
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -171,12 +172,29 @@ async function reportAttached(olds: Props): Promise<void> {
   }
 }
 
+/**
+ * Mode "bridge": the named host bridge must exist on the host and be a bridge, asked when the network is to be
+ * made (a new resource, or a changed mode, bridge or host). A host that cannot be asked adds no failure.
+ */
+async function hostBridgeFailure(olds: Props, inputs: Props): Promise<{ property: string; reason: string } | undefined> {
+  const name = (inputs["bridge"] as BridgeIn | undefined)?.name;
+  const conn = inputs["connection"] as ConnectionInput | undefined;
+  if (inputs["mode"] !== "bridge" || typeof name !== "string" || isUnknown(name) || isUnknown(conn) || isUnknown(conn?.uri)) return undefined;
+  const uri = resolveUri(conn);
+  const same = olds["mode"] === "bridge" && (olds["bridge"] as BridgeIn | undefined)?.name === name && (olds["uri"] === undefined || olds["uri"] === uri);
+  if (same) return undefined;
+  const problem = await lookupHostBridge(uri, name);
+  return problem === undefined ? undefined : { property: "bridge.name", reason: `${label(inputs)}: ${problem}` };
+}
+
 /** virt:Network: the generic resource, plus canonical addresses after check and the attached domains in a replace plan. */
 export const network: ResourceImpl = {
   ...base,
   async check(olds, news) {
     const r = await base.check(olds, news);
-    return r.failures.length > 0 ? r : { inputs: canonicalInputs(r.inputs), failures: [] };
+    if (r.failures.length > 0) return r;
+    const hostBridge = await hostBridgeFailure(olds, r.inputs);
+    return hostBridge !== undefined ? { inputs: r.inputs, failures: [hostBridge] } : { inputs: canonicalInputs(r.inputs), failures: [] };
   },
   async diff(id, olds, news) {
     const d = await base.diff(id, olds, news);

@@ -71,7 +71,7 @@ export const networkSpec: ResourceSpec = {
       type: {
         kind: "object",
         properties: {
-          name: { type: { kind: "string", format: "bridgeName" }, doc: "Bridge device name; libvirt picks a free virbrN when omitted. Required for mode bridge.", update: "replace" },
+          name: { type: { kind: "string", format: "bridgeName" }, doc: "Bridge device name; libvirt picks a free virbrN when omitted. Required for mode bridge: an existing Linux bridge of the host, which check looks up (refused when the host has none of that name, or it is not a bridge).", update: "replace" },
           stp: { type: { kind: "boolean" }, doc: "Spanning tree protocol on the bridge (libvirt's default: on).", update: "replace" },
           delay: { type: { kind: "integer", min: 0 }, doc: "Forward delay in seconds (libvirt's default: 0).", update: "replace" },
         },

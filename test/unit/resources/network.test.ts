@@ -5,6 +5,10 @@ import { buildNetworkXml, parseNetworkXml } from "../../../provider/xml";
 import { describeOp, network, networkSpec, readBack, subnetOf, toModel, touchedSections, updateOps, usesNetwork } from "../../../provider/resources/network";
 import { Props, setReporter } from "../../../provider/resources/provider";
 import { fixture } from "../xml/corpus";
+import { setHostBridgeLookup } from "../../../provider/resources/host-interfaces";
+
+/** No host here: mode "bridge" checks are answered as if the host had the bridge (the real lookup: integration tests). */
+const hostHasBridge = () => setHostBridgeLookup(async () => undefined);
 
 async function checked(news: Props, olds: Props = {}): Promise<Props> {
   const r = await network.check(olds, news);
@@ -38,6 +42,8 @@ const lab = {
 };
 
 describe("virt:Network check", () => {
+  before(hostHasBridge);
+  after(() => setHostBridgeLookup(undefined));
   it("normalises: defaults filled (nat, autostart, empty DHCP lists), MACs lower-case, IPv6 in libvirt's form", async () => {
     const r = await checked({
       name: "n",
@@ -288,6 +294,8 @@ describe("virt:Network diff", () => {
 });
 
 describe("virt:Network read-back of libvirt's XML (the captured corpus)", () => {
+  before(hostHasBridge);
+  after(() => setHostBridgeLookup(undefined));
   // What a user would have declared for each captured network; read must show no changes against it.
   const declared: Record<string, Props> = {
     "nat-defined.xml": {
