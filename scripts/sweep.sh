@@ -35,6 +35,21 @@ for uri in qemu:///system; do
   done
 done
 
+# Host links and network namespaces tests make (the host-bridge tests: links pvthb…, namespaces pvt-hb-…, each
+# possibly with a dnsmasq of theirs). The multi-host test bed (scripts/hosts.sh: pvt-mh-…) is infrastructure like
+# the system libvirtd, left running on purpose: `bash scripts/hosts.sh down` stops it.
+for l in $(ip -o link 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^pvthb' || true); do
+  left=1; echo "link $l"
+  [ $check = 1 ] && continue
+  ip link del "$l" >/dev/null 2>&1 || true
+done
+for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^pvt-hb-' || true); do
+  left=1; echo "netns $ns"
+  [ $check = 1 ] && continue
+  for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+  ip netns del "$ns" >/dev/null 2>&1 || true
+done
+
 if [ $check = 1 ] && [ $left = 1 ]; then
   echo "sweep: the objects above were left on the host by tests" >&2
   exit 1
