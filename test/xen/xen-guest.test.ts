@@ -243,8 +243,8 @@ describe("Xen suite: examples/xen-guest on a real Xen host", function () {
     const r = await stack().destroy();
     const del = r.steps.find((x) => x.name === "guest");
     assert.equal(del?.op, "delete");
-    // The guest answered the shutdown request (forced off only after shutdownTimeout, 30 s).
-    assert.ok((del?.durationMs ?? Infinity) < 25000, `delete took ${del?.durationMs} ms`);
+    // The guest answered the shutdown request: the provider did not have to force it off after shutdownTimeout.
+    assert.doesNotMatch(plan(r), /forced off/, plan(r));
     assert.equal(virshMaybe(URI, "domstate", guest), null);
     assert.equal(virshMaybe(URI, "pool-info", pool), null);
     const left = [run("list", "--all", "--name"), run("pool-list", "--all", "--name")].join("\n");

@@ -240,7 +240,8 @@ const base = makeResource({
     try {
       // A paused guest cannot answer the power button: resumed first (a forced stop needs no resume).
       if (timeout > 0 && powerStateOf((await lv.domains.getState(dom)).state) === "paused") await lv.domains.resume(dom);
-      await shutdownGracefully(lv, dom, timeout);
+      const how = await shutdownGracefully(lv, dom, timeout);
+      if (how === "forced" && timeout > 0) report(`${label(props)}: did not power off within ${timeout} s: forced off`);
     } catch (e) {
       // A transient domain (undefined behind the stack while running) is gone once it stops: deleted.
       if (isNotFound(e)) return;
