@@ -6,6 +6,7 @@ import { containsUnknown, Plan, plan, planDomainOps } from "../../diff";
 import { applyDomainXml, buildDomainXml, deviceXml, DomainDisk, DomainModel, findDevice, parseDomainXml, parseVolumeXml } from "../../xml";
 import { PartialCreateError, PartialUpdateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
 import { makeResource } from "../resource";
+import { clock } from "../clock";
 import { connect, ConnectionInput, resolveUri } from "../connections";
 import { undo, undoOutcome, whileDomainLocked } from "../retry";
 import { uuidMark } from "../ownership";
@@ -494,12 +495,13 @@ async function syncDevices(lv: Libvirt, dom: DomainRef, modelOf: () => DomainMod
 /** Waits until none of `devices` is in the running domain any more, or the time is up; returns those still there. */
 async function waitAllDetached(lv: Libvirt, dom: DomainRef, devices: DeviceRef[], timeoutMs: number): Promise<DeviceRef[]> {
   if (devices.length === 0) return [];
-  const deadline = Date.now() + timeoutMs;
+  const c = clock();
+  const deadline = c.now() + timeoutMs;
   for (;;) {
     const xml = await lv.domains.getXMLDesc(dom);
     const left = devices.filter((d) => findDevice(xml, d.device, d.key));
-    if (left.length === 0 || Date.now() > deadline) return left;
-    await new Promise((r) => setTimeout(r, 200));
+    if (left.length === 0 || c.now() > deadline) return left;
+    await c.sleep(200);
   }
 }
 

@@ -15,6 +15,7 @@
  * domain/index.ts hooks in twice: its diff asks {@link migrationDiff} first, its update {@link migrateThenUpdate}.
  */
 import { Readable } from "node:stream";
+import { clock } from "../clock";
 import {
   DomainJobStatsFlags, DomainJobType, DomainRef, DomainUndefineFlags, DomainXMLFlags, DriverFeature, InvalidArgumentError, isNotFound, Libvirt, MigrateFlags, MigrateParam,
   TypedParam, TypedParamType,
@@ -177,20 +178,21 @@ export async function migrateLive(src: Libvirt, dst: Libvirt, dom: DomainRef, ne
   report(`${name}: migrating live to ${destUri}${copy ? " with its disks" : ""} (peer-to-peer, at most ${timeoutMs / 1000} s)`);
   let finished = false;
   const job = src.domains.migratePerform3Params(dom, destUri, params, flags).finally(() => (finished = true));
-  const t0 = Date.now();
+  const c = clock();
+  const t0 = c.now();
   let lastReport = 0;
   let aborted = false;
   while (!finished) {
-    await Promise.race([job.catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
+    await Promise.race([job.catch(() => undefined), c.sleep(500)]);
     if (finished) break;
-    if (Date.now() - t0 > timeoutMs && !aborted) {
+    if (c.now() - t0 > timeoutMs && !aborted) {
       aborted = true;
       report(`${name}: the migration has taken more than ${timeoutMs / 1000} s: aborting it (the domain stays running on ${src.uri})`);
       await src.domains.abortJob(dom).catch(() => undefined);
       continue;
     }
-    if (Date.now() - lastReport >= 2000) {
-      lastReport = Date.now();
+    if (c.now() - lastReport >= 2000) {
+      lastReport = c.now();
       const s = await src.domains.getJobStats(dom).catch(() => undefined);
       if (s !== undefined && s.type !== DomainJobType.NONE) report(`${name}: migrating to ${destUri}: ${progress(s.params)}`);
     }
