@@ -135,8 +135,13 @@ export function validateDomain(p: Props, type: string): CheckFailure[] {
     if (kinds.length !== 1) add(`networkInterfaces[${i}]`, `give exactly one of network, bridge or direct${kinds.length ? `, not ${kinds.join(" and ")}` : ""}`);
     if (n.model === "netfront" && !xen && type !== "auto") add(`networkInterfaces[${i}].model`, `netfront is the Xen PV NIC; use virtio for a ${type} domain`);
   });
-  const g = p["graphics"] as { type?: string } | undefined;
+  const g = p["graphics"] as { type?: string; password?: unknown } | undefined;
   if (p["video"] !== undefined && p["video"] !== "none" && g === undefined) add("video", "a video device needs graphics");
+  // QEMU's VNC authentication (DES) takes at most 8 characters; libvirt refuses a longer one when the domain is
+  // defined. Said here, before the host is touched, without the value (a secret).
+  if (g?.type === "vnc" && typeof g.password === "string" && g.password.length > 8) {
+    add("graphics.password", `a VNC password may have at most 8 characters (VNC's own limit; libvirt refuses more), this one has ${g.password.length}: use a shorter one, or spice`);
+  }
   const serial = p["serialConsole"] as { type?: string; path?: string } | undefined;
   if (serial?.type === "file" && serial.path === undefined) add("serialConsole.path", "a file console needs the path of its log file");
   return f;
