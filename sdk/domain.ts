@@ -213,6 +213,8 @@ export class Domain extends pulumi.dynamic.Resource {
   declare readonly domainId: pulumi.Output<number>;
   /** running, shutoff, paused, ... */
   declare readonly state: pulumi.Output<string>;
+  /** The power state as the host has it: running, paused or shutoff (drift from the declared one is restored by up). */
+  declare readonly powerState: pulumi.Output<"running" | "paused" | "shutoff">;
   /** MAC addresses of the network interfaces, in order. */
   declare readonly macs: pulumi.Output<string[]>;
   /** The graphics port in use (-1 when not running). */
@@ -236,7 +238,7 @@ export class Domain extends pulumi.dynamic.Resource {
       provider,
       name,
       {
-        uuid: undefined, domainId: undefined, state: undefined, macs: undefined, graphicsPort: undefined, pendingRestart: undefined, actualMemory: undefined, resolvedType: undefined, persistent: undefined, networkProblems: undefined, addresses: undefined, uri: undefined,
+        uuid: undefined, domainId: undefined, state: undefined, powerState: undefined, macs: undefined, graphicsPort: undefined, pendingRestart: undefined, actualMemory: undefined, resolvedType: undefined, persistent: undefined, networkProblems: undefined, addresses: undefined, uri: undefined,
         ...args,
         // The password sits inside graphics: Pulumi marks secrets per top-level property, so graphics is the secret.
         ...(args.graphics !== undefined ? { graphics: pulumi.secret(args.graphics) } : {}),

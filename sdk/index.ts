@@ -14,3 +14,5 @@ export { getDomainStats } from "./stats";
 export type { GetDomainStatsArgs, DomainStats, DomainBlockStats, DomainNicStats } from "./stats";
 export { getHostInterfaces, getHostInterfacesOutput } from "./hostInterfaces";
 export type { GetHostInterfacesArgs, GetHostInterfacesOutputArgs, HostInterface, HostInterfaceAddress, HostInterfacePort, HostInterfaces } from "./hostInterfaces";
+export { DomainSnapshot } from "./domainSnapshot";
+export type { DomainSnapshotArgs } from "./domainSnapshot";

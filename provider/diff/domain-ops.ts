@@ -32,6 +32,8 @@ export interface DomainOps {
   running?: boolean;
   /** Desired power state (running, paused, shutoff), when `powerState` changes. */
   power?: "running" | "paused" | "shutoff";
+  /** A revert to this snapshot, asked for by a new `revert.trigger`. */
+  revert?: string;
   /** A reboot asked for by a change of rebootTrigger (graceful) or resetTrigger (reset); reset wins. */
   reboot?: "graceful" | "reset";
   /** Custom metadata namespaces added, changed or removed (one op each); absent when none. */
@@ -39,7 +41,7 @@ export interface DomainOps {
 }
 
 const LIST_DEVICE: Record<string, "disk" | "interface"> = { disks: "disk", networkInterfaces: "interface" };
-const NOT_CONFIG = new Set(["autostart", "running", "powerState", "rebootTrigger", "resetTrigger"]);
+const NOT_CONFIG = new Set(["autostart", "running", "powerState", "rebootTrigger", "resetTrigger", "revert"]);
 /**
  * Live-class properties whose own call also writes the persistent config (flag CONFIG): a change of only these
  * needs no redefinition, which costs the daemon a schema validation and a rewrite of the whole XML.
@@ -73,6 +75,11 @@ export function planDomainOps(p: Plan, news: Record<string, unknown>): DomainOps
     else if (top === "running") ops.running = news["running"] !== false;
     else if (top === "powerState") ops.power = news["powerState"] as DomainOps["power"];
     else if (top === "resetTrigger") ops.reboot = "reset";
+    else if (top === "revert" && (c.path === "revert" || c.path === "revert.trigger")) {
+      const r = news["revert"] as { snapshot?: string; trigger?: string } | undefined;
+      const before = (c.path === "revert" ? (c.from as { trigger?: string } | undefined)?.trigger : c.from) as string | undefined;
+      if (r?.snapshot !== undefined && r.trigger !== undefined && r.trigger !== before) ops.revert = r.snapshot;
+    }
     else if (top === "rebootTrigger") ops.reboot ??= "graceful";
     if (NOT_CONFIG.has(top)) continue;
     // With maxVcpus not declared the maximum follows vcpus: a config change, so redefined.

@@ -131,3 +131,10 @@ export const StorageVolType = { FILE: 0, BLOCK: 1, DIR: 2, NETWORK: 3, NETDIR: 4
 export const ListInterfacesFlags = { INACTIVE: 1, ACTIVE: 2 } as const;
 /** virInterfaceXMLFlags */
 export const InterfaceXMLFlags = { INACTIVE: 1 } as const;
+
+/** virDomainSnapshotCreateFlags */
+export const DomainSnapshotCreateFlags = { REDEFINE: 1, CURRENT: 2, NO_METADATA: 4, HALT: 8, DISK_ONLY: 16, REUSE_EXT: 32, QUIESCE: 64, ATOMIC: 128, LIVE: 256, VALIDATE: 512 } as const;
+/** virDomainSnapshotRevertFlags */
+export const DomainSnapshotRevertFlags = { RUNNING: 1, PAUSED: 2, FORCE: 4, RESET_NVRAM: 8 } as const;
+/** virDomainSnapshotDeleteFlags */
+export const DomainSnapshotDeleteFlags = { CHILDREN: 1, METADATA_ONLY: 2, CHILDREN_ONLY: 4 } as const;

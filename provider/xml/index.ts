@@ -20,3 +20,5 @@ export { canonicalMetadataXml, metadataPrefixProblem, metadataXmlProblem, sameMe
 export type { ApplyOptions, DeviceKindName, DomainDevices, DomainDisk, DomainInterface, DomainMetadataElement, DomainModel, DomainOs } from "./domain";
 export { parseInterfaceXml } from "./interface";
 export type { HostInterfaceAddress, HostInterfaceXml } from "./interface";
+export { buildSnapshotXml, parseSnapshotXml } from "./snapshot";
+export type { DomainSnapshotSpec, DomainSnapshotState, SnapshotDiskSpec, SnapshotKind } from "./snapshot";

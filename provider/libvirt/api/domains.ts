@@ -234,6 +234,35 @@ export class DomainApi {
   }
 
   /** virDomainListAllSnapshots: snapshot names. */
+  /** virDomainSnapshotCreateXML: takes a snapshot (DomainSnapshotCreateFlags); returns its name. */
+  async snapshotCreateXML(dom: DomainRef, xml: string, flags = 0): Promise<string> {
+    return (await this.conn.call(Proc.DOMAIN_SNAPSHOT_CREATE_XML, { dom, xmlDesc: xml, flags })).snap.name;
+  }
+
+  /** virDomainSnapshotLookupByName + virDomainSnapshotGetXMLDesc: the snapshot's XML (state, parent, disks, ...). */
+  async snapshotXML(dom: DomainRef, name: string, flags = 0): Promise<string> {
+    const { snap } = await this.conn.call(Proc.DOMAIN_SNAPSHOT_LOOKUP_BY_NAME, { dom, name, flags: 0 });
+    return (await this.conn.call(Proc.DOMAIN_SNAPSHOT_GET_XML_DESC, { snap, flags })).xml;
+  }
+
+  /** virDomainRevertToSnapshot (DomainSnapshotRevertFlags): the domain's current state is discarded. */
+  async revertToSnapshot(dom: DomainRef, name: string, flags = 0): Promise<void> {
+    const { snap } = await this.conn.call(Proc.DOMAIN_SNAPSHOT_LOOKUP_BY_NAME, { dom, name, flags: 0 });
+    await this.conn.call(Proc.DOMAIN_REVERT_TO_SNAPSHOT, { snap, flags });
+  }
+
+  /** virDomainSnapshotDelete (DomainSnapshotDeleteFlags): removes the snapshot's data and metadata. */
+  async snapshotDelete(dom: DomainRef, name: string, flags = 0): Promise<void> {
+    const { snap } = await this.conn.call(Proc.DOMAIN_SNAPSHOT_LOOKUP_BY_NAME, { dom, name, flags: 0 });
+    await this.conn.call(Proc.DOMAIN_SNAPSHOT_DELETE, { snap, flags });
+  }
+
+  /** virDomainSnapshotIsCurrent: whether it is the domain's current snapshot (the parent of the next one). */
+  async snapshotIsCurrent(dom: DomainRef, name: string): Promise<boolean> {
+    const { snap } = await this.conn.call(Proc.DOMAIN_SNAPSHOT_LOOKUP_BY_NAME, { dom, name, flags: 0 });
+    return (await this.conn.call(Proc.DOMAIN_SNAPSHOT_IS_CURRENT, { snap, flags: 0 })).current === 1;
+  }
+
   async listAllSnapshots(dom: DomainRef, flags = 0): Promise<string[]> {
     const r = await this.conn.call(Proc.DOMAIN_LIST_ALL_SNAPSHOTS, { dom, needResults: 1, flags });
     return r.snapshots.map((s) => s.name);

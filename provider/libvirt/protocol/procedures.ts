@@ -32,6 +32,8 @@ const vol = volRef;
 const flags = uint;
 const none = voidType;
 
+/** remote_nonnull_domain_snapshot */
+const snap = struct({ name: str, dom });
 const domainStatsRecord = struct({ dom, params: array(typedParam, Limits.CONNECT_GET_ALL_DOMAIN_STATS_MAX) });
 const ipAddr = struct({ type: int, addr: str, prefix: uint });
 const iface = struct({ name: str, hwaddr: optStr, addrs: array(ipAddr, Limits.DOMAIN_IP_ADDR_MAX) });
@@ -144,6 +146,12 @@ export const Proc = table({
   ],
   DOMAIN_GET_METADATA: [265, struct({ dom, type: int, uri: optStr, flags }), struct({ metadata: str })],
   DOMAIN_BLOCK_RESIZE: [251, struct({ dom, disk: str, size: uhyper, flags }), none],
+  DOMAIN_SNAPSHOT_CREATE_XML: [185, struct({ dom, xmlDesc: str, flags }), struct({ snap })],
+  DOMAIN_SNAPSHOT_GET_XML_DESC: [186, struct({ snap, flags }), struct({ xml: str })],
+  DOMAIN_SNAPSHOT_LOOKUP_BY_NAME: [189, struct({ dom, name: str, flags }), struct({ snap })],
+  DOMAIN_REVERT_TO_SNAPSHOT: [192, struct({ snap, flags }), none],
+  DOMAIN_SNAPSHOT_DELETE: [193, struct({ snap, flags }), none],
+  DOMAIN_SNAPSHOT_IS_CURRENT: [271, struct({ snap, flags }), struct({ current: int })],
   DOMAIN_LIST_ALL_SNAPSHOTS: [
     274,
     struct({ dom, needResults: int, flags }),

@@ -21,6 +21,7 @@ import { normalisePower, PowerState, powerStateOf, powerTarget, shutdownGraceful
 import { DeviceRef, deviceGap, deviceName, devicePath, ensureHotplugSlots, freeRootPorts, needsPciSlot } from "./hotplug";
 import { domainSpec } from "./spec";
 import { migrateThenUpdate, migrationDiff } from "./migrate";
+import { checkRevert, revertTo } from "./revert";
 import { currentAddresses, matchAddresses, NicAddresses, nicsToWaitFor, validateWaitForIp, waitForAddresses, WaitForIpTimeout, waitSpec } from "./waitip";
 
 export { hostAccelerator, resolveType } from "./accel";
@@ -271,6 +272,14 @@ async function applyUpdate(lv: Libvirt, domRef: DomainRef, id: string, p: Plan, 
   const who = label(news);
   const type = (olds["resolvedType"] as string | undefined) ?? (await resolveType(lv, news["type"] as string, who));
   const ops = planDomainOps(p, news);
+  // A revert first: it brings back the snapshot's disks, memory and saved config; the declared config is then
+  // applied again on top (a redefinition) and the declared power state restored below.
+  if (ops.revert !== undefined) {
+    await revertTo(lv, dom, ops.revert, powerTarget(news), who);
+    dom = await lv.domains.lookupByUUID(id);
+    ops.redefine = true;
+    ops.power ??= powerTarget(news);
+  }
   const [running, persistent, configXml] = await Promise.all([lv.domains.isActive(dom), lv.domains.isPersistent(dom), lv.domains.getXMLDesc(dom, XML_CONFIG)]);
   const formats = await volumeFormats(lv, news);
   const stale = staleFormats(parseDomainXml(configXml), formats);
@@ -566,6 +575,8 @@ export const domain: ResourceImpl = {
     if (moving !== undefined) return moving;
     const d = await base.diff(id, olds, n);
     let changes = d.changes;
+    // A revert to a snapshot the domain does not have fails the preview.
+    if (d.replaces.length === 0) await checkRevert(id, olds, news, who);
     // Made transient behind the stack (refresh read persistent: false): up defines it again.
     if (olds["persistent"] === false) {
       report(`${who}: has no saved definition (made transient behind the stack): up defines it again from the declared inputs`);

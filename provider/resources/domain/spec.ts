@@ -260,6 +260,34 @@ export const domainSpec: ResourceSpec = {
       update: "live",
       verb: "applied live: start, pause, resume or graceful shutdown",
     },
+    revert: {
+      type: {
+        kind: "object",
+        properties: {
+          snapshot: {
+            type: { kind: "string", format: "name" },
+            doc: "The snapshot to revert to (e.g. a DomainSnapshot's `name` output). Changing only this records it; the revert happens when `trigger` changes.",
+            required: true,
+            update: "live",
+            verb: "recorded (no revert: only a new trigger reverts)",
+          },
+          trigger: {
+            type: { kind: "string" },
+            doc: "Any value; a new value reverts the domain to `snapshot` once.",
+            required: true,
+            update: "live",
+            verb: "REVERTED to the snapshot: the domain's current disks (and memory) since it was taken are DISCARDED",
+          },
+        },
+      },
+      doc:
+        "An explicit one-shot revert, never desired state: when `trigger` changes, the domain is reverted to `snapshot` " +
+        "(virsh snapshot-revert): everything written since the snapshot is discarded, and the plan says so in words. " +
+        "A revert to a snapshot the domain does not have is refused at preview. Afterwards the declared power state " +
+        "and config are applied again (the snapshot brings back its own saved config).",
+      update: "live",
+      verb: "REVERTED to the snapshot: the domain's current disks (and memory) since it was taken are DISCARDED",
+    },
     rebootTrigger: str(
       "Any value: when it changes (also when removed) on a running domain, the domain is rebooted gracefully: ACPI shutdown, forced off after " +
         "shutdownTimeout, then started again (a new QEMU process and domain id). Never rebooted on any other change. On a paused or shut-off domain the value is only recorded.",

@@ -1,0 +1,48 @@
+import { DomainRef, DomainSnapshotRevertFlags, Libvirt, LibvirtError } from "../../libvirt";
+import { plan, planDomainOps } from "../../diff";
+import { connect, ConnectionInput, resolveUri } from "../connections";
+import { Props, report, ResourceInputError } from "../provider";
+import type { PowerState } from "./power";
+import { domainSpec } from "./spec";
+
+/** libvirt's VIR_ERR_NO_DOMAIN_SNAPSHOT. */
+const NO_DOMAIN_SNAPSHOT = 72;
+
+/** The snapshot a plan from `olds` to `news` reverts to, if it does (a new `revert.trigger`). */
+export function plannedRevert(olds: Props, news: Props): string | undefined {
+  return planDomainOps(plan(domainSpec.inputs, olds, news), news).revert;
+}
+
+/**
+ * Preview: a revert to a snapshot the domain does not have is refused before anything runs, naming the ones it
+ * has. Does nothing when no revert is planned.
+ */
+export async function checkRevert(id: string, olds: Props, news: Props, who: string): Promise<void> {
+  const name = plannedRevert(olds, news);
+  if (name === undefined || id === "") return;
+  const uri = typeof olds["uri"] === "string" ? (olds["uri"] as string) : resolveUri(olds["connection"] as ConnectionInput | undefined);
+  const lv = await connect(uri);
+  const dom = await lv.domains.lookupByUUID(id);
+  const have = await lv.domains.listAllSnapshots(dom);
+  if (!have.includes(name)) {
+    throw new ResourceInputError(
+      `${who}: revert.snapshot: the domain has no snapshot named "${name}" (it has ${have.length > 0 ? have.map((n) => `"${n}"`).join(", ") : "none"}); ` +
+        `name one of those (a DomainSnapshot's name output), or take it first`,
+    );
+  }
+  report(`${who}: will be REVERTED to snapshot "${name}": everything the domain wrote since (disks, and memory for a memory snapshot) is discarded`);
+}
+
+/** Reverts to the snapshot, asking libvirt to leave the domain in the declared power state where it can. */
+export async function revertTo(lv: Libvirt, dom: DomainRef, name: string, target: PowerState, who: string): Promise<void> {
+  report(`${who}: reverting to snapshot "${name}": the domain's current state is discarded`);
+  const flags = target === "running" ? DomainSnapshotRevertFlags.RUNNING : target === "paused" ? DomainSnapshotRevertFlags.PAUSED : 0;
+  try {
+    await lv.domains.revertToSnapshot(dom, name, flags);
+  } catch (e) {
+    if (e instanceof LibvirtError && e.libvirtCode === NO_DOMAIN_SNAPSHOT) {
+      throw new ResourceInputError(`${who}: revert.snapshot: the domain has no snapshot named "${name}" (any more); nothing was reverted`);
+    }
+    throw e;
+  }
+}
