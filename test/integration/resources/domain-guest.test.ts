@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { chmodSync, copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { Libvirt } from "../../../provider/libvirt";
 import { closeAll } from "../../../provider/resources/connections";
 import { domain } from "../../../provider/resources/domain";
 import { setReporter } from "../../../provider/resources/provider";
-import { ensureGuest, GUEST_CMDLINE, waitForSerial } from "../../guest/guest";
+import { waitForSerial } from "../../guest/guest";
+import { guestDomain, guestFiles } from "../../support/guest-domain";
 import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
 
 // The booted test guest (type qemu: TCG) lets hot-unplug and ACPI shutdown finish, which a domain with no OS never does.
@@ -23,10 +23,7 @@ describe("virt:Domain with a booted guest (type qemu, q35)", function () {
 
   before(async () => {
     setReporter((l) => said.push(l));
-    chmodSync(dir.path, 0o755);
-    const g = ensureGuest();
-    copyFileSync(g.kernel, join(dir.path, "vmlinuz"));
-    copyFileSync(g.initrd, join(dir.path, "initrd.gz"));
+    guestFiles(dir.path);
     virsh(URI, "pool-define-as", pool, "dir", "--target", `${dir.path}/images`);
     virsh(URI, "pool-build", pool);
     virsh(URI, "pool-start", pool);
@@ -53,22 +50,17 @@ describe("virt:Domain with a booted guest (type qemu, q35)", function () {
     ]);
   });
 
-  const spec = (extra: Record<string, unknown> = {}) => ({
-    connection: { uri: URI },
-    name,
-    type: "qemu",
-    memory: "256MiB",
-    vcpus: 1,
-    maxVcpus: 2,
-    os: { machine: "q35", kernel: join(dir.path, "vmlinuz"), initrd: join(dir.path, "initrd.gz"), cmdline: GUEST_CMDLINE },
-    serialConsole: { type: "file", path: serial },
-    networkInterfaces: [{ network: net, mac: "52:54:00:5e:00:01" }],
-    // q35 hot-plugs into free PCIe root ports: leave a few.
-    extraDevices: [20, 21, 22].map((i) => `<controller type='pci' index='${i}' model='pcie-root-port'/>`),
-    shutdownTimeout: 60,
-    hotplugTimeout: 60,
-    ...extra,
-  });
+  const spec = (extra: Record<string, unknown> = {}) =>
+    guestDomain(URI, name, dir.path, serial, "", {
+      maxVcpus: 2,
+      networkInterfaces: [{ network: net, mac: "52:54:00:5e:00:01" }],
+      // q35 hot-plugs into free PCIe root ports: leave a few.
+      extraDevices: [20, 21, 22].map((i) => `<controller type='pci' index='${i}' model='pcie-root-port'/>`),
+      shutdownTimeout: 60,
+      hotplugTimeout: 60,
+      ...extra,
+    });
+
   async function checked(news: Record<string, unknown>, olds: Record<string, unknown> = {}) {
     const r = await domain.check(olds, news);
     assert.deepEqual(r.failures, []);

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { chmodSync, copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { Libvirt } from "../../../provider/libvirt";
 import { closeAll } from "../../../provider/resources/connections";
 import { domain } from "../../../provider/resources/domain";
 import { domainStats } from "../../../provider/resources/domain/stats";
 import { Props, setReporter } from "../../../provider/resources/provider";
-import { ensureGuest, GUEST_CMDLINE, readSerialLog, waitForSerial } from "../../guest/guest";
+import { readSerialLog, waitForSerial } from "../../guest/guest";
+import { guestDomain, guestFiles } from "../../support/guest-domain";
 import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
 
 // Power state (running / paused / shutoff), reboot and reset on request, and live statistics, on the booted test
@@ -27,10 +27,7 @@ describe("virt:Domain power state, reboot, reset and stats (booted guest, type q
 
   before(async () => {
     setReporter((l) => lines.push(l));
-    chmodSync(dir.path, 0o755);
-    const g = ensureGuest();
-    copyFileSync(g.kernel, join(dir.path, "vmlinuz"));
-    copyFileSync(g.initrd, join(dir.path, "initrd.gz"));
+    guestFiles(dir.path);
     lv = await Libvirt.connect(URI);
     await lv.networks.create(await lv.networks.defineXML(`<network><name>${net}</name></network>`));
   });
@@ -50,18 +47,8 @@ describe("virt:Domain power state, reboot, reset and stats (booted guest, type q
     ]);
   });
 
-  const spec = (extra: Record<string, unknown> = {}) => ({
-    connection: { uri: URI },
-    name,
-    type: "qemu",
-    memory: "256MiB",
-    vcpus: 1,
-    os: { machine: "q35", kernel: join(dir.path, "vmlinuz"), initrd: join(dir.path, "initrd.gz"), cmdline: `${GUEST_CMDLINE} pvt.tick` },
-    serialConsole: { type: "file", path: serial },
-    networkInterfaces: [{ network: net, mac: "52:54:00:5e:01:01" }],
-    shutdownTimeout: 60,
-    ...extra,
-  });
+  const spec = (extra: Record<string, unknown> = {}) =>
+    guestDomain(URI, name, dir.path, serial, "pvt.tick", { networkInterfaces: [{ network: net, mac: "52:54:00:5e:01:01" }], shutdownTimeout: 60, ...extra });
   const checked = async (news: Record<string, unknown>, olds: Props = {}) => {
     const r = await domain.check(olds, news);
     assert.deepEqual(r.failures, []);
