@@ -144,6 +144,14 @@ export interface DomainArgs {
    */
   rebootTrigger?: In<string>;
   /**
+   * What deleting the domain does to its snapshots: "keep-data" (default) drops their metadata only (internal
+   * snapshots stay inside the qcow2 images, external overlays stay as files); "delete" deletes every snapshot with
+   * its data first, and fails the delete, naming the snapshot, where libvirt will not.
+   */
+  snapshotsOnDelete?: In<"keep-data" | "delete">;
+  /** An explicit one-shot revert: when `trigger` changes, the domain is reverted to `snapshot` (its current state is discarded; the plan says so). */
+  revert?: In<{ snapshot: In<string>; trigger: In<string> }>;
+  /**
    * Any value; when it changes (also when removed) on a running or paused domain, the domain is reset (the reset
    * button: restarts at once, same process and id; unwritten guest data is lost). Never on any other change. The
    * plan says "reset".

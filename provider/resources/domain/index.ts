@@ -21,7 +21,7 @@ import { normalisePower, PowerState, powerStateOf, powerTarget, shutdownGraceful
 import { DeviceRef, deviceGap, deviceName, devicePath, ensureHotplugSlots, freeRootPorts, needsPciSlot } from "./hotplug";
 import { domainSpec } from "./spec";
 import { migrateThenUpdate, migrationDiff } from "./migrate";
-import { checkRevert, revertTo } from "./revert";
+import { checkRevert, deleteSnapshots, revertTo } from "./revert";
 import { currentAddresses, matchAddresses, NicAddresses, nicsToWaitFor, validateWaitForIp, waitForAddresses, WaitForIpTimeout, waitSpec } from "./waitip";
 
 export { hostAccelerator, resolveType } from "./accel";
@@ -249,6 +249,7 @@ const base = makeResource({
       if (isNotFound(e)) return;
       throw e;
     }
+    if (props["snapshotsOnDelete"] === "delete") await deleteSnapshots(lv, dom, label(props));
     const nvram = props["keepNvram"] === true ? DomainUndefineFlags.KEEP_NVRAM : DomainUndefineFlags.NVRAM;
     const flags = DomainUndefineFlags.MANAGED_SAVE | DomainUndefineFlags.SNAPSHOTS_METADATA | DomainUndefineFlags.CHECKPOINTS_METADATA;
     // Drivers refuse the flags they do not know (INVALID_ARG): the test driver takes only MANAGED_SAVE and

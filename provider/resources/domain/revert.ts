@@ -1,4 +1,4 @@
-import { DomainRef, DomainSnapshotRevertFlags, Libvirt, LibvirtError } from "../../libvirt";
+import { DomainRef, DomainSnapshotDeleteFlags, DomainSnapshotRevertFlags, Libvirt, LibvirtError, NotSupportedError } from "../../libvirt";
 import { plan, planDomainOps } from "../../diff";
 import { connect, ConnectionInput, resolveUri } from "../connections";
 import { Props, report, ResourceInputError } from "../provider";
@@ -44,5 +44,31 @@ export async function revertTo(lv: Libvirt, dom: DomainRef, name: string, target
       throw new ResourceInputError(`${who}: revert.snapshot: the domain has no snapshot named "${name}" (any more); nothing was reverted`);
     }
     throw e;
+  }
+}
+
+/** virDomainListAllSnapshots flag: only the snapshots without a parent. */
+const LIST_ROOTS = 1;
+
+/**
+ * Deletes every snapshot of the domain with its data (snapshotsOnDelete "delete"): each root with its children.
+ * A driver without snapshots (libxl) has none to delete. A snapshot libvirt will not delete fails the delete,
+ * named, before the domain is touched further.
+ */
+export async function deleteSnapshots(lv: Libvirt, dom: DomainRef, who: string): Promise<void> {
+  let roots: string[];
+  try {
+    roots = await lv.domains.listAllSnapshots(dom, LIST_ROOTS);
+  } catch (e) {
+    if (e instanceof NotSupportedError) return;
+    throw e;
+  }
+  for (const root of roots) {
+    report(`${who}: deleting snapshot "${root}" and those taken on top of it, with their data (snapshotsOnDelete: delete)`);
+    try {
+      await lv.domains.snapshotDelete(dom, root, DomainSnapshotDeleteFlags.CHILDREN);
+    } catch (e) {
+      throw new Error(`${who}: not deleted: libvirt would not delete its snapshot "${root}" with its data: ${(e as Error).message}. Delete the snapshots yourself (virsh snapshot-delete), or set snapshotsOnDelete "keep-data", then run again`, { cause: e });
+    }
   }
 }

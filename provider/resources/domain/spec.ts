@@ -316,6 +316,17 @@ export const domainSpec: ResourceSpec = {
       recorded: true,
     },
     keepNvram: bool("Keep the UEFI variable store when the domain is deleted.", "live", { default: false, control: true, recorded: true }),
+    snapshotsOnDelete: {
+      type: { kind: "string", enum: ["keep-data", "delete"] },
+      doc:
+        'What deleting the domain does to its snapshots: "keep-data" (default) drops their metadata only: internal snapshots ' +
+        "stay inside the qcow2 images (`qemu-img snapshot -l`) and external overlays stay as files; \"delete\" deletes every snapshot " +
+        "with its data first (as DomainSnapshot's delete does), and fails the delete, naming the snapshot, where libvirt will not.",
+      default: "keep-data",
+      update: "live",
+      control: true,
+      recorded: true,
+    },
     waitForIp: {
       type: {
         kind: "object",

@@ -190,6 +190,14 @@ describe("virt:DomainSnapshot and Domain revert (booted guest, type qemu)", func
     assert.match(virsh(URI, "domblklist", other), new RegExp(`vda\\s+${img.replace(/\./g, "\\.")}`), "back on its image: the overlay was merged");
     assert.equal(existsSync(overlay), false, "and removed");
     assert.equal(virsh(URI, "snapshot-list", other, "--name"), "");
-    await domain.delete(made.id, { ...inputs, ...made.outs });
+    // Deleting the domain with snapshotsOnDelete "delete": its snapshots' data goes first (the default keeps it).
+    await mk({ name: "i2" });
+    await mk({ name: "i3" });
+    assert.match(execFileSync("qemu-img", ["snapshot", "-U", "-l", img]).toString(), /i2[\s\S]*i3/);
+    lines.length = 0;
+    await domain.delete(made.id, { ...inputs, ...made.outs, snapshotsOnDelete: "delete" });
+    assert.ok(lines.includes(`virt:Domain ${other}: deleting snapshot "i2" and those taken on top of it, with their data (snapshotsOnDelete: delete)`), lines.join("\n"));
+    assert.equal(virshMaybe(URI, "domstate", other), null);
+    assert.doesNotMatch(execFileSync("qemu-img", ["snapshot", "-l", img]).toString(), /i2|i3/, "no snapshot data left in the image");
   });
 });
