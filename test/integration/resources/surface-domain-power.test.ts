@@ -52,8 +52,10 @@ describe("virt:Domain paused state and the destroy wait (qemu:///system)", funct
     lines.length = 0;
     await domain.delete(id, state);
     assert.equal(virshMaybe(URI, "dominfo", name), null);
-    assert.equal(lines.length, 1, JSON.stringify(lines));
+    assert.equal(lines.length, 2, JSON.stringify(lines));
     assert.equal(lines[0]!.state, "running", "said before the shutdown wait");
+    // A domain with no OS ignores ACPI: after the 2 s it is forced off, and delete says so.
+    assert.equal(lines[1]!.line, `virt:Domain ${name}: did not power off within 2 s: forced off`);
     assert.match(lines[0]!.line, new RegExp(`^virt:Domain ${name}: asking the guest to shut down \\(ACPI power button\\) and waiting up to 2 s for it to power off, then forcing it off\\. A guest that ignores ACPI .* always takes the whole 2 s: set shutdownTimeout lower \\(0 forces it off at once\\) and run up before destroying$`));
   });
 });
