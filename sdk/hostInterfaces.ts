@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HostInterfaces } from "../provider/resources/host-interfaces";
+import { configuredUri } from "./provider";
 import type { ConnectionArgs } from "./provider";
 
 export type { HostInterface, HostInterfacePort, HostInterfaces } from "../provider/resources/host-interfaces";
@@ -47,11 +48,3 @@ export function getHostInterfacesOutput(args: GetHostInterfacesOutputArgs = {}):
   return pulumi.output(args).apply((a) => getHostInterfaces(a.connection !== undefined ? { connection: { ...(a.connection.uri !== undefined ? { uri: a.connection.uri } : {}) } } : {}));
 }
 
-/** Stack config `virt:uri`, when the function runs inside a Pulumi program. */
-function configuredUri(): string | undefined {
-  try {
-    return new pulumi.Config("virt").get("uri");
-  } catch {
-    return undefined; // not inside a program (plain Node): LIBVIRT_DEFAULT_URI and the default apply
-  }
-}

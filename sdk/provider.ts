@@ -60,3 +60,12 @@ export function ownerInput(type: string, name: string, opts?: pulumi.CustomResou
   const own = `${pulumi.getProject()}/${pulumi.getStack()}/virt:${type}/${name}`;
   return opts?.parent !== undefined ? opts.parent.urn.apply((u) => `${u}/${own}`) : own;
 }
+
+/** Stack config `virt:uri`, when a lookup function runs inside a Pulumi program. */
+export function configuredUri(): string | undefined {
+  try {
+    return new pulumi.Config("virt").get("uri");
+  } catch {
+    return undefined; // not inside a program (plain Node): LIBVIRT_DEFAULT_URI and the default apply
+  }
+}

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { domainStats } from "../provider/resources/domain/stats";
 import type { BlockStats, DomainStats as Stats, NicStats } from "../provider/resources/domain/stats";
+import { configuredUri } from "./provider";
 import type { ConnectionArgs } from "./provider";
 
 export type DomainStats = Stats;
@@ -21,10 +22,7 @@ export interface GetDomainStatsArgs {
  * `export const stats = virt.getDomainStats({ name: vm.name })`.
  */
 export function getDomainStats(args: GetDomainStatsArgs): pulumi.Output<DomainStats> {
-  const uri = new pulumi.Config("virt").get("uri");
-  return pulumi.output(args).apply((a) => {
-    // Unknown during a preview of a domain not created yet: nothing to read.
-    const conn = a.connection?.uri !== undefined && a.connection.uri !== "" ? { uri: a.connection.uri } : uri !== undefined ? { uri } : undefined;
-    return domainStats(a.name, conn);
-  });
+  const uri = configuredUri();
+  // Unknown during a preview of a domain not created yet: apply does not run, nothing is read.
+  return pulumi.output(args).apply((a) => domainStats(a.name, a.connection?.uri !== undefined ? { uri: a.connection.uri } : undefined, uri));
 }

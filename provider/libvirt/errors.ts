@@ -20,6 +20,7 @@ export const ErrorNumber = {
   NO_STORAGE_VOL: 50,
   OPERATION_INVALID: 55,
   CONFIG_UNSUPPORTED: 67,
+  NO_DOMAIN_SNAPSHOT: 72,
   ARGUMENT_UNSUPPORTED: 74,
   AUTH_FAILED: 45,
   AGENT_UNRESPONSIVE: 86,
@@ -159,6 +160,7 @@ const NOT_FOUND = new Set<number>([
   ErrorNumber.NO_NETWORK,
   ErrorNumber.NO_STORAGE_POOL,
   ErrorNumber.NO_STORAGE_VOL,
+  ErrorNumber.NO_DOMAIN_SNAPSHOT,
 ]);
 
 /** Builds the typed error for a `remote_error`, classified by its libvirt error number. */
@@ -190,7 +192,7 @@ export function errorFromRemote(remote: RemoteErrorFields, procedure?: string): 
 }
 
 /**
- * True only for libvirt's own not-found codes (no domain, network, pool, volume). Anything else — a dropped
+ * True only for libvirt's own not-found codes (no domain, network, pool, volume, domain snapshot). Anything else — a dropped
  * connection, a permission problem — is not evidence that the object is gone.
  */
 export function isNotFound(err: unknown): boolean {

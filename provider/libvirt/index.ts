@@ -4,7 +4,7 @@ export { Connection } from "./connection";
 export type { ConnectionOptions, DaemonFeatures } from "./connection";
 export * from "./constants";
 export * from "./errors";
-export type { DomainRef, InterfaceRef, NetworkRef, PoolRef, TypedParam, VolRef } from "./protocol/types";
+export type { DomainRef, DomainSnapshotRef, InterfaceRef, NetworkRef, PoolRef, TypedParam, VolRef } from "./protocol/types";
 export { TypedParamType } from "./protocol/types";
 export type { DomainInfo, InterfaceAddresses } from "./api/domains";
 export type { DhcpLease } from "./api/networks";

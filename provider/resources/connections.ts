@@ -51,6 +51,26 @@ const cache = new Map<string, Promise<Libvirt>>();
  * One connection per URI per process, opened on first use and reused by every resource (calls to one host run
  * concurrently on it). A connection that failed to open is forgotten so the next use tries again.
  */
+/** The URI an object in the state lives on: the `uri` recorded at create, else its `connection` resolved now. */
+export function stateUri(state: Record<string, unknown>): string {
+  return typeof state["uri"] === "string" ? (state["uri"] as string) : resolveUri(state["connection"] as ConnectionInput | undefined);
+}
+
+/**
+ * Runs a lookup (a function users call in a program: getDomainStats, getHostInterfaces) on a connection of its
+ * own, closed after, so the program still exits. The host: `connection.uri`, else `configuredUri` (the stack's
+ * `virt:uri` as the SDK read it in the program), else LIBVIRT_DEFAULT_URI, else libvirt's default.
+ */
+export async function withLookupConnection<T>(connection: ConnectionInput | undefined, configuredUri: string | undefined, fn: (lv: Libvirt, uri: string) => Promise<T>): Promise<T> {
+  const uri = connection?.uri !== undefined && connection.uri !== "" ? connection.uri : configuredUri !== undefined && configuredUri !== "" ? configuredUri : resolveUri(undefined);
+  const lv = await Libvirt.connect(uri);
+  try {
+    return await fn(lv, uri);
+  } finally {
+    await lv.close().catch(() => undefined);
+  }
+}
+
 export function connect(uri: string): Promise<Libvirt> {
   let p = cache.get(uri);
   if (p === undefined) {

@@ -18,7 +18,7 @@
  */
 import { ErrorNumber, InterfaceRef, LibvirtError, Libvirt, NotSupportedError } from "../libvirt";
 import { HostInterfaceAddress, HostInterfaceXml, parseInterfaceXml } from "../xml";
-import { connect, ConnectionInput, resolveUri } from "./connections";
+import { connect, ConnectionInput, withLookupConnection } from "./connections";
 
 /** A port of a bridge or bond, as libvirt describes it. */
 export interface HostInterfacePort {
@@ -120,14 +120,10 @@ export async function listHostInterfaces(lv: Libvirt): Promise<HostInterface[]> 
  * connection and closes it, so a program that calls it still exits.
  */
 export async function getHostInterfaces(args: { connection?: ConnectionInput } = {}, configuredUri?: string): Promise<HostInterfaces> {
-  const uri = args.connection?.uri !== undefined && args.connection.uri !== "" ? args.connection.uri : configuredUri !== undefined && configuredUri !== "" ? configuredUri : resolveUri(undefined);
-  const lv = await Libvirt.connect(uri);
-  try {
+  return withLookupConnection(args.connection, configuredUri, async (lv, uri) => {
     const interfaces = await listHostInterfaces(lv);
     return { uri, interfaces, bridges: interfaces.filter((i) => i.type === "bridge") };
-  } finally {
-    await lv.close().catch(() => undefined);
-  }
+  });
 }
 
 /**

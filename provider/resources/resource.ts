@@ -2,7 +2,7 @@ import { Libvirt } from "../libvirt";
 import { describePlan, plan, Plan, PropSpec, PropType, ResourceSpec, UNKNOWN } from "../diff";
 import { checkInputs } from "./check";
 import { whileReconnecting } from "./retry";
-import { connect, ConnectionInput, resolveUri, uriProblem } from "./connections";
+import { connect, ConnectionInput, resolveUri, stateUri, uriProblem } from "./connections";
 import { CheckFailure, DiffResult, PartialCreateError, PartialUpdateError, Props, report, ResourceImpl } from "./provider";
 
 /** Inputs every resource has: where it lives, and whether to take over an existing object. */
@@ -136,9 +136,7 @@ export function reported(e: unknown, props: Props, op: string): unknown {
 
 export function makeResource(def: ResourceDef): ResourceImpl {
   const inputs = { ...def.spec.inputs, ...commonInputs };
-  const uriOf = (props: Props): string =>
-    typeof props["uri"] === "string" ? (props["uri"] as string) : resolveUri(props["connection"] as ConnectionInput | undefined);
-  const withUri = async <T>(props: Props, fn: (lv: Libvirt) => Promise<T>): Promise<T> => fn(await connect(uriOf(props)));
+  const withUri = async <T>(props: Props, fn: (lv: Libvirt) => Promise<T>): Promise<T> => fn(await connect(stateUri(props)));
 
   return {
     async check(olds, news) {
@@ -185,7 +183,7 @@ export function makeResource(def: ResourceDef): ResourceImpl {
     },
 
     async create(props) {
-      const uri = uriOf(props);
+      const uri = stateUri(props);
       try {
         const { id, outs } = await withUri(props, (lv) => def.create(lv, props));
         return { id, outs: clean({ ...inputOnly(def.spec, props), ...outs, uri }) };
@@ -201,7 +199,7 @@ export function makeResource(def: ResourceDef): ResourceImpl {
       const current = await withUri(props, (lv) => def.read(lv, id, props));
       // Only a real not-found (null) reports the object gone; any other error propagated from def.read.
       if (current === null) return { id: "", props: {} };
-      return { id, props: clean({ ...props, ...current, uri: uriOf(props) }) };
+      return { id, props: clean({ ...props, ...current, uri: stateUri(props) }) };
     },
 
     async update(id, olds, news) {
@@ -215,10 +213,10 @@ export function makeResource(def: ResourceDef): ResourceImpl {
       } catch (e) {
         if (!(e instanceof PartialUpdateError)) throw e;
         // Stored as the object's outputs verbatim (with the new inputs): `__provider` and `uri` must be in them.
-        const properties = clean({ ...carried, ...inputOnly(def.spec, news), ...e.properties, uri: uriOf(olds), __provider: news["__provider"] });
+        const properties = clean({ ...carried, ...inputOnly(def.spec, news), ...e.properties, uri: stateUri(olds), __provider: news["__provider"] });
         throw new PartialUpdateError(e.message, e.id, properties, e.reasons);
       }
-      return { outs: clean({ ...carried, ...inputOnly(def.spec, news), ...outs, uri: uriOf(olds) }) };
+      return { outs: clean({ ...carried, ...inputOnly(def.spec, news), ...outs, uri: stateUri(olds) }) };
     },
 
     async delete(id, props) {

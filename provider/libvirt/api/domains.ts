@@ -1,7 +1,7 @@
 import type { Connection } from "../connection";
 import { isUnknownProcedure } from "../errors";
 import { Proc } from "../protocol/procedures";
-import type { DomainRef, TypedParam } from "../protocol/types";
+import type { DomainRef, DomainSnapshotRef, TypedParam } from "../protocol/types";
 import { toU64, uuidBytes } from "./convert";
 
 export interface DomainInfo {
@@ -234,32 +234,33 @@ export class DomainApi {
   }
 
   /** virDomainListAllSnapshots: snapshot names. */
-  /** virDomainSnapshotCreateXML: takes a snapshot (DomainSnapshotCreateFlags); returns its name. */
-  async snapshotCreateXML(dom: DomainRef, xml: string, flags = 0): Promise<string> {
-    return (await this.conn.call(Proc.DOMAIN_SNAPSHOT_CREATE_XML, { dom, xmlDesc: xml, flags })).snap.name;
+  /** virDomainSnapshotCreateXML: takes a snapshot (DomainSnapshotCreateFlags). */
+  async snapshotCreateXML(dom: DomainRef, xml: string, flags = 0): Promise<DomainSnapshotRef> {
+    return (await this.conn.call(Proc.DOMAIN_SNAPSHOT_CREATE_XML, { dom, xmlDesc: xml, flags })).snap;
   }
 
-  /** virDomainSnapshotLookupByName + virDomainSnapshotGetXMLDesc: the snapshot's XML (state, parent, disks, ...). */
-  async snapshotXML(dom: DomainRef, name: string, flags = 0): Promise<string> {
-    const { snap } = await this.conn.call(Proc.DOMAIN_SNAPSHOT_LOOKUP_BY_NAME, { dom, name, flags: 0 });
+  /** virDomainSnapshotLookupByName (a missing one: NotFoundError, VIR_ERR_NO_DOMAIN_SNAPSHOT). */
+  async snapshotLookupByName(dom: DomainRef, name: string): Promise<DomainSnapshotRef> {
+    return (await this.conn.call(Proc.DOMAIN_SNAPSHOT_LOOKUP_BY_NAME, { dom, name, flags: 0 })).snap;
+  }
+
+  /** virDomainSnapshotGetXMLDesc: the snapshot's XML (state, parent, disks, ...). */
+  async snapshotGetXMLDesc(snap: DomainSnapshotRef, flags = 0): Promise<string> {
     return (await this.conn.call(Proc.DOMAIN_SNAPSHOT_GET_XML_DESC, { snap, flags })).xml;
   }
 
   /** virDomainRevertToSnapshot (DomainSnapshotRevertFlags): the domain's current state is discarded. */
-  async revertToSnapshot(dom: DomainRef, name: string, flags = 0): Promise<void> {
-    const { snap } = await this.conn.call(Proc.DOMAIN_SNAPSHOT_LOOKUP_BY_NAME, { dom, name, flags: 0 });
+  async revertToSnapshot(snap: DomainSnapshotRef, flags = 0): Promise<void> {
     await this.conn.call(Proc.DOMAIN_REVERT_TO_SNAPSHOT, { snap, flags });
   }
 
   /** virDomainSnapshotDelete (DomainSnapshotDeleteFlags): removes the snapshot's data and metadata. */
-  async snapshotDelete(dom: DomainRef, name: string, flags = 0): Promise<void> {
-    const { snap } = await this.conn.call(Proc.DOMAIN_SNAPSHOT_LOOKUP_BY_NAME, { dom, name, flags: 0 });
+  async snapshotDelete(snap: DomainSnapshotRef, flags = 0): Promise<void> {
     await this.conn.call(Proc.DOMAIN_SNAPSHOT_DELETE, { snap, flags });
   }
 
   /** virDomainSnapshotIsCurrent: whether it is the domain's current snapshot (the parent of the next one). */
-  async snapshotIsCurrent(dom: DomainRef, name: string): Promise<boolean> {
-    const { snap } = await this.conn.call(Proc.DOMAIN_SNAPSHOT_LOOKUP_BY_NAME, { dom, name, flags: 0 });
+  async snapshotIsCurrent(snap: DomainSnapshotRef): Promise<boolean> {
     return (await this.conn.call(Proc.DOMAIN_SNAPSHOT_IS_CURRENT, { snap, flags: 0 })).current === 1;
   }
 

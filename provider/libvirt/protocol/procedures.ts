@@ -4,7 +4,7 @@
  * was confirmed on a libvirt 9.0 daemon (shared/docs/libvirt-protocol.md §9).
  */
 import { array, charArray, Codec, int, opaque, optional, struct, uhyper, uint, voidType, hyper } from "../xdr";
-import { domainRef, interfaceRef, Limits, networkRef, optStr, poolRef, str, typedParam, uuid, volRef } from "./types";
+import { domainRef, domainSnapshotRef, interfaceRef, Limits, networkRef, optStr, poolRef, str, typedParam, uuid, volRef } from "./types";
 
 export interface Procedure<A, R> {
   /** libvirt's name without the REMOTE_PROC_ prefix, e.g. `DOMAIN_LOOKUP_BY_NAME`. */
@@ -32,8 +32,7 @@ const vol = volRef;
 const flags = uint;
 const none = voidType;
 
-/** remote_nonnull_domain_snapshot */
-const snap = struct({ name: str, dom });
+const snap = domainSnapshotRef;
 const domainStatsRecord = struct({ dom, params: array(typedParam, Limits.CONNECT_GET_ALL_DOMAIN_STATS_MAX) });
 const ipAddr = struct({ type: int, addr: str, prefix: uint });
 const iface = struct({ name: str, hwaddr: optStr, addrs: array(ipAddr, Limits.DOMAIN_IP_ADDR_MAX) });
@@ -155,7 +154,7 @@ export const Proc = table({
   DOMAIN_LIST_ALL_SNAPSHOTS: [
     274,
     struct({ dom, needResults: int, flags }),
-    struct({ snapshots: array(struct({ name: str, dom }), Limits.DOMAIN_SNAPSHOT_LIST_MAX), ret: int }),
+    struct({ snapshots: array(snap, Limits.DOMAIN_SNAPSHOT_LIST_MAX), ret: int }),
   ],
   // Migration (peer-to-peer: one call to the source daemon, which drives the destination) and its job
   DOMAIN_MIGRATE_PERFORM3_PARAMS: [

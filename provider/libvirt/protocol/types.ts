@@ -35,6 +35,9 @@ export const uuid = fixedOpaque(16);
 /** remote_nonnull_domain. The daemon resolves a handle by UUID; `id` (-1 when inactive) may be stale. */
 export const domainRef = struct({ name: str, uuid, id: int });
 export type DomainRef = Infer<typeof domainRef>;
+/** remote_nonnull_domain_snapshot: a snapshot is named within its domain. */
+export const domainSnapshotRef = struct({ name: str, dom: domainRef });
+export type DomainSnapshotRef = Infer<typeof domainSnapshotRef>;
 
 /** remote_nonnull_network */
 export const networkRef = struct({ name: str, uuid });

@@ -7,7 +7,7 @@ import { applyDomainXml, buildDomainXml, deviceXml, DomainDisk, DomainModel, fin
 import { PartialCreateError, PartialUpdateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
 import { makeResource } from "../resource";
 import { clock } from "../clock";
-import { connect, ConnectionInput, resolveUri } from "../connections";
+import { connect, stateUri } from "../connections";
 import { undo, undoOutcome, whileDomainLocked } from "../retry";
 import { uuidMark } from "../ownership";
 import { orNull } from "../specs";
@@ -17,7 +17,7 @@ import { applyMetadataOps, validateMetadata } from "./metadata";
 import { validateNicMacs } from "./validate-nics";
 import { validateDiskPaths } from "./validate-paths";
 import { DiskFormats, readBack, toModel } from "./model";
-import { normalisePower, PowerState, powerStateOf, powerTarget, shutdownGracefully, stateName } from "./power";
+import { normalisePower, PowerState, powerNow, powerStateOf, powerTarget, powerWords, shutdownGracefully, stateName } from "./power";
 import { DeviceRef, deviceGap, deviceName, devicePath, ensureHotplugSlots, freeRootPorts, needsPciSlot } from "./hotplug";
 import { domainSpec } from "./spec";
 import { migrateThenUpdate, migrationDiff } from "./migrate";
@@ -124,7 +124,7 @@ async function observe(lv: Libvirt, dom: DomainRef, declared: Props): Promise<Pr
   // Power state behind the stack (virsh suspend, resume, start, shutdown): drift on powerState, which up restores.
   const declaredPower = declared["powerState"] !== undefined || declared["running"] !== undefined ? powerTarget(declared) : undefined;
   if (declaredPower !== undefined && declaredPower !== power) {
-    report(`${label(declared)}: is ${power === "shutoff" ? "shut off" : power} but declared ${declaredPower === "shutoff" ? "shut off" : declaredPower}: up brings it back to ${declaredPower}`);
+    report(`${label(declared)}: is ${powerWords(power)} but declared ${powerWords(declaredPower)}: up brings it back to ${declaredPower}`);
   }
   return {
     ...shape,
@@ -191,7 +191,8 @@ const base = makeResource({
         // q35: free PCIe root ports, so disks and NICs can be hot-plugged later (hotplugSlots).
         await ensureHotplugSlots(lv, dom, hotplugSlots(p), type);
         await lv.domains.setAutostart(dom, p["autostart"] === true);
-        if (powerTarget(p) !== "shutoff") dom = await lv.domains.create(dom, powerTarget(p) === "paused" ? DomainCreateFlags.START_PAUSED : 0);
+        const target = powerTarget(p);
+        if (target !== "shutoff") dom = await lv.domains.create(dom, target === "paused" ? DomainCreateFlags.START_PAUSED : 0);
       } catch (e) {
         // The domain holds no data of its own (its disks are separate volumes): undo the definition.
         const defined = dom;
@@ -202,7 +203,7 @@ const base = makeResource({
       return created(lv, dom, p, type);
     }
     await lv.domains.setAutostart(dom, p["autostart"] === true);
-    dom = await bringToPower(lv, dom, powerTarget(p), Number(p["shutdownTimeout"] ?? 60));
+    dom = await bringToPower(lv, dom, await powerNow(lv, dom), powerTarget(p), Number(p["shutdownTimeout"] ?? 60));
     return created(lv, dom, p, type);
   },
 
@@ -240,8 +241,6 @@ const base = makeResource({
       );
     }
     try {
-      // A paused guest cannot answer the power button: resumed first (a forced stop needs no resume).
-      if (timeout > 0 && powerStateOf((await lv.domains.getState(dom)).state) === "paused") await lv.domains.resume(dom);
       const how = await shutdownGracefully(lv, dom, timeout);
       if (how === "forced" && timeout > 0) report(`${label(props)}: did not power off within ${timeout} s: forced off`);
     } catch (e) {
@@ -273,13 +272,14 @@ async function applyUpdate(lv: Libvirt, domRef: DomainRef, id: string, p: Plan, 
   const who = label(news);
   const type = (olds["resolvedType"] as string | undefined) ?? (await resolveType(lv, news["type"] as string, who));
   const ops = planDomainOps(p, news);
+  const target = powerTarget(news);
   // A revert first: it brings back the snapshot's disks, memory and saved config; the declared config is then
   // applied again on top (a redefinition) and the declared power state restored below.
   if (ops.revert !== undefined) {
-    await revertTo(lv, dom, ops.revert, powerTarget(news), who);
+    await revertTo(lv, dom, ops.revert, target, who);
     dom = await lv.domains.lookupByUUID(id);
     ops.redefine = true;
-    ops.power ??= powerTarget(news);
+    ops.power ??= target;
   }
   const [running, persistent, configXml] = await Promise.all([lv.domains.isActive(dom), lv.domains.isPersistent(dom), lv.domains.getXMLDesc(dom, XML_CONFIG)]);
   const formats = await volumeFormats(lv, news);
@@ -336,9 +336,8 @@ async function applyUpdate(lv: Libvirt, domRef: DomainRef, id: string, p: Plan, 
       }
     }
   }
-  const target = powerTarget(news);
   const powerChange = ops.power !== undefined || ops.running !== undefined;
-  let power: PowerState = running ? powerStateOf((await lv.domains.getState(dom)).state) : "shutoff";
+  let power: PowerState = running ? await powerNow(lv, dom) : "shutoff";
   // Resumed before the devices are synced: a paused guest cannot let a device go.
   if (powerChange && power === "paused" && target === "running") {
     await lv.domains.resume(dom);
@@ -354,7 +353,7 @@ async function applyUpdate(lv: Libvirt, domRef: DomainRef, id: string, p: Plan, 
   const waiting = (olds["pendingRestart"] as string[] | undefined) ?? [];
   let started = false;
   if (powerChange && power !== target) {
-    dom = await bringToPower(lv, dom, target, timeout);
+    dom = await bringToPower(lv, dom, power, target, timeout);
     started = power === "shutoff" && target === "running";
     power = target;
   } else if (power === "running" && target === "running" && (ops.pending.length > 0 || lateConfig.length > 0 || waiting.length > 0)) {
@@ -387,15 +386,12 @@ async function applyUpdate(lv: Libvirt, domRef: DomainRef, id: string, p: Plan, 
 }
 
 /**
- * Brings a domain from its power state now to `target`: start (paused when asked), suspend, resume, or a graceful
- * shutdown (a paused guest is resumed first, so it can answer the power button). Returns the handle (a start
- * gives the domain a new id).
+ * Brings a domain from its power state `now` to `target`: start (paused when asked), suspend, resume, or a
+ * graceful shutdown. Returns the handle (a start gives the domain a new id).
  */
-async function bringToPower(lv: Libvirt, dom: DomainRef, target: PowerState, timeoutSec: number): Promise<DomainRef> {
-  const now = powerStateOf((await lv.domains.getState(dom)).state);
+async function bringToPower(lv: Libvirt, dom: DomainRef, now: PowerState, target: PowerState, timeoutSec: number): Promise<DomainRef> {
   if (now === target) return dom;
   if (target === "shutoff") {
-    if (now === "paused") await lv.domains.resume(dom);
     await shutdownGracefully(lv, dom, timeoutSec);
     return dom;
   }
@@ -435,7 +431,7 @@ async function rebootOnRequest(
     await shutdownGracefully(lv, dom, timeoutSec);
     return { dom: await whileDomainLocked(() => lv.domains.create(dom)), started: true };
   }
-  report(`${who}: ${trigger} changed, but the domain is ${power === "shutoff" ? "shut off" : power}: nothing to ${kind === "reset" ? "reset" : "reboot"}; the new value is recorded`);
+  report(`${who}: ${trigger} changed, but the domain is ${powerWords(power)}: nothing to ${kind === "reset" ? "reset" : "reboot"}; the new value is recorded`);
   return { dom, started: false };
 }
 
@@ -625,7 +621,7 @@ async function hostNotes(id: string, olds: Props, news: Props): Promise<{ lines:
   const volumeDisks = disks.some((d) => d.volume !== undefined && d.format === undefined && !containsUnknown(d));
   const plugs = addedDevices(olds, news);
   if (!volumeDisks && (plugs.length === 0 || olds["running"] !== true)) return { lines, changes };
-  const uri = typeof olds["uri"] === "string" ? (olds["uri"] as string) : resolveUri(olds["connection"] as ConnectionInput | undefined);
+  const uri = stateUri(olds);
   const lv = await connect(uri);
   const dom = await lv.domains.lookupByUUID(id);
   if (volumeDisks) {

@@ -20,6 +20,14 @@ export function powerStateOf(state: number): PowerState {
   return "running";
 }
 
+/** The domain's power state now, as libvirt reports it. */
+export async function powerNow(lv: Libvirt, dom: DomainRef): Promise<PowerState> {
+  return powerStateOf((await lv.domains.getState(dom)).state);
+}
+
+/** A power state in words for messages ("shut off", "paused", "running"). */
+export const powerWords = (s: PowerState): string => (s === "shutoff" ? "shut off" : s);
+
 /**
  * Check: `running` and `powerState` must agree when both are declared; then both are filled (powerState from
  * running, running from powerState), so the plan compares like with like. Mutates the inputs.
@@ -54,6 +62,8 @@ export async function shutdownGracefully(lv: Libvirt, dom: DomainRef, timeoutSec
   // out: the connection dials again on the next call, and the guest keeps running meanwhile.
   const call = <T>(fn: () => Promise<T>): Promise<T> => whileReconnecting(fn, 60000);
   if (!(await call(() => lv.domains.isActive(dom)))) return "already";
+  // A paused guest cannot answer the power button: resumed first (a forced stop, timeout 0, needs no resume).
+  if (timeoutSec > 0 && (await call(() => powerNow(lv, dom))) === "paused") await call(() => lv.domains.resume(dom));
   try {
     await call(() => lv.domains.shutdown(dom, DomainShutdownFlags.DEFAULT));
   } catch (e) {

@@ -1,12 +1,10 @@
-import { DomainRef, DomainSnapshotDeleteFlags, DomainSnapshotRevertFlags, Libvirt, LibvirtError, NotSupportedError } from "../../libvirt";
+import { DomainRef, DomainSnapshotDeleteFlags, DomainSnapshotRevertFlags, Libvirt, NotSupportedError } from "../../libvirt";
+import { orNull } from "../specs";
 import { plan, planDomainOps } from "../../diff";
-import { connect, ConnectionInput, resolveUri } from "../connections";
+import { connect, stateUri } from "../connections";
 import { Props, report, ResourceInputError } from "../provider";
 import type { PowerState } from "./power";
 import { domainSpec } from "./spec";
-
-/** libvirt's VIR_ERR_NO_DOMAIN_SNAPSHOT. */
-const NO_DOMAIN_SNAPSHOT = 72;
 
 /** The snapshot a plan from `olds` to `news` reverts to, if it does (a new `revert.trigger`). */
 export function plannedRevert(olds: Props, news: Props): string | undefined {
@@ -20,7 +18,7 @@ export function plannedRevert(olds: Props, news: Props): string | undefined {
 export async function checkRevert(id: string, olds: Props, news: Props, who: string): Promise<void> {
   const name = plannedRevert(olds, news);
   if (name === undefined || id === "") return;
-  const uri = typeof olds["uri"] === "string" ? (olds["uri"] as string) : resolveUri(olds["connection"] as ConnectionInput | undefined);
+  const uri = stateUri(olds);
   const lv = await connect(uri);
   const dom = await lv.domains.lookupByUUID(id);
   const have = await lv.domains.listAllSnapshots(dom);
@@ -37,14 +35,9 @@ export async function checkRevert(id: string, olds: Props, news: Props, who: str
 export async function revertTo(lv: Libvirt, dom: DomainRef, name: string, target: PowerState, who: string): Promise<void> {
   report(`${who}: reverting to snapshot "${name}": the domain's current state is discarded`);
   const flags = target === "running" ? DomainSnapshotRevertFlags.RUNNING : target === "paused" ? DomainSnapshotRevertFlags.PAUSED : 0;
-  try {
-    await lv.domains.revertToSnapshot(dom, name, flags);
-  } catch (e) {
-    if (e instanceof LibvirtError && e.libvirtCode === NO_DOMAIN_SNAPSHOT) {
-      throw new ResourceInputError(`${who}: revert.snapshot: the domain has no snapshot named "${name}" (any more); nothing was reverted`);
-    }
-    throw e;
-  }
+  const snap = await orNull(lv.domains.snapshotLookupByName(dom, name));
+  if (snap === null) throw new ResourceInputError(`${who}: revert.snapshot: the domain has no snapshot named "${name}" (any more); nothing was reverted`);
+  await lv.domains.revertToSnapshot(snap, flags);
 }
 
 /** virDomainListAllSnapshots flag: only the snapshots without a parent. */
@@ -66,7 +59,7 @@ export async function deleteSnapshots(lv: Libvirt, dom: DomainRef, who: string):
   for (const root of roots) {
     report(`${who}: deleting snapshot "${root}" and those taken on top of it, with their data (snapshotsOnDelete: delete)`);
     try {
-      await lv.domains.snapshotDelete(dom, root, DomainSnapshotDeleteFlags.CHILDREN);
+      await lv.domains.snapshotDelete(await lv.domains.snapshotLookupByName(dom, root), DomainSnapshotDeleteFlags.CHILDREN);
     } catch (e) {
       throw new Error(`${who}: not deleted: libvirt would not delete its snapshot "${root}" with its data: ${(e as Error).message}. Delete the snapshots yourself (virsh snapshot-delete), or set snapshotsOnDelete "keep-data", then run again`, { cause: e });
     }

@@ -1,5 +1,5 @@
-import { Libvirt, TypedParam } from "../../libvirt";
-import { ConnectionInput, resolveUri } from "../connections";
+import type { TypedParam } from "../../libvirt";
+import { ConnectionInput, withLookupConnection } from "../connections";
 import { ResourceInputError } from "../provider";
 import { powerStateOf, PowerState } from "./power";
 
@@ -107,20 +107,16 @@ export function shapeStats(name: string, uri: string, params: TypedParam[]): Dom
 }
 
 /**
- * The live statistics of the domain named `name` (virsh domstats NAME), over its own connection, closed after:
- * a program that calls this does not keep a connection open. A missing domain is an error naming it and the host.
+ * The live statistics of the domain named `name` (virsh domstats NAME), over a connection of its own, closed after
+ * (see withLookupConnection for the host). A missing domain is an error naming it and the host.
  */
-export async function domainStats(name: string, connection?: ConnectionInput): Promise<DomainStats> {
+export async function domainStats(name: string, connection?: ConnectionInput, configuredUri?: string): Promise<DomainStats> {
   if (typeof name !== "string" || name === "") throw new ResourceInputError(`getDomainStats: name: expected a domain name, got ${JSON.stringify(name)}; pass the Domain's name (e.g. its \`name\` output)`);
-  const uri = resolveUri(connection);
-  const lv = await Libvirt.connect(uri);
-  try {
+  return withLookupConnection(connection, configuredUri, async (lv, uri) => {
     const dom = await lv.domains.lookupByName(name).catch((e: Error) => {
       throw new ResourceInputError(`getDomainStats: no domain named "${name}" on ${uri}: ${e.message}`);
     });
     const [record] = await lv.domains.getStats([dom]);
     return shapeStats(name, uri, record?.params ?? []);
-  } finally {
-    await lv.close();
-  }
+  });
 }

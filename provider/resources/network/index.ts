@@ -1,7 +1,7 @@
 import { deepEqual, isUnknown, UNKNOWN } from "../../diff";
 import { isNotFound, Libvirt, NetworkRef, NetworkUpdateFlags, NetworkXMLFlags, uuidString } from "../../libvirt";
 import { applyNetworkXml, buildNetworkXml, canonicalIp, parseNetworkXml } from "../../xml";
-import { connect, ConnectionInput, resolveUri } from "../connections";
+import { connect, ConnectionInput, resolveUri, stateUri } from "../connections";
 import { PartialCreateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
 import { makeResource } from "../resource";
 import { orNull } from "../specs";
@@ -158,7 +158,7 @@ async function adoptRunning(lv: Libvirt, net: NetworkRef, p: Props, who: string)
 /** Reports, before a replacement runs, which running domains it disconnects. Never fails the diff. */
 async function reportAttached(olds: Props): Promise<void> {
   const name = String(olds["name"]);
-  const uri = typeof olds["uri"] === "string" ? (olds["uri"] as string) : resolveUri(olds["connection"] as ConnectionInput | undefined);
+  const uri = stateUri(olds);
   try {
     const names = await attachedDomains(await connect(uri), name);
     report(

@@ -1,4 +1,4 @@
-import { DomainRef, DomainSnapshotCreateFlags, DomainXMLFlags, ErrorNumber, Libvirt, LibvirtError, NotSupportedError, uuidString } from "../../libvirt";
+import { DomainRef, DomainSnapshotCreateFlags, DomainSnapshotRef, DomainXMLFlags, ErrorNumber, Libvirt, LibvirtError, NotSupportedError, uuidString } from "../../libvirt";
 import { containsUnknown } from "../../diff";
 import { buildSnapshotXml, DomainDisk, parseDomainXml, parseSnapshotXml, SnapshotDiskSpec } from "../../xml";
 import { connect, ConnectionInput, resolveUri } from "../connections";
@@ -16,12 +16,8 @@ const parseId = (id: string): { uuid: string; name: string } => {
   return { uuid: id.slice(0, i), name: id.slice(i + 1) };
 };
 
-/** libvirt's VIR_ERR_NO_DOMAIN_SNAPSHOT. */
-const NO_DOMAIN_SNAPSHOT = 72;
-const isNoSnapshot = (e: unknown) => e instanceof LibvirtError && e.libvirtCode === NO_DOMAIN_SNAPSHOT;
-
-/** Writable disks (what a snapshot captures): not CD-ROMs, not read-only. */
-const writable = (disks: DomainDisk[]) => disks.filter((d) => (d.device ?? "disk") === "disk" && d.readonly !== true);
+/** A writable disk (what a snapshot captures): not a CD-ROM, not read-only. */
+const isWritable = (d: DomainDisk) => (d.device ?? "disk") === "disk" && d.readonly !== true;
 
 /**
  * What only the host can tell, before anything is made: an internal snapshot needs every writable disk in qcow2,
@@ -32,7 +28,7 @@ export function hostProblems(p: Props, disks: DomainDisk[], running: boolean): C
   const kind = p["kind"] ?? "internal";
   const who = label(p);
   if (kind === "internal") {
-    const notQcow2 = writable(disks).filter((d) => d.driver?.type !== "qcow2");
+    const notQcow2 = disks.filter((d) => isWritable(d) && d.driver?.type !== "qcow2");
     if (notQcow2.length > 0) {
       f.push({
         property: "kind",
@@ -62,13 +58,14 @@ async function lookupDomain(lv: Libvirt, p: Props): Promise<DomainRef> {
   return dom;
 }
 
-async function observe(lv: Libvirt, dom: DomainRef, name: string): Promise<Props> {
-  const s = parseSnapshotXml(await lv.domains.snapshotXML(dom, name));
+async function observe(lv: Libvirt, snap: DomainSnapshotRef): Promise<Props> {
+  const [xml, current] = await Promise.all([lv.domains.snapshotGetXMLDesc(snap), lv.domains.snapshotIsCurrent(snap)]);
+  const s = parseSnapshotXml(xml);
   return {
     creationTime: s.creationTime,
     state: s.state,
     parent: s.parent,
-    current: await lv.domains.snapshotIsCurrent(dom, name),
+    current,
     files: s.disks.filter((d) => d.snapshot === "external" && d.file !== undefined).map((d) => d.file!),
   };
 }
@@ -80,10 +77,10 @@ async function take(lv: Libvirt, p: Props): Promise<{ id: string; outs: Props }>
   const name = p["name"] as string;
   const dom = await lookupDomain(lv, p);
   const id = idOf(uuidString(dom.uuid), name);
-  const existing = await lv.domains.snapshotXML(dom, name).catch((e) => (isNoSnapshot(e) ? null : Promise.reject(e)));
+  const existing = await orNull(lv.domains.snapshotLookupByName(dom, name));
   if (existing !== null) {
     if (p["adopt"] !== true) throw new ResourceInputError(`${who}: the domain already has a snapshot named "${name}"; set adopt: true to manage it, or choose another name`);
-    return { id, outs: await observe(lv, dom, name) };
+    return { id, outs: await observe(lv, existing) };
   }
   const [running, xml] = await Promise.all([lv.domains.isActive(dom), lv.domains.getXMLDesc(dom, DomainXMLFlags.INACTIVE)]);
   const disks = parseDomainXml(xml).devices.disks ?? [];
@@ -95,7 +92,7 @@ async function take(lv: Libvirt, p: Props): Promise<{ id: string; outs: Props }>
   if (p["kind"] === "external") {
     const files = new Map(((p["overlays"] as { target: string; file: string }[] | undefined) ?? []).map((o) => [o.target, o.file]));
     const diskSpecs: SnapshotDiskSpec[] = disks.map((d) => {
-      if (!writable([d]).length) return { name: d.target.dev, snapshot: "no" };
+      if (!isWritable(d)) return { name: d.target.dev, snapshot: "no" };
       const file = files.get(d.target.dev);
       return { name: d.target.dev, snapshot: "external", ...(file !== undefined ? { file } : {}) };
     });
@@ -103,8 +100,8 @@ async function take(lv: Libvirt, p: Props): Promise<{ id: string; outs: Props }>
     flags = DomainSnapshotCreateFlags.DISK_ONLY | DomainSnapshotCreateFlags.ATOMIC;
   }
   report(`${who}: taking ${p["kind"] === "external" ? "a disk-only external" : running ? "an internal (disks and memory)" : "an internal (disks)"} snapshot`);
-  await lv.domains.snapshotCreateXML(dom, buildSnapshotXml(spec), flags);
-  return { id, outs: await observe(lv, dom, name) };
+  const snap = await lv.domains.snapshotCreateXML(dom, buildSnapshotXml(spec), flags);
+  return { id, outs: await observe(lv, snap) };
 }
 
 const base = makeResource({
@@ -124,29 +121,25 @@ const base = makeResource({
   async read(lv, id, props) {
     const { uuid, name } = parseId(id);
     const dom = await orNull(lv.domains.lookupByUUID(uuid));
-    if (dom === null) return null;
-    try {
-      return { ...props, ...(await observe(lv, dom, name)) };
-    } catch (e) {
-      if (isNoSnapshot(e)) return null;
-      throw e;
-    }
+    const snap = dom === null ? null : await orNull(lv.domains.snapshotLookupByName(dom, name));
+    return snap === null ? null : { ...props, ...(await observe(lv, snap)) };
   },
 
   // Every input replaces: nothing is updated in place.
   async update(lv, id, _p, _olds, _news) {
     const { uuid, name } = parseId(id);
-    return observe(lv, await lv.domains.lookupByUUID(uuid), name);
+    return observe(lv, await lv.domains.snapshotLookupByName(await lv.domains.lookupByUUID(uuid), name));
   },
 
   async delete(lv, id, props) {
     const { uuid, name } = parseId(id);
     const dom = await orNull(lv.domains.lookupByUUID(uuid));
     if (dom === null) return; // the domain went, and its snapshots' metadata with it
+    const snap = await orNull(lv.domains.snapshotLookupByName(dom, name));
+    if (snap === null) return;
     try {
-      await lv.domains.snapshotDelete(dom, name, 0);
+      await lv.domains.snapshotDelete(snap, 0);
     } catch (e) {
-      if (isNoSnapshot(e)) return;
       if (e instanceof LibvirtError && e.libvirtCode !== ErrorNumber.NO_DOMAIN) {
         throw new Error(
           `${label(props)}: libvirt would not delete the snapshot: ${e.message}. Nothing was removed; the snapshot stays in the state. ` +

@@ -2,7 +2,7 @@ import { Libvirt, StorageVolResizeFlags, toSafeNumber, VolRef } from "../../libv
 import { buildVolumeXml, parseVolumeXml, Volume } from "../../xml";
 import { formatSize } from "../../diff";
 import { CheckFailure, PartialCreateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
-import { connect, ConnectionInput, resolveUri } from "../connections";
+import { connect, ConnectionInput, resolveUri, stateUri } from "../connections";
 import { volumeUsers } from "./users";
 import { makeResource } from "../resource";
 import { existsSync, statSync } from "node:fs";
@@ -267,7 +267,7 @@ async function reportReplace(olds: Props, news: Props, replaces: string[]): Prom
     `${who}: replacing it (${replaces.join(", ")} changed) DELETES the volume ${path ?? `${pool}/${name}`} and all the data in it${held}, ` +
       `then creates a new one${news["source"] !== undefined || news["cloneOf"] !== undefined || news["backingStore"] !== undefined ? " from its source" : " (empty)"}; nothing is copied over`,
   );
-  const uri = typeof olds["uri"] === "string" ? (olds["uri"] as string) : resolveUri(olds["connection"] as ConnectionInput | undefined);
+  const uri = stateUri(olds);
   try {
     const users = await volumeUsers(await connect(uri), pool, name, path);
     if (users.length === 0) {
