@@ -1,11 +1,14 @@
 /**
- * `npm run schema`: writes schema.json (the Pulumi package schema) from the resources' spec tables, so the
- * schema, check, diff and the SDK's docs cannot drift apart. `--check` fails when the committed file is stale.
+ * `npm run schema`: writes schema.json (the Pulumi package schema), docs/resources.md and the SDK's resource
+ * modules (scripts/gen-sdk.ts) from the resources' spec tables, so the schema, check, diff, the docs and the SDK
+ * cannot drift apart. `--check` (in `npm run lint`) fails when a committed file is stale.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PropSpec, PropType, ResourceSpec } from "../provider/diff";
 import { allSpecs } from "../provider/resources/registry";
+import { buildSdk } from "./gen-sdk";
+import { describeProp } from "./spec-text";
 
 type Json = Record<string, unknown>;
 const types: Record<string, Json> = {};
@@ -14,12 +17,6 @@ function pascal(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-const UPDATE_WORDS = { live: "Applied live (in place).", config: "Saved in the config; takes effect at the next start.", replace: "A change replaces the resource." };
-
-function describeProp(p: PropSpec): string {
-  const defaults = p.default !== undefined ? ` Default: ${JSON.stringify(p.default)}.` : "";
-  return `${p.doc}${defaults}${p.control ? "" : ` ${UPDATE_WORDS[p.update]}`}`.trim();
-}
 
 function typeRef(t: PropType, name: string): Json {
   switch (t.kind) {
@@ -133,6 +130,7 @@ if (require.main === module) {
   const outputs: [string, string][] = [
     [join(top, "schema.json"), JSON.stringify(buildSchema(), null, 2) + "\n"],
     [join(top, "docs", "resources.md"), buildDocs()],
+    ...buildSdk(allSpecs).map(([file, text]): [string, string] => [join(top, file), text]),
   ];
   if (process.argv.includes("--check")) {
     const stale = outputs.filter(([file, text]) => {
@@ -146,9 +144,9 @@ if (require.main === module) {
       console.error(`stale: ${stale.map(([f]) => f.slice(top.length + 1)).join(", ")}; run \`npm run schema\` and commit`);
       process.exit(1);
     }
-    console.log("schema.json and docs/resources.md are up to date with the spec tables");
+    console.log(`schema.json, docs/resources.md and ${outputs.length - 2} SDK files are up to date with the spec tables`);
   } else {
     for (const [file, text] of outputs) writeFileSync(file, text);
-    console.log(`wrote schema.json and docs/resources.md (${allSpecs.length} resources)`);
+    console.log(`wrote schema.json, docs/resources.md and ${outputs.length - 2} SDK files (${allSpecs.length} resources)`);
   }
 }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HostInterfaces } from "../provider/resources/host-interfaces";
 import { configuredUri } from "./provider";
-import type { ConnectionArgs } from "./provider";
+import type { ConnectionArgs } from "./types";
 
 export type { HostInterface, HostInterfacePort, HostInterfaces } from "../provider/resources/host-interfaces";
 export type { HostInterfaceAddress } from "../provider/xml/interface";

@@ -44,12 +44,6 @@ export function forwarder(module: string, exportName: string): pulumi.dynamic.Re
   };
 }
 
-/** Where a resource lives. See README "Connecting". */
-export interface ConnectionArgs {
-  /** A libvirt URI: `qemu:///system`, `qemu+ssh://root@host/system`, `qemu+tls://host/system`, ... */
-  uri?: pulumi.Input<string>;
-}
-
 /**
  * The `__owner` input every resource passes: who this resource is (project, stack, type and name, under its
  * parent's URN when it has one). A create marks what it makes with it, so a create interrupted after making

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { domainStats } from "../provider/resources/domain/stats";
 import type { BlockStats, DomainStats as Stats, NicStats } from "../provider/resources/domain/stats";
 import { configuredUri } from "./provider";
-import type { ConnectionArgs } from "./provider";
+import type { ConnectionArgs } from "./types";
 
 export type DomainStats = Stats;
 export type DomainBlockStats = BlockStats;

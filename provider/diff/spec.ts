@@ -18,7 +18,12 @@ export type PropType =
   | { kind: "boolean" }
   /** A size in bytes: a number, or a string with a unit ("10GiB", "512MiB", "1G" = GiB, "1GB" = 10^9). */
   | { kind: "size"; min?: number }
-  | { kind: "object"; properties: Record<string, PropSpec> }
+  /**
+   * `name`: the SDK's name for this shape (`DomainDisk` gives the input interface `DomainDiskArgs` and the output
+   * interface `DomainDisk`); default: the owner's name and the property path (`DomainCpu`). `doc`: the shape's own
+   * TSDoc, for a shape several properties share (default: the doc of the property that holds it).
+   */
+  | { kind: "object"; properties: Record<string, PropSpec>; name?: string; doc?: string }
   /** A list; `key` names the field that identifies an item (DHCP hosts by MAC), so order changes are no change. */
   | { kind: "array"; items: PropType; key?: string };
 
@@ -64,6 +69,8 @@ export interface PropSpec {
 export interface OutputSpec {
   type: PropType;
   doc: string;
+  /** Not always present (the SDK types it `T | undefined`). */
+  optional?: boolean;
 }
 
 export interface ResourceSpec {
@@ -71,6 +78,16 @@ export interface ResourceSpec {
   token: string;
   /** The SDK class name, e.g. `Volume`. */
   className: string;
+  /**
+   * The folder under provider/resources that implements it; the implementation is exported there under the class
+   * name in lowerCamelCase (`storagePool`). The SDK's forwarder requires it by this path.
+   */
+  module: string;
+  /**
+   * Whether the SDK passes the `__owner` input (who the resource is, for resuming an interrupted create; see
+   * provider/resources/ownership.ts). Default true.
+   */
+  ownerMark?: boolean;
   doc: string;
   inputs: Record<string, PropSpec>;
   /** Computed outputs (inputs are outputs too, normalised). */

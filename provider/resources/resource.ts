@@ -8,7 +8,7 @@ import { CheckFailure, DiffResult, PartialCreateError, PartialUpdateError, Props
 /** Inputs every resource has: where it lives, and whether to take over an existing object. */
 export const commonInputs: Record<string, PropSpec> = {
   connection: {
-    type: { kind: "object", properties: { uri: { type: { kind: "string" }, doc: "libvirt URI.", update: "replace" } } },
+    type: { kind: "object", name: "Connection", properties: { uri: { type: { kind: "string" }, doc: "libvirt URI.", update: "replace" } } },
     doc:
       "Where the object lives: `{ uri }` with a libvirt URI (`qemu:///system`, `qemu+ssh://root@host/system`, ...). " +
       "Falls back to stack config `virt:uri`, then `LIBVIRT_DEFAULT_URI`, then `qemu:///system` as root or `qemu:///session`. " +

@@ -7,6 +7,8 @@ export function permissionsSpec(doc: string): PropSpec {
   return {
     type: {
       kind: "object",
+      name: "Permissions",
+      doc: "Permissions of a directory or file on the host, set when it is made.",
       properties: {
         mode: { type: { kind: "string", format: "octalMode" }, doc: 'Octal mode, e.g. "0755".', update: "replace" },
         owner: { type: { kind: "integer", min: 0 }, doc: "Owner uid.", update: "replace" },

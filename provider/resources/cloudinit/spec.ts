@@ -4,6 +4,7 @@ import type { ResourceSpec } from "../../diff";
 export const cloudInitSpec: ResourceSpec = {
   token: "virt:CloudInitDisk",
   className: "CloudInitDisk",
+  module: "cloudinit",
   doc:
     "A cloud-init NoCloud seed: an ISO 9660 image (Joliet and Rock Ridge, volume label `cidata`) holding " +
     "`user-data`, `meta-data` and optionally `network-config`, built in memory and uploaded as a raw volume into a " +
@@ -34,6 +35,7 @@ export const cloudInitSpec: ResourceSpec = {
     metaData: {
       type: {
         kind: "object",
+        name: "CloudInitMetaData",
         properties: {
           instanceId: {
             type: { kind: "string" },

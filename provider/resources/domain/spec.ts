@@ -17,6 +17,7 @@ const disk: PropSpec = {
     key: "target",
     items: {
       kind: "object",
+      name: "DomainDisk",
       properties: {
         target: str("Target device (vda, sda, hdc, xvda). Assigned from the bus when omitted, then kept stable.", "live"),
         device: { type: { kind: "string", enum: ["disk", "cdrom", "floppy"] }, doc: "What the guest sees.", default: "disk", update: "config" },
@@ -68,6 +69,7 @@ const nic: PropSpec = {
     key: "mac",
     items: {
       kind: "object",
+      name: "DomainNic",
       properties: {
         mac: { type: { kind: "string", format: "mac" }, doc: "MAC address; generated once when omitted, then kept stable.", update: "live" },
         network: { type: { kind: "string", format: "name" }, doc: "A libvirt network by name (e.g. a Network's `name` output).", update: "config" },
@@ -103,6 +105,7 @@ const metadata: PropSpec = {
     key: "uri",
     items: {
       kind: "object",
+      name: "DomainMetadata",
       properties: {
         uri: str("Namespace URI, absolute (e.g. `https://example.org/ns/app/1`); identifies the element, one per namespace.", "live", { required: true }),
         prefix: str('Namespace prefix libvirt writes the element with (e.g. "app"): an XML name without a colon.', "live", { required: true, verb: "set live" }),
@@ -126,6 +129,7 @@ const metadata: PropSpec = {
 export const domainSpec: ResourceSpec = {
   token: "virt:Domain",
   className: "Domain",
+  module: "domain",
   doc:
     "A virtual machine. Each change is applied the least disruptive way libvirt allows: live on the running domain " +
     "and in its config where possible (memory balloon, vCPUs, hot-plugged disks and NICs, CD-ROM media, link state, " +
@@ -227,6 +231,7 @@ export const domainSpec: ResourceSpec = {
         key: "target",
         items: {
           kind: "object",
+          name: "DomainFilesystem",
           properties: {
             type: { type: { kind: "string", enum: ["virtiofs", "9p"] }, doc: "virtiofs (needs shared memory) or 9p.", required: true, update: "config" },
             source: { type: { kind: "string", format: "absolutePath" }, doc: "Host directory.", required: true, update: "config" },
@@ -438,14 +443,19 @@ export const domainSpec: ResourceSpec = {
         kind: "array",
         items: {
           kind: "object",
+          name: "DomainInterfaceAddresses",
           properties: {
-            mac: { type: { kind: "string" }, doc: "The interface's MAC address.", update: "live" },
+            mac: { type: { kind: "string" }, doc: "The interface's MAC address.", required: true, update: "live" },
             network: { type: { kind: "string" }, doc: "The libvirt network it is on (absent for bridge/direct).", update: "live" },
-            ips: { type: { kind: "array", items: { kind: "string" } }, doc: "Its addresses (IPv4 first).", update: "live" },
+            ips: { type: { kind: "array", items: { kind: "string" } }, doc: "Its addresses (IPv4 first).", required: true, update: "live" },
           },
         },
       },
       doc: "With waitForIp: each waited-for interface's addresses, from waitForIp.source (refresh reports them without waiting).",
+    },
+    powerState: {
+      type: { kind: "string", enum: ["running", "paused", "shutoff"] },
+      doc: "The power state as the host has it: running, paused or shutoff (drift from the declared one is restored by up).",
     },
     uri: { type: { kind: "string" }, doc: "The libvirt URI the domain lives on." },
   },

@@ -9,6 +9,7 @@ const RANGE_LIVE = "updated live; the network keeps running, its DHCP server res
 /** `<dhcp><host>`: a static lease. Matched by ip, which libvirt requires and which is unique in a network. */
 const dhcpHost: PropType = {
   kind: "object",
+  name: "DhcpHost",
   properties: {
     mac: { type: { kind: "string", format: "mac" }, doc: "The guest NIC's MAC address (IPv4 only; read back lower-case).", update: "live", verb: LIVE },
     id: { type: { kind: "string" }, doc: 'The client\'s DHCP identifier, hex digits and colons: for IPv6 its DUID, e.g. "0:3:0:1:52:54:0:a:b:10".', update: "live", verb: LIVE },
@@ -20,6 +21,7 @@ const dhcpHost: PropType = {
 /** `<dhcp><range>`: matched by start. */
 const dhcpRange: PropType = {
   kind: "object",
+  name: "DhcpRange",
   properties: {
     start: { type: { kind: "string", format: "ip" }, doc: "First address handed out, inside the subnet.", required: true, update: "live", verb: RANGE_LIVE },
     end: { type: { kind: "string", format: "ip" }, doc: "Last address handed out (inclusive), not before start.", required: true, update: "live", verb: RANGE_LIVE },
@@ -29,6 +31,7 @@ const dhcpRange: PropType = {
 /** `<ip>`: the address list and each address and prefix replace the network; DHCP inside it changes live. */
 const ip: PropType = {
   kind: "object",
+  name: "NetworkIp",
   properties: {
     address: { type: { kind: "string", format: "ip" }, doc: 'The bridge\'s address on the network (the guests\' gateway), e.g. "10.0.50.1" or "fd00:50::1".', required: true, update: "replace" },
     prefix: { type: { kind: "integer", min: 1, max: 128 }, doc: "Prefix length: 1 to 32 for IPv4, 1 to 128 for IPv6.", required: true, update: "replace" },
@@ -52,6 +55,7 @@ const ip: PropType = {
 export const networkSpec: ResourceSpec = {
   token: "virt:Network",
   className: "Network",
+  module: "network",
   doc:
     "A libvirt virtual network: NAT, routed, open, isolated (no forwarding), or an existing host bridge. Defined, " +
     "started and set to autostart. DHCP ranges, DHCP hosts and DNS hosts change live and in the config " +
@@ -102,6 +106,7 @@ export const networkSpec: ResourceSpec = {
         key: "ip",
         items: {
           kind: "object",
+          name: "NetworkDnsHost",
           properties: {
             ip: { type: { kind: "string", format: "ip" }, doc: "The address the names resolve to.", required: true, update: "live", verb: LIVE },
             hostnames: { type: { kind: "array", items: { kind: "string" } }, doc: "Names answered for ip; at least one.", required: true, update: "live", verb: LIVE },

@@ -9,6 +9,7 @@ const permissions = permissionsSpec("Permissions of the target directory, applie
 export const poolSpec: ResourceSpec = {
   token: "virt:StoragePool",
   className: "StoragePool",
+  module: "pool",
   doc:
     "A libvirt storage pool: a directory, filesystem, NFS share, LVM volume group, disk or iSCSI target that holds " +
     "volumes. Created, built (a dir pool's directory is made) and started; autostart changes apply live; a change of " +

@@ -3,6 +3,8 @@ import type { ResourceSpec } from "../../diff";
 export const snapshotSpec: ResourceSpec = {
   token: "virt:DomainSnapshot",
   className: "DomainSnapshot",
+  module: "snapshot",
+  ownerMark: false,
   doc:
     "A snapshot of a domain (`virsh snapshot-create`): internal (inside the domain's qcow2 disks, with the memory " +
     "state when the domain runs: a revert resumes the guest where it was) or external disk-only (each writable disk " +
@@ -30,6 +32,7 @@ export const snapshotSpec: ResourceSpec = {
         key: "target",
         items: {
           kind: "object",
+          name: "DomainSnapshotOverlay",
           properties: {
             target: { type: { kind: "string" }, doc: "The disk's target device (vda, sdb, ...).", required: true, update: "replace" },
             file: { type: { kind: "string", format: "absolutePath" }, doc: "The overlay file to create.", required: true, update: "replace" },
@@ -43,7 +46,7 @@ export const snapshotSpec: ResourceSpec = {
   outputs: {
     creationTime: { type: { kind: "integer" }, doc: "When it was taken, seconds since the epoch." },
     state: { type: { kind: "string" }, doc: "The domain's state it captured: running, paused, shutoff, or disk-snapshot (external)." },
-    parent: { type: { kind: "string" }, doc: "The snapshot it was taken on top of, if any." },
+    parent: { type: { kind: "string" }, doc: "The snapshot it was taken on top of, if any.", optional: true },
     current: { type: { kind: "boolean" }, doc: "Whether it is the domain's current snapshot (the last taken or reverted to)." },
     files: { type: { kind: "array", items: { kind: "string" } }, doc: "Files it made: the overlays of an external snapshot (empty for internal)." },
     uri: { type: { kind: "string" }, doc: "The libvirt URI of the domain's host." },

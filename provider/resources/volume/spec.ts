@@ -4,6 +4,7 @@ import { permissionsSpec } from "../specs";
 const volumeRef = (what: string): PropSpec => ({
   type: {
     kind: "object",
+    name: "VolumeRef",
     properties: {
       volume: { type: { kind: "string", format: "name" }, doc: `Name of the ${what} volume.`, required: true, update: "replace" },
       pool: { type: { kind: "string", format: "name" }, doc: "Its pool; default: this volume's pool.", update: "replace" },
@@ -17,6 +18,7 @@ const volumeRef = (what: string): PropSpec => ({
 export const volumeSpec: ResourceSpec = {
   token: "virt:Volume",
   className: "Volume",
+  module: "volume",
   doc:
     "A storage volume (a disk image) in a pool: empty, a copy-on-write overlay of a backing image, a copy of another " +
     "volume, or filled from a local file or an http(s) URL streamed over the connection. Growing `capacity` resizes " +
