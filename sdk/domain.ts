@@ -666,7 +666,8 @@ export interface DomainArgs {
   /**
    * q35 machines: free PCIe root ports kept in the config for hot-plug (each takes one disk or NIC added live; libvirt
    * adds none spare). Made at create; an update tops them up to this number (never removes any), effective at the next
-   * start. No effect on other machine types. Default: 4. Saved in the config; takes effect at the next start.
+   * start. No effect on other machine types. Default: 4 (not filled into the inputs: states from before this property
+   * stay unchanged). Saved in the config; takes effect at the next start.
    */
   hotplugSlots?: pulumi.Input<number>;
   /**
@@ -841,7 +842,8 @@ export class Domain extends pulumi.dynamic.Resource {
   /**
    * q35 machines: free PCIe root ports kept in the config for hot-plug (each takes one disk or NIC added live; libvirt
    * adds none spare). Made at create; an update tops them up to this number (never removes any), effective at the next
-   * start. No effect on other machine types. Default: 4. Saved in the config; takes effect at the next start.
+   * start. No effect on other machine types. Default: 4 (not filled into the inputs: states from before this property
+   * stay unchanged). Saved in the config; takes effect at the next start.
    */
   declare readonly hotplugSlots: pulumi.Output<number | undefined>;
   /**

@@ -108,3 +108,15 @@ export function containsUnknown(v: unknown): boolean {
   if (v !== null && typeof v === "object") return Object.values(v).some(containsUnknown);
   return false;
 }
+
+/** A property's default in a spec table, by dotted path into objects and list items ("waitForIp.source"). */
+export function defaultOf(props: Record<string, PropSpec>, path: string): unknown {
+  const [head, ...rest] = path.split(".");
+  const p = props[head!];
+  if (p === undefined) throw new Error(`spec table: no property ${head}`);
+  if (rest.length === 0) return p.default;
+  let t: PropType = p.type;
+  while (t.kind === "array") t = t.items;
+  if (t.kind !== "object") throw new Error(`spec table: ${head} has no fields`);
+  return defaultOf(t.properties, rest.join("."));
+}

@@ -12,14 +12,14 @@ import { undo, undoOutcome, whileDomainLocked } from "../retry";
 import { uuidMark } from "../ownership";
 import { orNull } from "../specs";
 import { resolveType } from "./accel";
-import { defaultBus, DiskInput, fillIdentities, NicInput, validateDomain } from "./inputs";
+import { defaultBus, DiskInput, fillIdentities, NicInput, setting, validateDomain } from "./inputs";
 import { applyMetadataOps, validateMetadata } from "./metadata";
 import { validateNicMacs } from "./validate-nics";
 import { validateDiskPaths } from "./validate-paths";
 import { DiskFormats, readBack, toModel } from "./model";
 import { normalisePower, PowerState, powerNow, powerStateOf, powerTarget, powerWords, shutdownGracefully, stateName } from "./power";
 import { DeviceRef, deviceGap, deviceName, devicePath, ensureHotplugSlots, freeRootPorts, needsPciSlot } from "./hotplug";
-import { domainSpec } from "./spec";
+import { domainSpec, HOTPLUG_SLOTS } from "./spec";
 import { migrateThenUpdate, migrationDiff } from "./migrate";
 import { checkRevert, deleteSnapshots, revertTo } from "./revert";
 import { currentAddresses, matchAddresses, NicAddresses, nicsToWaitFor, validateWaitForIp, waitForAddresses, WaitForIpTimeout, waitSpec } from "./waitip";
@@ -203,7 +203,7 @@ const base = makeResource({
       return created(lv, dom, p, type);
     }
     await lv.domains.setAutostart(dom, p["autostart"] === true);
-    dom = await bringToPower(lv, dom, await powerNow(lv, dom), powerTarget(p), Number(p["shutdownTimeout"] ?? 60));
+    dom = await bringToPower(lv, dom, await powerNow(lv, dom), powerTarget(p), setting(p, "shutdownTimeout"));
     return created(lv, dom, p, type);
   },
 
@@ -233,7 +233,7 @@ const base = makeResource({
   async delete(lv, id, props) {
     const dom = await orNull(lv.domains.lookupByUUID(id));
     if (dom === null) return;
-    const timeout = (props["shutdownTimeout"] as number | undefined) ?? 60;
+    const timeout = setting(props, "shutdownTimeout");
     if (timeout > 0 && (await lv.domains.isActive(dom))) {
       report(
         `${label(props)}: asking the guest to shut down (ACPI power button) and waiting up to ${timeout} s for it to power off, then forcing it off. ` +
@@ -349,7 +349,7 @@ async function applyUpdate(lv: Libvirt, domRef: DomainRef, id: string, p: Plan, 
     lateConfig.push(...(await syncDevices(lv, dom, () => (model ??= toModel(news, type, formats, id)), news, who)));
   }
   if (ops.autostart !== undefined) await lv.domains.setAutostart(dom, ops.autostart);
-  const timeout = (news["shutdownTimeout"] as number | undefined) ?? 60;
+  const timeout = setting(news, "shutdownTimeout");
   const waiting = (olds["pendingRestart"] as string[] | undefined) ?? [];
   let started = false;
   if (powerChange && power !== target) {
@@ -435,7 +435,7 @@ async function rebootOnRequest(
   return { dom, started: false };
 }
 
-const hotplugSlots = (p: Props): number => (typeof p["hotplugSlots"] === "number" ? (p["hotplugSlots"] as number) : 4);
+const hotplugSlots = (p: Props): number => (typeof p["hotplugSlots"] === "number" ? (p["hotplugSlots"] as number) : HOTPLUG_SLOTS);
 
 /**
  * Unplugs from the running domain every disk and NIC its config no longer has and plugs every one it lacks.
@@ -458,7 +458,7 @@ async function syncDevices(lv: Libvirt, dom: DomainRef, modelOf: () => DomainMod
       failures.push(`the ${deviceName(d)} could not be unplugged: ${(e as Error).message}`);
     }
   }
-  const timeoutMs = ((news["hotplugTimeout"] as number | undefined) ?? 30) * 1000;
+  const timeoutMs = setting(news, "hotplugTimeout") * 1000;
   const stayed = await waitAllDetached(lv, dom, asked, timeoutMs);
   if (stayed.length > 0) {
     const names = stayed.map(deviceName);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { containsUnknown, formatSize, UNKNOWN } from "../../diff";
+import { containsUnknown, defaultOf, formatSize, UNKNOWN } from "../../diff";
+import { domainSpec } from "./spec";
 import type { CheckFailure, Props } from "../provider";
 
 export interface DiskInput {
@@ -25,6 +26,15 @@ export interface NicInput {
   direct?: { dev: string; mode?: string };
   model?: string;
   linkState?: "up" | "down";
+}
+
+/**
+ * A number the provider reads from the inputs or the state (a timeout, vcpus); absent — a state written before
+ * the property existed — the spec table's default, so the default is written once.
+ */
+export function setting(p: Props, key: "shutdownTimeout" | "hotplugTimeout" | "vcpus"): number {
+  const v = p[key];
+  return typeof v === "number" ? v : (defaultOf(domainSpec.inputs, key) as number);
 }
 
 const PREFIX: Record<string, string> = { virtio: "vd", xen: "xvd", ide: "hd", scsi: "sd", sata: "sd", usb: "sd" };

@@ -27,7 +27,7 @@ import { DiffResult, Props, report, ResourceImpl, ResourceInputError } from "../
 import { connect, ConnectionInput, resolveUri } from "../connections";
 import { whileDomainLocked } from "../retry";
 import { shutdownGracefully } from "./power";
-import type { DiskInput } from "./inputs";
+import { DiskInput, setting } from "./inputs";
 
 /** The `migration` input. */
 export interface MigrationInput {
@@ -219,7 +219,7 @@ export async function moveOffline(src: Libvirt, dst: Libvirt, dom: DomainRef, ne
   const wasRunning = await src.domains.isActive(dom);
   await checkDestinationVolumes(dst, news, name);
   if (wasRunning) {
-    const timeout = (news["shutdownTimeout"] as number | undefined) ?? 60;
+    const timeout = setting(news, "shutdownTimeout");
     report(`${name}: shutting down to move it offline (graceful, up to ${timeout} s)`);
     await shutdownGracefully(src, dom, timeout);
   }

@@ -1,7 +1,7 @@
 import type { DomainDisk, DomainInterface, DomainModel } from "../../xml";
 import { extraDeviceMatches, sameMachine } from "../../xml";
 import type { Props } from "../provider";
-import { defaultBus, DiskInput, NicInput } from "./inputs";
+import { defaultBus, DiskInput, NicInput, setting } from "./inputs";
 import { metadataBack, MetadataInput, metadataModel } from "./metadata";
 
 const GUEST_AGENT = "org.qemu.guest_agent.0";
@@ -49,7 +49,7 @@ export function toModel(p: Props, type: string, formats: DiskFormats, uuid?: str
   const os = (p["os"] ?? {}) as Rec;
   const osType = (os["type"] as "hvm" | "xen" | "xenpvh" | undefined) ?? "hvm";
   const memory = p["memory"] as number;
-  const vcpus = (p["vcpus"] as number | undefined) ?? 1;
+  const vcpus = setting(p, "vcpus");
   const m: DomainModel = {
     type: type as DomainModel["type"],
     name: p["name"] as string,

@@ -9,6 +9,8 @@ const int = (doc: string, update: PropSpec["update"], min?: number, max?: number
 });
 
 export const DISK_BUSES = ["virtio", "scsi", "sata", "ide", "xen", "usb"] as const;
+/** hotplugSlots when not declared. */
+export const HOTPLUG_SLOTS = 4;
 const LIFECYCLE = ["destroy", "restart", "preserve", "rename-restart", "coredump-destroy", "coredump-restart"] as const;
 
 const disk: PropSpec = {
@@ -363,7 +365,8 @@ export const domainSpec: ResourceSpec = {
       type: { kind: "integer", min: 0, max: 32 },
       doc:
         "q35 machines: free PCIe root ports kept in the config for hot-plug (each takes one disk or NIC added live; libvirt adds none spare). " +
-        "Made at create; an update tops them up to this number (never removes any), effective at the next start. No effect on other machine types. Default: 4.",
+        "Made at create; an update tops them up to this number (never removes any), effective at the next start. No effect on other machine types. " +
+        `Default: ${HOTPLUG_SLOTS} (not filled into the inputs: states from before this property stay unchanged).`,
       update: "config",
     },
     migration: {

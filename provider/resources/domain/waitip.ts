@@ -1,7 +1,9 @@
 import { DomainRef, InterfaceAddresses, InterfaceAddressesSource, IPAddrType, Libvirt, LibvirtError, TimeoutError } from "../../libvirt";
+import { defaultOf } from "../../diff";
 import { clock } from "../clock";
 import type { CheckFailure, Props } from "../provider";
 import type { NicInput } from "./inputs";
+import { domainSpec } from "./spec";
 
 export type IpSource = "lease" | "agent" | "arp";
 
@@ -45,7 +47,7 @@ export function nicsToWaitFor(p: Props, source: IpSource): NicInput[] {
 export function validateWaitForIp(p: Props): CheckFailure[] {
   const w = p["waitForIp"];
   if (w === null || typeof w !== "object" || Array.isArray(w)) return [];
-  const source = (w as WaitForIp).source ?? "lease";
+  const source = (w as WaitForIp).source ?? (defaultOf(domainSpec.inputs, "waitForIp.source") as string);
   const f: CheckFailure[] = [];
   const add = (reason: string) => f.push({ property: "waitForIp.source", reason: `waitForIp.source: ${reason}` });
   const nics = (p["networkInterfaces"] as NicInput[] | undefined) ?? [];
