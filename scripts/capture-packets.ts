@@ -12,22 +12,13 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync, mkdirSync 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Libvirt } from "../provider/libvirt/client";
-import { ListDomainsFlags } from "../provider/libvirt/constants";
-import { isNotFound, LibvirtError } from "../provider/libvirt/errors";
-import type { DomainRef } from "../provider/libvirt/protocol/types";
+import { GOLDEN_DOMAIN, GOLDEN_UUID, goldenSession } from "../test/support/golden-session";
 import { RpcProxy } from "../test/support/rpc-proxy";
 import { virshMaybe } from "../test/support/host";
 import { annotate, formatLines, L, Layout, noteColumn } from "../test/support/packet-fixtures";
 
 const URI = "qemu:///system";
 const SOCKET = "/var/run/libvirt/libvirt-sock";
-const GOLDEN_DOMAIN = "pvt-golden-tiny";
-/** Fixed so that a refresh changes as few bytes as it can; "676f6c64656e" is "golden". */
-const GOLDEN_UUID = "c0de0000-0000-4000-8000-676f6c64656e";
-const MISSING_DOMAIN = "pvt-golden-missing";
-const GOLDEN_XML =
-  `<domain type='qemu'><name>${GOLDEN_DOMAIN}</name><uuid>${GOLDEN_UUID}</uuid>` +
-  `<memory unit='KiB'>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>`;
 
 // ---------------------------------------------------------------------------------------------------------------
 // How each structure reads, for the annotations: written from libvirt's remote_protocol.x (field names are the
@@ -157,40 +148,6 @@ interface Seen {
   packet: Buffer;
 }
 
-async function session(lv: Libvirt): Promise<Record<string, string>> {
-  const facts: Record<string, string> = {};
-  const libVer = await lv.host.getLibVersion();
-  const hvVer = await lv.host.getVersion();
-  const hostname = await lv.host.getHostname();
-  const v = (n: number) => `${Math.floor(n / 1000000)}.${Math.floor(n / 1000) % 1000}.${n % 1000}`;
-  facts["libvirt"] = v(libVer);
-  facts["libVersion"] = String(libVer);
-  facts["qemu"] = v(hvVer);
-  facts["hvVersion"] = String(hvVer);
-  facts["hostname"] = hostname;
-  try {
-    await lv.domains.lookupByName(MISSING_DOMAIN);
-    throw new Error(`${MISSING_DOMAIN} exists on this host: remove it and capture again`);
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-    facts["notFoundMessage"] = (e as LibvirtError).message;
-  }
-  let dom: DomainRef | null = null;
-  try {
-    dom = await lv.domains.defineXML(GOLDEN_XML);
-    const info = await lv.domains.getInfo(dom);
-    if (info.state !== 5) throw new Error(`${GOLDEN_DOMAIN} is in state ${info.state}, not shut off`);
-    const listed = await lv.domains.listAll(ListDomainsFlags.INACTIVE | ListDomainsFlags.PERSISTENT);
-    if (!listed.some((d) => d.name === GOLDEN_DOMAIN)) throw new Error(`${GOLDEN_DOMAIN} is missing from the inactive list`);
-    facts["listedDomains"] = listed.map((d) => d.name).join(" ");
-    await lv.domains.undefine(dom);
-    dom = null;
-  } finally {
-    if (dom !== null) await lv.domains.undefine(dom).catch(() => undefined);
-  }
-  return facts;
-}
-
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const outAt = argv.indexOf("--out");
@@ -208,7 +165,7 @@ async function main(): Promise<void> {
   try {
     const lv = await Libvirt.connect(proxy.uri(URI));
     try {
-      facts = await session(lv);
+      facts = await goldenSession(lv);
     } finally {
       await lv.close();
     }
