@@ -20,6 +20,11 @@ export class RpcProxy {
   private rule: Rule | null = null;
   private readonly pairs: Socket[] = [];
   fired = false;
+  /**
+   * Sees every whole packet that is forwarded, in the order the proxy forwards it ("up": client to daemon,
+   * "down": daemon to client); a copy the callee may keep. scripts/capture-packets.ts records golden packets here.
+   */
+  tap: ((direction: "up" | "down", packet: Buffer) => void) | null = null;
 
   constructor(dir: string, private readonly daemonSocket: string) {
     this.socket = join(dir, "proxy-sock");
@@ -77,13 +82,17 @@ export class RpcProxy {
       const r = this.rule;
       if (r?.on === "call" && h.type === PacketType.CALL && h.procedure === r.procedure && fire()) return;
       if (r?.on === "stream" && h.type === PacketType.STREAM && ++streamPackets >= r.count && fire()) return;
-      if (!daemon.destroyed) daemon.write(Buffer.from(buf.subarray(start, end)));
+      const packet = Buffer.from(buf.subarray(start, end));
+      this.tap?.("up", packet);
+      if (!daemon.destroyed) daemon.write(packet);
     });
     const down = new Framer((buf, start, end) => {
       const h = readHeader(buf, start);
       const r = this.rule;
       if (r?.on === "reply" && h.type === PacketType.REPLY && procBySerial.get(h.serial) === r.procedure && fire()) return;
-      if (!client.destroyed) client.write(Buffer.from(buf.subarray(start, end)));
+      const packet = Buffer.from(buf.subarray(start, end));
+      this.tap?.("down", packet);
+      if (!client.destroyed) client.write(packet);
     });
     client.on("data", (c: Buffer) => up.push(c));
     daemon.on("data", (c: Buffer) => down.push(c));
