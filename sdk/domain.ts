@@ -49,6 +49,34 @@ export interface DomainMetadata {
   xml: string;
 }
 
+/**
+ * Host memory limits of the domain's process (`<memtune>`, `virsh memtune`), changed live on a running domain and in
+ * its config. A limit removed from here is lifted (unlimited); not declaring memtune leaves whatever the host has.
+ */
+export interface DomainMemtuneArgs {
+  /**
+   * The most host memory the domain's QEMU process may use (guest RAM and QEMU's own); past it the host's OOM killer
+   * ends the process. Leave room above `memory`. Applied live (in place).
+   */
+  hardLimit?: pulumi.Input<number | string>;
+  /** The memory the host reclaims the process down to when the host is short of memory. Applied live (in place). */
+  softLimit?: pulumi.Input<number | string>;
+}
+
+/**
+ * Host memory limits of the domain's process (`<memtune>`, `virsh memtune`), changed live on a running domain and in
+ * its config. A limit removed from here is lifted (unlimited); not declaring memtune leaves whatever the host has.
+ */
+export interface DomainMemtune {
+  /**
+   * The most host memory the domain's QEMU process may use (guest RAM and QEMU's own); past it the host's OOM killer
+   * ends the process. Leave room above `memory`.
+   */
+  hardLimit?: number;
+  /** The memory the host reclaims the process down to when the host is short of memory. */
+  softLimit?: number;
+}
+
 /** The CPU the guest sees. */
 export interface DomainCpuArgs {
   /** CPU mode. Saved in the config; takes effect at the next start. */
@@ -547,6 +575,12 @@ export interface DomainArgs {
   memory: pulumi.Input<number | string>;
   /** Balloon target, at most `memory`; default: `memory`. Applied live (in place). */
   currentMemory?: pulumi.Input<number | string>;
+  /**
+   * Host memory limits of the domain's process (`<memtune>`, `virsh memtune`), changed live on a running domain and in
+   * its config. A limit removed from here is lifted (unlimited); not declaring memtune leaves whatever the host has.
+   * Applied live (in place).
+   */
+  memtune?: pulumi.Input<DomainMemtuneArgs>;
   /** vCPUs online; at most `maxVcpus`. Default: 1. Applied live (in place). */
   vcpus?: pulumi.Input<number>;
   /** vCPUs the domain can have; default: `vcpus`. Saved in the config; takes effect at the next start. */
@@ -728,6 +762,12 @@ export class Domain extends pulumi.dynamic.Resource {
   declare readonly memory: pulumi.Output<number>;
   /** Balloon target, at most `memory`; default: `memory`. Applied live (in place). */
   declare readonly currentMemory: pulumi.Output<number | undefined>;
+  /**
+   * Host memory limits of the domain's process (`<memtune>`, `virsh memtune`), changed live on a running domain and in
+   * its config. A limit removed from here is lifted (unlimited); not declaring memtune leaves whatever the host has.
+   * Applied live (in place).
+   */
+  declare readonly memtune: pulumi.Output<DomainMemtune | undefined>;
   /** vCPUs online; at most `maxVcpus`. Default: 1. Applied live (in place). */
   declare readonly vcpus: pulumi.Output<number>;
   /** vCPUs the domain can have; default: `vcpus`. Saved in the config; takes effect at the next start. */

@@ -3,4 +3,3 @@ export * from "./spec";
 export * from "./plan";
 export * from "./format";
 export * from "./units";
-export * from "./domain-ops";

@@ -64,7 +64,29 @@ export interface PropSpec {
    * changes live when `device` is "cdrom" (media change) and only in the config otherwise.
    */
   updateWhen?: { field: string; equals: unknown; update: UpdateClass; verb?: string }[];
+  /**
+   * How the resource applies a change other than by rewriting the object's config: the name of one of its own
+   * operations (Domain: provider/resources/domain/ops.ts), and `persists` when that operation also writes the
+   * persistent config, or the property is not config at all (power state), so a change needs no redefinition.
+   * Data for the resource; the diff engine never reads it.
+   */
+  apply?: { op: string; persists?: boolean };
+  /**
+   * A leaf the table maps to the object's XML by path (tuning: "memtune/hard_limit"); `scale`: the property's unit
+   * per libvirt's (bytes → KiB: 1024). Read and written without per-property code (xml/domain/tuning.ts).
+   */
+  xml?: { path: string; scale?: number };
+  /**
+   * A leaf changed live by one of libvirt's typed-parameter setters: `family` memory (virDomainSetMemoryParameters),
+   * blkio (virDomainSetBlkioParameters) or scheduler (virDomainSetSchedulerParametersFlags), the parameter's
+   * `field` and `type` (in libvirt's unit, as `xml`); `unset`: the value that removes it live ("unlimited"; absent:
+   * a removal waits for the next start). Changes of several leaves of one family go in one call.
+   */
+  tune?: { family: TuneFamily; field: string; type: "uint" | "ullong"; unset?: number };
 }
+
+/** libvirt's typed-parameter tuning calls; see PropSpec.tune. */
+export type TuneFamily = "memory" | "blkio" | "scheduler";
 
 export interface OutputSpec {
   type: PropType;

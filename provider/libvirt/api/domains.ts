@@ -154,6 +154,21 @@ export class DomainApi {
     await this.conn.call(Proc.DOMAIN_SET_VCPUS_FLAGS, { dom, nvcpus, flags });
   }
 
+  /** virDomainSetMemoryParameters: memtune (hard_limit, soft_limit, swap_hard_limit, min_guarantee; ULLONG KiB). Impact flags. */
+  async setMemoryParameters(dom: DomainRef, params: TypedParam[], flags: number): Promise<void> {
+    await this.conn.call(Proc.DOMAIN_SET_MEMORY_PARAMETERS, { dom, params, flags });
+  }
+
+  /** virDomainSetBlkioParameters: blkiotune (weight: UINT, 100–1000; per-device lists). Impact flags. */
+  async setBlkioParameters(dom: DomainRef, params: TypedParam[], flags: number): Promise<void> {
+    await this.conn.call(Proc.DOMAIN_SET_BLKIO_PARAMETERS, { dom, params, flags });
+  }
+
+  /** virDomainSetSchedulerParametersFlags: cputune (cpu_shares: ULLONG, vcpu_period, vcpu_quota, ...). Impact flags. */
+  async setSchedulerParameters(dom: DomainRef, params: TypedParam[], flags: number): Promise<void> {
+    await this.conn.call(Proc.DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS, { dom, params, flags });
+  }
+
   /** virDomainGetVcpusFlags */
   async getVcpusFlags(dom: DomainRef, flags: number): Promise<number> {
     return (await this.conn.call(Proc.DOMAIN_GET_VCPUS_FLAGS, { dom, flags })).num;

@@ -121,6 +121,10 @@ export const Proc = table({
   DOMAIN_SET_MEMORY_FLAGS: [204, struct({ dom, memory: uhyper, flags }), none],
   DOMAIN_SET_VCPUS: [32, struct({ dom, nvcpus: uint }), none],
   DOMAIN_SET_VCPUS_FLAGS: [199, struct({ dom, nvcpus: uint, flags }), none],
+  // Tuning: typed-parameter setters; Impact flags (LIVE, CONFIG); libvirt applies the whole list or none of it
+  DOMAIN_SET_MEMORY_PARAMETERS: [197, struct({ dom, params: array(typedParam, Limits.DOMAIN_MEMORY_PARAMETERS_MAX), flags }), none],
+  DOMAIN_SET_BLKIO_PARAMETERS: [205, struct({ dom, params: array(typedParam, Limits.DOMAIN_BLKIO_PARAMETERS_MAX), flags }), none],
+  DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS: [219, struct({ dom, params: array(typedParam, Limits.DOMAIN_SCHEDULER_PARAMETERS_MAX), flags }), none],
   DOMAIN_GET_VCPUS_FLAGS: [200, struct({ dom, flags }), struct({ num: int })],
   DOMAIN_GET_AUTOSTART: [15, struct({ dom }), struct({ autostart: int })],
   DOMAIN_SET_AUTOSTART: [29, struct({ dom, autostart: int }), none],

@@ -1,8 +1,9 @@
 import {
   DeviceModifyFlags, DomainCreateFlags, DomainDefineFlags, DomainMetadataType, DomainRef, DomainUndefineFlags, DomainXMLFlags, Impact, InvalidArgumentError,
-  isNotFound, Libvirt, LibvirtError, OperationInvalidError, toSafeNumber, uuidString,
+  isNotFound, Libvirt, LibvirtError, OperationInvalidError, toSafeNumber, TypedParam, TypedParamType, uuidString,
 } from "../../libvirt";
-import { containsUnknown, Plan, plan, planDomainOps } from "../../diff";
+import { containsUnknown, Plan, plan } from "../../diff";
+import { DomainOp, planDomainOps } from "./ops";
 import { applyDomainXml, buildDomainXml, deviceXml, DomainDisk, DomainModel, findDevice, parseDomainXml, parseVolumeXml } from "../../xml";
 import { PartialCreateError, PartialUpdateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
 import { makeResource } from "../resource";
@@ -331,6 +332,10 @@ async function applyUpdate(lv: Libvirt, domRef: DomainRef, id: string, p: Plan, 
           } else await lv.domains.updateDevice(dom, deviceXml(op.device, dev as never), DeviceModifyFlags.LIVE);
           break;
         }
+        case "tune":
+          // CONFIG too, after a redefinition: it kept the host's tuning of a row no longer declared.
+          await tune(lv, dom, op, flags | Impact.CONFIG, who);
+          break;
         default:
           break; // attach and detach: below, from what the running domain and its config really hold
       }
@@ -551,6 +556,21 @@ async function liveOrLater(call: (flags: number) => Promise<unknown>, flags: num
     if ((flags & Impact.LIVE) === 0 || !later(e)) throw e;
     if ((flags & Impact.CONFIG) !== 0) await call(Impact.CONFIG);
     deferred();
+  }
+}
+
+/** One typed-parameter call (memtune, blkiotune, cputune leaves); a refusal names the properties it was for. */
+async function tune(lv: Libvirt, dom: DomainRef, op: Extract<DomainOp, { kind: "tune" }>, flags: number, who: string): Promise<void> {
+  const params: TypedParam[] = op.params.map((t) => ({
+    field: t.field,
+    value: t.type === "uint" ? { type: TypedParamType.UINT, value: t.value } : { type: TypedParamType.ULLONG, value: BigInt(t.value) },
+  }));
+  const call = { memory: "setMemoryParameters", blkio: "setBlkioParameters", scheduler: "setSchedulerParameters" } as const;
+  try {
+    await liveOrLater((f) => lv.domains[call[op.family]](dom, params, f), flags, () => false, () => undefined);
+  } catch (e) {
+    const what = op.params.map((t) => `${t.field}=${t.value}`).join(", ");
+    throw new Error(`${who}: ${op.paths.join(", ")}: libvirt refused the live change (${what}): ${(e as Error).message}`, { cause: e });
   }
 }
 

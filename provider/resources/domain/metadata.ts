@@ -1,4 +1,5 @@
-import { isUnknown, MetadataOp } from "../../diff";
+import { isUnknown } from "../../diff";
+import type { MetadataOp } from "./ops";
 import { DomainMetadataType, DomainRef, Impact, Libvirt } from "../../libvirt";
 import { DomainMetadataElement, metadataPrefixProblem, metadataXmlProblem, sameMetadataXml } from "../../xml";
 import type { CheckFailure, Props } from "../provider";

@@ -1,8 +1,10 @@
-import type { DomainDisk, DomainInterface, DomainModel } from "../../xml";
+import type { PropSpec } from "../../diff";
+import type { DomainDisk, DomainInterface, DomainModel, DomainTuning } from "../../xml";
 import { extraDeviceMatches, sameMachine } from "../../xml";
 import type { Props } from "../provider";
 import { defaultBus, DiskInput, NicInput, setting } from "./inputs";
 import { metadataBack, MetadataInput, metadataModel } from "./metadata";
+import { domainSpec } from "./spec";
 
 const GUEST_AGENT = "org.qemu.guest_agent.0";
 type Rec = Record<string, unknown>;
@@ -89,7 +91,45 @@ export function toModel(p: Props, type: string, formats: DiskFormats, uuid?: str
   }));
   dev.memballoon = { model: (p["memballoon"] as string | undefined) ?? (type === "xen" ? "xen" : "virtio") };
   if (p["extraDevices"] !== undefined) dev.extraDevices = p["extraDevices"] as string[];
+  const tuning = tuningModel(p);
+  if (tuning !== undefined) m.tuning = tuning;
   return m;
+}
+
+/** Object rows whose fields the spec table maps to XML leaves by path (PropSpec.xml), with those fields. */
+const MAPPED: [string, [string, PropSpec][]][] = Object.entries(domainSpec.inputs)
+  .map(([top, row]): [string, [string, PropSpec][]] => [top, row.type.kind === "object" ? Object.entries(row.type.properties).filter(([, f]) => f.xml !== undefined) : []])
+  .filter(([, fields]) => fields.length > 0);
+
+/**
+ * The mapped leaves of the declared rows: each declared field's value in libvirt's unit, each undeclared one
+ * removed. A row not declared at all is left as the host has it (another tool's tuning is not ours to undo).
+ */
+function tuningModel(p: Props): DomainTuning | undefined {
+  const out: DomainTuning = {};
+  for (const [top, fields] of MAPPED) {
+    const declared = p[top] as Rec | undefined;
+    if (declared === undefined) continue;
+    for (const [k, f] of fields) {
+      const v = declared[k];
+      out[f.xml!.path] = typeof v === "number" ? String(Math.floor(v / (f.xml!.scale ?? 1))) : undefined;
+    }
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** The declared mapped fields as the host has them (absent on the host: absent here, so a diff shows it). */
+function tuningBack(m: DomainModel, declared: Props, out: Props): void {
+  for (const [top, fields] of MAPPED) {
+    const d = declared[top] as Rec | undefined;
+    if (d === undefined) continue;
+    const back: Rec = {};
+    for (const [k, f] of fields) {
+      const text = m.tuning?.[f.xml!.path];
+      if (d[k] !== undefined && text !== undefined) back[k] = Number(text) * (f.xml!.scale ?? 1);
+    }
+    out[top] = back;
+  }
 }
 
 const pick = <T extends Rec>(declared: Rec | undefined, actual: T): Partial<T> => {
@@ -172,5 +212,6 @@ export function readBack(m: DomainModel, declared: Props): Props {
   if (declared["memballoon"] !== undefined) out["memballoon"] = m.devices.memballoon?.model ?? "none";
   const dExtra = declared["extraDevices"] as string[] | undefined;
   if (dExtra !== undefined) out["extraDevices"] = dExtra.filter((x) => (m.devices.extraDevices ?? []).some((a) => extraDeviceMatches(x, a)));
+  tuningBack(m, declared, out);
   return out;
 }

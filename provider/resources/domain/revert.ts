@@ -1,6 +1,7 @@
 import { DomainRef, DomainSnapshotDeleteFlags, DomainSnapshotRevertFlags, Libvirt, NotSupportedError } from "../../libvirt";
 import { orNull } from "../specs";
-import { plan, planDomainOps } from "../../diff";
+import { plan } from "../../diff";
+import { planDomainOps } from "./ops";
 import { connect, stateUri } from "../connections";
 import { Props, report, ResourceInputError } from "../provider";
 import type { PowerState } from "./power";

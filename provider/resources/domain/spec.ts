@@ -9,6 +9,8 @@ const int = (doc: string, update: PropSpec["update"], min?: number, max?: number
 });
 
 export const DISK_BUSES = ["virtio", "scsi", "sata", "ide", "xen", "usb"] as const;
+/** libvirt's "no limit" for memtune values (VIR_DOMAIN_MEMORY_PARAM_UNLIMITED, KiB). */
+const MEMORY_UNLIMITED_KIB = 9007199254740991;
 /** hotplugSlots when not declared. */
 export const HOTPLUG_SLOTS = 4;
 const LIFECYCLE = ["destroy", "restart", "preserve", "rename-restart", "coredump-destroy", "coredump-restart"] as const;
@@ -63,6 +65,7 @@ const disk: PropSpec = {
     "A volume disk without a declared format follows its volume: when the volume is replaced by one of another format (its plan names this domain), the same up saves the new format (in effect at the next start).",
   update: "live",
   verb: "hot-plugged live",
+  apply: { op: "hotplugDisk" },
 };
 
 const nic: PropSpec = {
@@ -95,6 +98,7 @@ const nic: PropSpec = {
   doc: "Network interfaces, matched by MAC. Adding or removing one is live (hot-plug); the link state changes live; the rest waits for a restart.",
   update: "live",
   verb: "hot-plugged live",
+  apply: { op: "hotplugInterface" },
 };
 
 /**
@@ -125,6 +129,7 @@ const metadata: PropSpec = {
     "(running domain and config) and touches only that namespace; elements in namespaces not listed here (other tools') are kept and not reported.",
   update: "live",
   verb: "set live",
+  apply: { op: "metadata", persists: true },
 };
 
 /** virt:Domain — the spec table. */
@@ -147,12 +152,40 @@ export const domainSpec: ResourceSpec = {
       default: "auto",
       update: "replace",
     },
-    title: str("Short title shown by virsh and virt-manager.", "live", { verb: "set live" }),
-    description: str("Free-form description.", "live", { verb: "set live" }),
+    title: str("Short title shown by virsh and virt-manager.", "live", { verb: "set live", apply: { op: "setTitle", persists: true } }),
+    description: str("Free-form description.", "live", { verb: "set live", apply: { op: "setDescription", persists: true } }),
     metadata: metadata,
     memory: { type: { kind: "size", min: 16 * 1024 * 1024 }, doc: 'Memory at boot (the maximum the balloon can give), e.g. "2GiB".', required: true, update: "config" },
-    currentMemory: { type: { kind: "size", min: 16 * 1024 * 1024 }, doc: "Balloon target, at most `memory`; default: `memory`.", update: "live", verb: "ballooned live" },
-    vcpus: { ...int("vCPUs online; at most `maxVcpus`.", "live", 1, 4096), default: 1 },
+    currentMemory: { type: { kind: "size", min: 16 * 1024 * 1024 }, doc: "Balloon target, at most `memory`; default: `memory`.", update: "live", verb: "ballooned live", apply: { op: "setMemory", persists: true } },
+    memtune: {
+      type: {
+        kind: "object",
+        properties: {
+          hardLimit: {
+            type: { kind: "size", min: 1024 },
+            doc: "The most host memory the domain's QEMU process may use (guest RAM and QEMU's own); past it the host's OOM killer ends the process. Leave room above `memory`.",
+            update: "live",
+            verb: "set live",
+            xml: { path: "memtune/hard_limit", scale: 1024 },
+            tune: { family: "memory", field: "hard_limit", type: "ullong", unset: MEMORY_UNLIMITED_KIB },
+          },
+          softLimit: {
+            type: { kind: "size", min: 1024 },
+            doc: "The memory the host reclaims the process down to when the host is short of memory.",
+            update: "live",
+            verb: "set live",
+            xml: { path: "memtune/soft_limit", scale: 1024 },
+            tune: { family: "memory", field: "soft_limit", type: "ullong", unset: MEMORY_UNLIMITED_KIB },
+          },
+        },
+      },
+      doc:
+        "Host memory limits of the domain's process (`<memtune>`, `virsh memtune`), changed live on a running domain and in its config. " +
+        "A limit removed from here is lifted (unlimited); not declaring memtune leaves whatever the host has.",
+      update: "live",
+      verb: "set live",
+    },
+    vcpus: { ...int("vCPUs online; at most `maxVcpus`.", "live", 1, 4096), default: 1, apply: { op: "setVcpus", persists: true } },
     maxVcpus: int("vCPUs the domain can have; default: `vcpus`.", "config", 1, 4096),
     cpu: {
       type: {
@@ -211,6 +244,7 @@ export const domainSpec: ResourceSpec = {
       },
       doc: "A graphical console. The password changes live; the rest waits for a restart.",
       update: "config",
+      apply: { op: "updateGraphics" },
     },
     video: { type: { kind: "string", enum: ["virtio", "vga", "qxl", "cirrus", "bochs", "none"] }, doc: "Video model (with graphics).", update: "config" },
     serialConsole: {
@@ -251,12 +285,12 @@ export const domainSpec: ResourceSpec = {
       doc: "Raw device XML snippets (e.g. a <watchdog>), kept as given and carried through every update: the escape hatch for devices not modelled here.",
       update: "config",
     },
-    autostart: bool("Start the domain when the host boots.", "live", { default: false, verb: "set live" }),
+    autostart: bool("Start the domain when the host boots.", "live", { default: false, verb: "set live", apply: { op: "autostart", persists: true } }),
     running: bool(
       "Desired power state, the short form: true runs it, false shuts it down gracefully. The same as `powerState` \"running\" / \"shutoff\" " +
         "(declare either; both must agree). Default: true.",
       "live",
-      { verb: "applied live" },
+      { verb: "applied live", apply: { op: "running", persists: true } },
     ),
     powerState: {
       type: { kind: "string", enum: ["running", "paused", "shutoff"] },
@@ -266,6 +300,7 @@ export const domainSpec: ResourceSpec = {
         "(\"running\"). A domain paused, resumed, started or stopped behind the stack is drift: refresh reports it and up restores this state.",
       update: "live",
       verb: "applied live: start, pause, resume or graceful shutdown",
+      apply: { op: "power", persists: true },
     },
     revert: {
       type: {
@@ -294,18 +329,19 @@ export const domainSpec: ResourceSpec = {
         "and config are applied again (the snapshot brings back its own saved config).",
       update: "live",
       verb: "REVERTED to the snapshot: the domain's current disks (and memory) since it was taken are DISCARDED",
+      apply: { op: "revert", persists: true },
     },
     rebootTrigger: str(
       "Any value: when it changes (also when removed) on a running domain, the domain is rebooted gracefully: ACPI shutdown, forced off after " +
         "shutdownTimeout, then started again (a new QEMU process and domain id). Never rebooted on any other change. On a paused or shut-off domain the value is only recorded.",
       "live",
-      { verb: "rebooted gracefully: ACPI shutdown, forced off after shutdownTimeout, then started" },
+      { verb: "rebooted gracefully: ACPI shutdown, forced off after shutdownTimeout, then started", apply: { op: "reboot", persists: true } },
     ),
     resetTrigger: str(
       "Any value: when it changes (also when removed) on a running or paused domain, the domain is reset (the reset button: the guest restarts at " +
         "once without shutting down, unwritten data in the guest is lost; same QEMU process and domain id). Never reset on any other change. On a shut-off domain the value is only recorded.",
       "live",
-      { verb: "reset: the guest restarts at once, unwritten data in the guest is lost" },
+      { verb: "reset: the guest restarts at once, unwritten data in the guest is lost", apply: { op: "reset", persists: true } },
     ),
     restartPolicy: {
       type: { kind: "string", enum: ["pending", "restart"] },

@@ -14,6 +14,7 @@ import type { DomainDevices, DomainModel } from "./model";
 import { DEVICE_ORDER, DOMAIN_ORDER, before } from "./order";
 import { applyMetadata } from "./metadata";
 import { applyOs } from "./os";
+import { applyTuning } from "./tuning";
 import { elementChildren, setKiB } from "./util";
 
 /** Options of {@link applyDomainXml}. */
@@ -52,6 +53,7 @@ export function applyDomainXml(currentXml: string, model: DomainModel, options: 
   if (model.currentMemory === undefined) removeChildren(root, "currentMemory");
   else setKiB(root, "currentMemory", model.currentMemory, after("currentMemory"));
   applyVcpu(root, model.vcpu);
+  if (model.tuning !== undefined) applyTuning(root, model.tuning);
   const devs = model.devices;
   const deviceBoot = [...(devs.disks ?? []), ...(devs.interfaces ?? [])].some((d) => d.bootOrder !== undefined);
   applyOs(root, model.os, deviceBoot);

@@ -10,6 +10,7 @@ import { buildMetadata } from "./metadata";
 import type { DomainDevices, DomainModel } from "./model";
 import { DEVICE_ORDER } from "./order";
 import { buildBootloader, buildOs } from "./os";
+import { applyTuning } from "./tuning";
 import { kibElement } from "./util";
 
 /**
@@ -38,6 +39,7 @@ export function buildDomainXml(model: DomainModel): string {
   if (model.onReboot !== undefined) push(textElement("on_reboot", model.onReboot));
   if (model.onCrash !== undefined) push(textElement("on_crash", model.onCrash));
   push(element("devices", {}, buildDevices(model.devices)));
+  if (model.tuning !== undefined) applyTuning(root, model.tuning);
   return serializeXml(root);
 }
 

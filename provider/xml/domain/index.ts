@@ -9,6 +9,8 @@ export type { ApplyOptions } from "./apply";
 export { deviceXml, findDevice } from "./device-xml";
 export type { DeviceKindName, DeviceTypes, DeviceXmlOptions } from "./device-xml";
 export { canonicalOsType, sameMachine } from "./os";
+export { TUNING_ELEMENTS } from "./tuning";
+export type { DomainTuning } from "./tuning";
 export { canonicalDeviceXml, extraDeviceMatches } from "./devices/extra";
 export { canonicalMetadataXml, metadataPrefixProblem, metadataXmlProblem, sameMetadataXml } from "./metadata";
 export type { DomainMetadataElement } from "./metadata";

@@ -4,6 +4,7 @@
  * never write them). Sizes are bytes. Fields libvirt fills in when unset say so; a read of a domain defined
  * from a model differs from the model only in those (see docs in each field and the module README).
  */
+import type { DomainTuning } from "./tuning";
 import type { DomainChannel, DomainChardev } from "./devices/chardev";
 import type { DomainDisk } from "./devices/disk";
 import type { DomainFilesystem } from "./devices/filesystem";
@@ -199,4 +200,9 @@ export interface DomainModel {
   onReboot?: LifecycleAction;
   onCrash?: LifecycleAction;
   devices: DomainDevices;
+  /**
+   * Tuning leaves by path ("memtune/hard_limit" → "1048576", libvirt's unit): read, every one the document has;
+   * on build and apply, the ones given are set (or removed, when `undefined`) and the rest kept. See tuning.ts.
+   */
+  tuning?: DomainTuning;
 }

@@ -9,6 +9,7 @@ import { kindOf } from "./devices/kinds";
 import { parseMetadata } from "./metadata";
 import type { DomainDevices, DomainModel, DomainType, LifecycleAction } from "./model";
 import { parseOs } from "./os";
+import { parseTuning } from "./tuning";
 import { defined, elementChildren, readKiBElement } from "./util";
 
 const TYPES = new Set(["kvm", "qemu", "xen", "test"]);
@@ -53,6 +54,7 @@ export function parseDomainXml(xml: string): DomainModel {
     onReboot: life("on_reboot"),
     onCrash: life("on_crash"),
     devices: parseDevices(child(root, "devices"), where),
+    tuning: parseTuning(root),
   });
 }
 

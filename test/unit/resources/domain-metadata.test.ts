@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { plan, planDomainOps, UNKNOWN } from "../../../provider/diff";
+import { plan, UNKNOWN } from "../../../provider/diff";
+import { planDomainOps } from "../../../provider/resources/domain/ops";
 import { domain } from "../../../provider/resources/domain";
 import { metadataBack } from "../../../provider/resources/domain/metadata";
 import { readBack, toModel } from "../../../provider/resources/domain/model";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { describePlan, plan, planDomainOps } from "../../../provider/diff";
+import { describePlan, plan } from "../../../provider/diff";
+import { planDomainOps } from "../../../provider/resources/domain/ops";
 import { domain } from "../../../provider/resources/domain";
 import { normalisePower, powerStateOf, powerTarget } from "../../../provider/resources/domain/power";
 import { domainSpec } from "../../../provider/resources/domain/spec";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { plan, planDomainOps, UNKNOWN } from "../../../provider/diff";
+import { plan, UNKNOWN } from "../../../provider/diff";
+import { planDomainOps } from "../../../provider/resources/domain/ops";
 import { domainSpec } from "../../../provider/resources/domain/spec";
 import { fillIdentities } from "../../../provider/resources/domain/inputs";
 import { readBack, toModel } from "../../../provider/resources/domain/model";

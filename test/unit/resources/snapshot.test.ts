@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { describePlan, plan, planDomainOps } from "../../../provider/diff";
+import { describePlan, plan } from "../../../provider/diff";
+import { planDomainOps } from "../../../provider/resources/domain/ops";
 import { domainSpec } from "../../../provider/resources/domain/spec";
 import { hostProblems } from "../../../provider/resources/snapshot";
 import { buildSnapshotXml, DomainDisk, parseSnapshotXml } from "../../../provider/xml";
