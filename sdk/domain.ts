@@ -77,6 +77,30 @@ export interface DomainMemtune {
   softLimit?: number;
 }
 
+/**
+ * CPU scheduling of the domain's process (`<cputune>`), changed live on a running domain and in its config; a removed
+ * value waits for the next start.
+ */
+export interface DomainCputuneArgs {
+  /**
+   * The domain's relative share of host CPU time against other domains (`virsh schedinfo cpu_shares`; on cgroup v2
+   * hosts mapped to cpu.weight). Applied live (in place).
+   */
+  shares?: pulumi.Input<number>;
+}
+
+/**
+ * CPU scheduling of the domain's process (`<cputune>`), changed live on a running domain and in its config; a removed
+ * value waits for the next start.
+ */
+export interface DomainCputune {
+  /**
+   * The domain's relative share of host CPU time against other domains (`virsh schedinfo cpu_shares`; on cgroup v2
+   * hosts mapped to cpu.weight).
+   */
+  shares?: number;
+}
+
 /** The CPU the guest sees. */
 export interface DomainCpuArgs {
   /** CPU mode. Saved in the config; takes effect at the next start. */
@@ -581,6 +605,11 @@ export interface DomainArgs {
    * Applied live (in place).
    */
   memtune?: pulumi.Input<DomainMemtuneArgs>;
+  /**
+   * CPU scheduling of the domain's process (`<cputune>`), changed live on a running domain and in its config; a removed
+   * value waits for the next start. Applied live (in place).
+   */
+  cputune?: pulumi.Input<DomainCputuneArgs>;
   /** vCPUs online; at most `maxVcpus`. Default: 1. Applied live (in place). */
   vcpus?: pulumi.Input<number>;
   /** vCPUs the domain can have; default: `vcpus`. Saved in the config; takes effect at the next start. */
@@ -768,6 +797,11 @@ export class Domain extends pulumi.dynamic.Resource {
    * Applied live (in place).
    */
   declare readonly memtune: pulumi.Output<DomainMemtune | undefined>;
+  /**
+   * CPU scheduling of the domain's process (`<cputune>`), changed live on a running domain and in its config; a removed
+   * value waits for the next start. Applied live (in place).
+   */
+  declare readonly cputune: pulumi.Output<DomainCputune | undefined>;
   /** vCPUs online; at most `maxVcpus`. Default: 1. Applied live (in place). */
   declare readonly vcpus: pulumi.Output<number>;
   /** vCPUs the domain can have; default: `vcpus`. Saved in the config; takes effect at the next start. */

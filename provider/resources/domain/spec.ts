@@ -185,6 +185,24 @@ export const domainSpec: ResourceSpec = {
       update: "live",
       verb: "set live",
     },
+    cputune: {
+      type: {
+        kind: "object",
+        properties: {
+          shares: {
+            type: { kind: "integer", min: 2, max: 262144 },
+            doc: "The domain's relative share of host CPU time against other domains (`virsh schedinfo cpu_shares`; on cgroup v2 hosts mapped to cpu.weight).",
+            update: "live",
+            verb: "set live",
+            xml: { path: "cputune/shares" },
+            tune: { family: "scheduler", field: "cpu_shares", type: "ullong" },
+          },
+        },
+      },
+      doc: "CPU scheduling of the domain's process (`<cputune>`), changed live on a running domain and in its config; a removed value waits for the next start.",
+      update: "live",
+      verb: "set live",
+    },
     vcpus: { ...int("vCPUs online; at most `maxVcpus`.", "live", 1, 4096), default: 1, apply: { op: "setVcpus", persists: true } },
     maxVcpus: int("vCPUs the domain can have; default: `vcpus`.", "config", 1, 4096),
     cpu: {

@@ -88,6 +88,22 @@ describe("virt:Domain tuning rows (memtune) on qemu:///system", function () {
     assert.equal(virsh(URI, "domid", name).trim(), domId, "still the same running domain");
   });
 
+  it("cputune.shares: a row and nothing else (xml path + scheduler parameter), changed live", async () => {
+    const name = uniqueName("tune");
+    names.push(name);
+    const shares = () => /cpu_shares\s*:\s*(\d+)/.exec(virsh(URI, "schedinfo", name, "--live"))?.[1];
+    const inputs = await checked({ name, cputune: { shares: 512 } });
+    const { id, outs } = await domain.create(inputs);
+    assert.equal(shares(), "512");
+    const domId = virsh(URI, "domid", name).trim();
+    const changed = await checked({ name, cputune: { shares: 2048 } });
+    const { outs: after } = await domain.update(id, outs, changed);
+    assert.equal(shares(), "2048", "live");
+    assert.match(virsh(URI, "dumpxml", "--inactive", name), /<cputune>\s*<shares>2048<\/shares>/, "and in the config");
+    assert.equal(virsh(URI, "domid", name).trim(), domId, "same running domain");
+    assert.deepEqual((await domain.read(id, after))?.props["cputune"], { shares: 2048 });
+  });
+
   it("a stopped domain gets the change in its config only", async () => {
     const name = uniqueName("tune");
     names.push(name);
