@@ -14,6 +14,7 @@ const rules = [
   { from: "provider/", forbid: ["sdk/", "@pulumi/pulumi"], why: "only sdk/ imports @pulumi/pulumi and nothing under provider/ knows the SDK" },
   { from: "provider/libvirt/", forbid: ["provider/resources/", "provider/diff/", "provider/xml/", "fast-xml-parser", "xml2js"], why: "the client knows nothing of resources, diffs or XML models" },
   { from: "provider/xml/", forbid: ["provider/resources/", "provider/diff/", "provider/libvirt/"], why: "XML models are plain data, no client and no diff" },
+  { from: "provider/iso9660/", forbid: ["provider/resources/", "provider/diff/", "provider/xml/", "provider/libvirt/", "sdk/"], why: "the ISO writer is pure bytes, a layer of its own" },
   { from: "provider/diff/", forbid: ["provider/resources/", "provider/libvirt/", "node:fs", "node:net", "node:child_process", "fs", "net"], why: "the diff engine is pure: no I/O, no client" },
   { from: "provider/libvirt/xdr/", forbid: ["provider/libvirt/rpc/", "provider/libvirt/protocol/", "provider/libvirt/transport/", "provider/libvirt/api/", "provider/libvirt/connection"], why: "xdr is the bottom layer" },
   { from: "provider/libvirt/rpc/", forbid: ["provider/libvirt/transport/", "provider/libvirt/api/", "provider/libvirt/connection", "provider/libvirt/client"], why: "rpc is bytes in, packets out" },

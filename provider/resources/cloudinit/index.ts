@@ -147,6 +147,6 @@ export const cloudInitDisk: ResourceImpl = {
 };
 
 export { cloudInitSpec } from "./spec";
-export { buildIso } from "./iso";
+export { buildIso } from "../../iso9660";
 export { buildSeed, deriveInstanceId, metaDataYaml, userDataProblem, networkConfigProblem } from "./seed";
 export { parseYaml, YamlError } from "./yaml";

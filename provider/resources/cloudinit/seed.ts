@@ -3,7 +3,7 @@
  * file, and the ISO. Pure functions (no I/O), so they are unit-tested without a host.
  */
 import { createHash } from "node:crypto";
-import { buildIso, MAX_FILE_BYTES } from "./iso";
+import { buildIso, MAX_FILE_BYTES } from "../../iso9660";
 import { kindOf, parseYaml, YamlError, YamlValue } from "./yaml";
 
 /** The volume label cloud-init's NoCloud datasource looks for. */

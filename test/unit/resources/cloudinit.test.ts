@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { UNKNOWN } from "../../../provider/diff";
 import { cloudInitDisk, cloudInitSpec } from "../../../provider/resources/cloudinit";
-import { buildIso, buildIsoWithLayout, SECTOR } from "../../../provider/resources/cloudinit/iso";
-import { dirRecord, packRecords, rootPathTable } from "../../../provider/resources/cloudinit/iso-directory";
-import { isoName } from "../../../provider/resources/cloudinit/iso-encoding";
+import { buildIso, buildIsoWithLayout, SECTOR } from "../../../provider/iso9660";
+import { dirRecord, packRecords, rootPathTable } from "../../../provider/iso9660/directory";
+import { isoName } from "../../../provider/iso9660/encoding";
 import { buildSeed, deriveInstanceId, metaDataYaml, networkConfigProblem, userDataProblem } from "../../../provider/resources/cloudinit/seed";
 import { parseYaml, YamlError } from "../../../provider/resources/cloudinit/yaml";
 import { plannedInstanceId } from "../../../provider/resources/cloudinit";

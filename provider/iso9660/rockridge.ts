@@ -2,7 +2,7 @@
  * System Use entries (SUSP 1.12 §5, RRIP 1.12 §4; RRIP_1991A lengths as genisoimage writes them): the Rock
  * Ridge records that give the primary tree's files their real names and POSIX modes.
  */
-import { both32, dirDate } from "./iso-encoding";
+import { both32, dirDate } from "./encoding";
 
 const RR_ID = "RRIP_1991A";
 const RR_DESCRIPTION = "THE ROCK RIDGE INTERCHANGE PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS";

@@ -1,5 +1,5 @@
 /** Directory records and path tables (ECMA-119 §9.1, §9.4), packed into sectors. */
-import { both16, both32, dirDate, SECTOR, sectorsFor } from "./iso-encoding";
+import { both16, both32, dirDate, SECTOR, sectorsFor } from "./encoding";
 
 export interface DirRecordFields {
   lba: number;

@@ -9,18 +9,19 @@
  *   18    set terminator                19/20 primary path table L/M    21/22 Joliet path table L/M
  *   23    SUSP continuation area (ER)   24… primary root directory      …   Joliet root directory, then file data
  *
- * This module lays the image out; the parts are in iso-encoding (fields, names), iso-rockridge (SUSP/RRIP entries),
- * iso-directory (directory records, path tables) and iso-descriptors (volume descriptors).
+ * This module lays the image out; the parts are in encoding (fields, names), rockridge (SUSP/RRIP entries),
+ * directory (directory records, path tables) and descriptors (volume descriptors). Pure bytes: no I/O, and it knows
+ * nothing of cloud-init, libvirt or Pulumi (its own layer: provider/resources may import it, it imports nothing of ours).
  *
  * References: ECMA-119 (ISO 9660) §8–9, the Joliet specification (1995), SUSP 1.12 and RRIP 1.12 (IEEE P1281/P1282).
  */
 
-import { terminator, volumeDescriptor } from "./iso-descriptors";
-import { dirRecord, packRecords, rootPathTable } from "./iso-directory";
-import { isoName, SECTOR, ucs2Name } from "./iso-encoding";
-import { RR_FLAGS, rripNM, rripPX, rripRR, rripTF, suspCE, suspER, suspSP } from "./iso-rockridge";
+import { terminator, volumeDescriptor } from "./descriptors";
+import { dirRecord, packRecords, rootPathTable } from "./directory";
+import { isoName, SECTOR, ucs2Name } from "./encoding";
+import { RR_FLAGS, rripNM, rripPX, rripRR, rripTF, suspCE, suspER, suspSP } from "./rockridge";
 
-export { SECTOR } from "./iso-encoding";
+export { SECTOR } from "./encoding";
 
 /** The largest file this writer takes; seeds are kilobytes, the limit only guards memory. */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;

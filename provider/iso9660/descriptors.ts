@@ -1,5 +1,5 @@
 /** Volume descriptors (ECMA-119 §8.4, §8.5; Joliet §4): the primary and Joliet descriptors and the set terminator. */
-import { ascii, both16, both32, descriptorDate, SECTOR, ucs2 } from "./iso-encoding";
+import { ascii, both16, both32, descriptorDate, SECTOR, ucs2 } from "./encoding";
 
 export interface DescriptorFields {
   joliet: boolean;
