@@ -31,9 +31,9 @@ import { domain, domainSpec } from "../provider/resources/domain";
 import { toModel } from "../provider/resources/domain/model";
 import { Props, report, setReporter } from "../provider/resources/provider";
 import { buildDomainXml } from "../provider/xml";
-import { OperationResult, Stack } from "../test/harness";
+import { OperationResult, Stack } from "../tools/harness";
 import { median } from "./util";
-import { ACCEL } from "../test/support/accel";
+import { ACCEL } from "../tools/support/accel";
 
 const URI = process.env.BENCH_URI ?? "qemu:///system";
 const COUNT = Number(process.env.BENCH_DOMAINS ?? 20);

@@ -23,10 +23,10 @@ import { DomainJobStatsFlags, Libvirt } from "../provider/libvirt";
 import { closeAll, connect } from "../provider/resources/connections";
 import { migrateLive } from "../provider/resources/domain/migrate";
 import { setReporter } from "../provider/resources/provider";
-import { Stack } from "../test/harness";
-import { ensureGuest } from "../test/guest/guest";
-import { ensureHosts, TestHost } from "../test/support/hosts";
-import { removeLeftovers } from "../test/support/leftovers";
+import { Stack } from "../tools/harness";
+import { ensureGuest } from "../tools/guest/guest";
+import { ensureHosts, TestHost } from "../tools/support/hosts";
+import { removeLeftovers } from "../tools/support/leftovers";
 import { median } from "./util";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

@@ -2,20 +2,20 @@
  * The demo's main part (run by scripts/demo.js once the host is set up and the project built): examples/lab
  * brought up with the real test guest, shown, changed live, and torn down — with everything it made removed even
  * on failure or Ctrl-C. The engine is the real `pulumi` when there is one (on PATH, or cached by
- * scripts/pulumi-cli.sh; the demo never builds it), else the engine harness (test/harness).
+ * scripts/pulumi-cli.sh; the demo never builds it), else the engine harness (tools/harness).
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { formatStep, Stack } from "../test/harness";
-import type { Diagnostic, Step } from "../test/harness";
-import { guestFacts, GuestFiles, makeBaseImage, waitForSerial } from "../test/guest/guest";
-import { virsh } from "../test/support/host";
-import { CliProject, CliWorkspace, locateCli } from "../test/support/pulumi-cli";
-import { describeLeftovers, findLeftovers, isClean, removeLeftovers } from "../test/support/leftovers";
-import { freeSubnet } from "../test/support/subnet";
+import { formatStep, Stack } from "../tools/harness";
+import type { Diagnostic, Step } from "../tools/harness";
+import { guestFacts, GuestFiles, makeBaseImage, waitForSerial } from "../tools/guest/guest";
+import { virsh } from "../tools/support/host";
+import { CliProject, CliWorkspace, locateCli } from "../tools/support/pulumi-cli";
+import { describeLeftovers, findLeftovers, isClean, removeLeftovers } from "../tools/support/leftovers";
+import { freeSubnet } from "../tools/support/subnet";
 
 const URI = "qemu:///system";
 const MACHINES = 3;
@@ -74,7 +74,7 @@ export async function runDemo(root: string, guestDir: string): Promise<void> {
     cli = await CliWorkspace.get(cliDir).project("lab", join(root, "examples", "lab", "index.ts"), join(root, "examples", "lab", "Pulumi.yaml"));
     cli.onOutput = cliLines((line) => say(`${clock()}    | ${line}`));
   } else {
-    say("engine: the engine harness (test/harness): no pulumi on PATH and none cached by scripts/pulumi-cli.sh (bash scripts/pulumi-cli.sh builds one)");
+    say("engine: the engine harness (tools/harness): no pulumi on PATH and none cached by scripts/pulumi-cli.sh (bash scripts/pulumi-cli.sh builds one)");
   }
   const stack = (): Engine => {
     if (cli !== undefined) return cliEngine(cli, config);

@@ -44,4 +44,4 @@ log "build"
 npm run --silent build >&2
 
 log "test guest (Debian kernel + busybox, cached)"
-bash test/guest/build.sh
+bash tools/guest/build.sh

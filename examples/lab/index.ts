@@ -13,7 +13,7 @@ const logDir = config.get("logDir") ?? "/var/log/libvirt/qemu";
 /** Third octet of the network's 10.213.N.0/24 subnet. */
 const subnet = config.getNumber("subnet") ?? 50;
 /**
- * The guest's kernel and initrd (files on the machine running Pulumi; `bash test/guest/build.sh` prints their
+ * The guest's kernel and initrd (files on the machine running Pulumi; `bash tools/guest/build.sh` prints their
  * folder). They are uploaded into the pool so QEMU can read them on any libvirt host, local or remote.
  */
 const kernel = config.require("kernel");

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../support/host";
-import { cliOrSkip, CliProject, CliWorkspace, REPO } from "../support/pulumi-cli";
-import { freeSubnet } from "../support/subnet";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../tools/support/host";
+import { cliOrSkip, CliProject, CliWorkspace, REPO } from "../../tools/support/pulumi-cli";
+import { freeSubnet } from "../../tools/support/subnet";
 
 // `pulumi import` cannot work for dynamic resources (pulumi/pulumi#16175: the import's Read carries no
 // serialized provider). `adopt: true` is how a stack takes over an object that already exists — shown here

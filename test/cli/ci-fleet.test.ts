@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { guestFacts, waitForSerial } from "../guest/guest";
+import { guestFacts, waitForSerial } from "../../tools/guest/guest";
 import { guestFixture } from "../support/guest-stack";
-import { cleanupAll, virsh } from "../support/host";
-import { describeLeftovers, findLeftovers, isClean } from "../support/leftovers";
-import { cliOrSkip, CliProject, CliWorkspace, REPO } from "../support/pulumi-cli";
+import { cleanupAll, virsh } from "../../tools/support/host";
+import { describeLeftovers, findLeftovers, isClean } from "../../tools/support/leftovers";
+import { cliOrSkip, CliProject, CliWorkspace, REPO } from "../../tools/support/pulumi-cli";
 
 // examples/ci-fleet under the real `pulumi` CLI with the real test guest (type qemu: TCG). Scaling must touch
 // only the runners past the new end — judged with virsh, as test/integration/stacks/ci-fleet.test.ts does.

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cleanupAll, uniqueName, virsh, virshMaybe } from "../support/host";
-import { cliOrSkip, CliProject, CliWorkspace, REPO } from "../support/pulumi-cli";
+import { cleanupAll, uniqueName, virsh, virshMaybe } from "../../tools/support/host";
+import { cliOrSkip, CliProject, CliWorkspace, REPO } from "../../tools/support/pulumi-cli";
 
 // A Domain's graphics password under the real pulumi CLI: ciphertext in `pulumi stack export` (inputs and
 // outputs, never the plain value anywhere, the serialized provider included), never printed by preview or up,

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { chmodSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../support/host";
-import { cliOrSkip, CliProject, CliWorkspace, REPO } from "../support/pulumi-cli";
-import { freeSubnet } from "../support/subnet";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../tools/support/host";
+import { cliOrSkip, CliProject, CliWorkspace, REPO } from "../../tools/support/pulumi-cli";
+import { freeSubnet } from "../../tools/support/subnet";
 
 // examples/kvm-domain under the real `pulumi` CLI (config type=auto: this host has no KVM, so it resolves to
 // qemu). The domain has no guest OS; live balloon and vCPU changes need none. Judged with virsh, as

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { guestFacts, waitForSerial } from "../guest/guest";
+import { guestFacts, waitForSerial } from "../../tools/guest/guest";
 import { guestFixture } from "../support/guest-stack";
-import { cleanupAll, virsh } from "../support/host";
-import { describeLeftovers, findLeftovers, isClean } from "../support/leftovers";
-import { cliOrSkip, CliProject, CliWorkspace, REPO } from "../support/pulumi-cli";
+import { cleanupAll, virsh } from "../../tools/support/host";
+import { describeLeftovers, findLeftovers, isClean } from "../../tools/support/leftovers";
+import { cliOrSkip, CliProject, CliWorkspace, REPO } from "../../tools/support/pulumi-cli";
 
 // examples/lab under the real `pulumi` CLI with the real test guest (type qemu: TCG): the machines boot, read
 // their cloud-init seeds and take DHCP leases, judged with virsh and the guests' serial consoles as

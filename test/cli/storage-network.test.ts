@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../support/host";
-import { cliOrSkip, CliProject, CliWorkspace, REPO } from "../support/pulumi-cli";
-import { freeSubnet } from "../support/subnet";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../tools/support/host";
+import { cliOrSkip, CliProject, CliWorkspace, REPO } from "../../tools/support/pulumi-cli";
+import { freeSubnet } from "../../tools/support/subnet";
 
 // examples/storage-network under the real `pulumi` CLI, from a folder laid out like `pulumi new typescript`, with
 // the package installed from `npm pack`; judged on the host with virsh as test/integration/stacks/ does.

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Libvirt } from "../../provider/libvirt/client";
 import { DaemonUnavailableError } from "../../provider/libvirt/errors";
-import { waitFor } from "../support/host";
+import { waitFor } from "../../tools/support/host";
 
 // Runs after every other integration test: it stops libvirtd, which drops every connection to it.
 const ensureScript = join(__dirname, "..", "..", "..", "scripts", "ensure-libvirtd.sh");

@@ -13,8 +13,8 @@ import {
   VcpuFlags,
 } from "../../provider/libvirt/constants";
 import { isNotFound, OperationInvalidError } from "../../provider/libvirt/errors";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe, waitFor } from "../support/host";
-import { ACCEL } from "../support/accel";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe, waitFor } from "../../tools/support/host";
+import { ACCEL } from "../../tools/support/accel";
 
 const URI = "qemu:///system";
 

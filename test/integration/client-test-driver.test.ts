@@ -10,7 +10,7 @@ import {
 } from "../../provider/libvirt/constants";
 import { isNotFound, NotFoundError } from "../../provider/libvirt/errors";
 import { uuidString } from "../../provider/libvirt/api/convert";
-import { cleanupAll, uniqueName, virsh, waitFor } from "../support/host";
+import { cleanupAll, uniqueName, virsh, waitFor } from "../../tools/support/host";
 
 // The daemon's test driver keeps its state only while a connection is open, so the whole file shares one
 // long-lived connection (the "anchor"); virsh checks go through the same daemon while it is held.

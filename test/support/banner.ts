@@ -1,5 +1,5 @@
 // Loaded by mocha (.mocharc `require`): says at the start of the suite which accelerator the domains run on.
-import { accelerator } from "./accel";
+import { accelerator } from "../../tools/support/accel";
 
 try {
   const a = accelerator();

@@ -1,6 +1,6 @@
 /**
  * The session recorded in test/fixtures/packets/: its inputs and the calls it makes, shared by the capture
- * (scripts/capture-packets.ts, against the real libvirtd) and the replay test (test/unit/rpc/golden.test.ts,
+ * (test/support/capture-packets.ts, against the real libvirtd) and the replay test (test/unit/libvirt/rpc/golden.test.ts,
  * against the recorded replies), so both run the very same calls with the very same arguments.
  */
 import type { Libvirt } from "../../provider/libvirt/client";

@@ -6,7 +6,7 @@
  */
 import { chmodSync, copyFileSync } from "node:fs";
 import { join } from "node:path";
-import { ensureGuest, GUEST_CMDLINE } from "../guest/guest";
+import { ensureGuest, GUEST_CMDLINE } from "../../tools/guest/guest";
 
 /** Copies the guest's kernel and initrd into `dir` (made 0755); returns their paths. */
 export function guestFiles(dir: string): { kernel: string; initrd: string } {

@@ -5,11 +5,11 @@
  */
 import { chmodSync } from "node:fs";
 import { join } from "node:path";
-import { Stack } from "../harness";
-import { ensureGuest, makeBaseImage } from "../guest/guest";
-import { cleanupAll, tempDir, uniqueName } from "./host";
-import { describeLeftovers, isClean, removeLeftovers } from "./leftovers";
-import { freeSubnet } from "./subnet";
+import { Stack } from "../../tools/harness";
+import { ensureGuest, makeBaseImage } from "../../tools/guest/guest";
+import { cleanupAll, tempDir, uniqueName } from "../../tools/support/host";
+import { describeLeftovers, isClean, removeLeftovers } from "../../tools/support/leftovers";
+import { freeSubnet } from "../../tools/support/subnet";
 
 const root = join(__dirname, "..", "..", "..");
 
@@ -54,7 +54,7 @@ export function guestFixture(uri: string, prefixHint: string): GuestFixture {
     poolPath: join(dir.path, "images"),
     logDir: dir.path,
     subnet: String(freeSubnet()),
-    type: "qemu", // our KVM is paravirtual and cannot boot the guest at a useful speed (test/guest/README.md)
+    type: "qemu", // our KVM is paravirtual and cannot boot the guest at a useful speed (tools/guest/README.md)
   };
   return {
     prefix,

@@ -83,7 +83,7 @@ export function parseFixture(text: string, name = "fixture"): Fixture {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Writing fixtures (scripts/capture-packets.ts)
+// Writing fixtures (test/support/capture-packets.ts)
 
 /** How to read one XDR item, for annotation; `note` turns a number into its meaning (an enum name, flags). */
 export type Layout =

@@ -22,7 +22,7 @@ export class RpcProxy {
   fired = false;
   /**
    * Sees every whole packet that is forwarded, in the order the proxy forwards it ("up": client to daemon,
-   * "down": daemon to client); a copy the callee may keep. scripts/capture-packets.ts records golden packets here.
+   * "down": daemon to client); a copy the callee may keep. test/support/capture-packets.ts records golden packets here.
    */
   tap: ((direction: "up" | "down", packet: Buffer) => void) | null = null;
 

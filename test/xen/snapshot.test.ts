@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { closeAll } from "../../provider/resources/connections";
 import { setReporter } from "../../provider/resources/provider";
 import { domainSnapshot } from "../../provider/resources/snapshot";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../support/host";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../tools/support/host";
 
 // What libxl (Xen's libvirt driver) does with a DomainSnapshot, on the Xen host of the Xen stage (PVT_XEN_URI):
 // it implements no snapshot call, and the resource says so, naming itself and the host, with nothing taken.

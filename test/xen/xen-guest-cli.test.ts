@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cleanupAll, uniqueName, virsh, virshMaybe } from "../support/host";
-import { cliOrSkip, CliProject, CliWorkspace, REPO } from "../support/pulumi-cli";
+import { cleanupAll, uniqueName, virsh, virshMaybe } from "../../tools/support/host";
+import { cliOrSkip, CliProject, CliWorkspace, REPO } from "../../tools/support/pulumi-cli";
 
 // examples/xen-guest under the real `pulumi` CLI against the Xen host of the Xen stage (PVT_XEN_URI, booted by
 // test/xen-host/ci.sh): the program folder laid out as `pulumi new typescript` makes it, the package from `npm pack`,

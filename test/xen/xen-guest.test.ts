@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Stack } from "../harness";
-import type { OperationResult } from "../harness";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../support/host";
+import { Stack } from "../../tools/harness";
+import type { OperationResult } from "../../tools/harness";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../tools/support/host";
 import { GuestState, waitForGuest } from "./console";
 
 // The Xen suite: examples/xen-guest run through the engine harness (the real Pulumi program runtime and the real

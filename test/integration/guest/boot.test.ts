@@ -3,11 +3,11 @@ import { execFileSync } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, readFileSync, rmdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ensureGuest, GUEST_CMDLINE, guestFacts, makeSeedIso, readSerialLog, waitForSerial } from "../../guest/guest";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { ensureGuest, GUEST_CMDLINE, guestFacts, makeSeedIso, readSerialLog, waitForSerial } from "../../../tools/guest/guest";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 
 /*
- * The test guest (test/guest) under the real daemon, driven by virsh alone: it must boot from its NoCloud seed,
+ * The test guest (tools/guest) under the real daemon, driven by virsh alone: it must boot from its NoCloud seed,
  * get a DHCP lease on an isolated network, follow the balloon, see a disk plugged and release it on unplug, and
  * power off on the ACPI power button. Nothing of the project's own client or resources is used here, so a
  * failure points at the guest or the host, not at our code.

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Libvirt } from "../../../provider/libvirt";
-import { ensureHosts, hostsScript, TestHost } from "../../support/hosts";
-import { virsh } from "../../support/host";
+import { ensureHosts, hostsScript, TestHost } from "../../../tools/support/hosts";
+import { virsh } from "../../../tools/support/host";
 
 // The multi-host test bed (scripts/hosts.sh): real libvirtds with their own host name, host UUID and state,
 // reached from the main namespace over tcp, tls and ssh by our client; virsh over each host's unix socket judges.

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DeploymentError, OperationResult, Stack } from "../../harness";
-import { ensureGuest, waitForSerial } from "../../guest/guest";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
-import { ensureHosts, TestHost } from "../../support/hosts";
-import { describeLeftovers, isClean, removeLeftovers } from "../../support/leftovers";
+import { DeploymentError, OperationResult, Stack } from "../../../tools/harness";
+import { ensureGuest, waitForSerial } from "../../../tools/guest/guest";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
+import { ensureHosts, TestHost } from "../../../tools/support/hosts";
+import { describeLeftovers, isClean, removeLeftovers } from "../../../tools/support/leftovers";
 
 // Live migration of the real test guest between two test-bed hosts (scripts/hosts.sh), through the engine harness
 // (test/fixtures/migration): the guest ticks on its serial console every second, so a live move shows as ticks that

@@ -8,9 +8,9 @@ import { cloudInitDisk } from "../../../provider/resources/cloudinit";
 import { buildSeed, deriveInstanceId, userDataProblem, networkConfigProblem } from "../../../provider/resources/cloudinit/seed";
 import { parseYaml } from "../../../provider/resources/cloudinit/yaml";
 import { closeAll } from "../../../provider/resources/connections";
-import { ensureGuest } from "../../guest/guest";
+import { ensureGuest } from "../../../tools/guest/guest";
 import { Props, setReporter } from "../../../provider/resources/provider";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 
 const URI = "qemu:///system";
 
@@ -115,9 +115,9 @@ describe("virt:CloudInitDisk against qemu:///system", function () {
 
   it("is mounted by a Linux guest's kernel from a SATA cdrom (the test guest)", async function () {
     this.timeout(300000);
-    // test/guest builds a Debian kernel + busybox initramfs whose init mounts the cidata seed with isofs and
+    // tools/guest builds a Debian kernel + busybox initramfs whose init mounts the cidata seed with isofs and
     // reports "GUEST: cidata instance-id=… hostname=… device=…" on its serial port.
-    // Builds the guest when it is not cached yet (Debian packages only; see test/guest/README.md).
+    // Builds the guest when it is not cached yet (Debian packages only; see tools/guest/README.md).
     const guest = ensureGuest().dir;
     copyFileSync(join(guest, "vmlinuz"), join(dir.path, "vmlinuz"));
     copyFileSync(join(guest, "initrd.gz"), join(dir.path, "initrd.gz"));

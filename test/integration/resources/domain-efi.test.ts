@@ -4,8 +4,8 @@ import { closeAll } from "../../../provider/resources/connections";
 import { domain } from "../../../provider/resources/domain";
 import { setReporter } from "../../../provider/resources/provider";
 import { recordingClock, withClock } from "../../support/clock";
-import { cleanupAll, uniqueName, virsh, virshMaybe } from "../../support/host";
-import { ACCEL } from "../../support/accel";
+import { cleanupAll, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
+import { ACCEL } from "../../../tools/support/accel";
 
 // UEFI domains (OVMF, installed under /usr/share/OVMF, picked by libvirt's firmware autoselection) and the
 // delete path, with domains on the host's accelerator (kvm, else qemu) that have no disk to boot: the firmware runs, no guest OS answers ACPI.

@@ -4,9 +4,9 @@ import { Libvirt } from "../../../provider/libvirt";
 import { closeAll } from "../../../provider/resources/connections";
 import { domain } from "../../../provider/resources/domain";
 import { setReporter } from "../../../provider/resources/provider";
-import { waitForSerial } from "../../guest/guest";
+import { waitForSerial } from "../../../tools/guest/guest";
 import { guestDomain, guestFiles } from "../../support/guest-domain";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 
 // The booted test guest (type qemu: TCG) lets hot-unplug and ACPI shutdown finish, which a domain with no OS never does.
 const URI = "qemu:///system";

@@ -3,8 +3,8 @@ import { Libvirt } from "../../../provider/libvirt";
 import { closeAll } from "../../../provider/resources/connections";
 import { domain } from "../../../provider/resources/domain";
 import { setReporter } from "../../../provider/resources/provider";
-import { cleanupAll, uniqueName, virsh, virshMaybe } from "../../support/host";
-import { ACCEL } from "../../support/accel";
+import { cleanupAll, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
+import { ACCEL } from "../../../tools/support/accel";
 
 // Custom metadata (virDomainSetMetadata type ELEMENT), live and per namespace: on qemu:///system with a running
 // domain on the host's accelerator, kvm else qemu (no guest OS needed), and on the daemon's test driver, which forgets its state when its last

@@ -5,9 +5,9 @@ import { closeAll } from "../../../provider/resources/connections";
 import { domain } from "../../../provider/resources/domain";
 import { domainStats } from "../../../provider/resources/domain/stats";
 import { Props, setReporter } from "../../../provider/resources/provider";
-import { readSerialLog, waitForSerial } from "../../guest/guest";
+import { readSerialLog, waitForSerial } from "../../../tools/guest/guest";
 import { guestDomain, guestFiles } from "../../support/guest-domain";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 
 // Power state (running / paused / shutoff), reboot and reset on request, and live statistics, on the booted test
 // guest (TCG). The guest prints "GUEST: tick N" every second (kernel argument pvt.tick): a pause and a resume keep

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { closeAll } from "../../../provider/resources/connections";
 import { domain } from "../../../provider/resources/domain";
 import { setReporter } from "../../../provider/resources/provider";
-import { ACCEL } from "../../support/accel";
-import { cleanupAll, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { ACCEL } from "../../../tools/support/accel";
+import { cleanupAll, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 
 // Tuning rows mapped by the spec table alone (PropSpec.xml + PropSpec.tune): memtune limits, changed live with
 // virDomainSetMemoryParameters on a running domain (no guest OS needed) and in its config. virsh judges.

@@ -7,8 +7,8 @@ import { closeAll } from "../../../provider/resources/connections";
 import { domain } from "../../../provider/resources/domain";
 import { setReporter } from "../../../provider/resources/provider";
 import { recordingClock, withClock } from "../../support/clock";
-import { ensureGuest, GUEST_CMDLINE, waitForSerial } from "../../guest/guest";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { ensureGuest, GUEST_CMDLINE, waitForSerial } from "../../../tools/guest/guest";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 
 const URI = "qemu:///system";
 

@@ -6,7 +6,7 @@ import { Libvirt } from "../../../provider/libvirt";
 import { closeAll } from "../../../provider/resources/connections";
 import { domain } from "../../../provider/resources/domain";
 import { setReporter } from "../../../provider/resources/provider";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 
 // Xen guests through the provider contract (check → create → read → diff → update → delete) on the daemon's test
 // driver, which accepts type='xen' and the PV, PVH and HVM os types (there is no Xen host here; what libxl fills

@@ -4,8 +4,8 @@ import { Libvirt } from "../../../provider/libvirt";
 import { closeAll } from "../../../provider/resources/connections";
 import { domain } from "../../../provider/resources/domain";
 import { setReporter } from "../../../provider/resources/provider";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
-import { ACCEL } from "../../support/accel";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
+import { ACCEL } from "../../../tools/support/accel";
 
 // Live changes need no guest OS, so these run domains with no disk to boot, on the host's accelerator (kvm, else qemu) (libvirt-protocol.md §12).
 const URI = "qemu:///system";

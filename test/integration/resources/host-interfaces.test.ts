@@ -8,7 +8,7 @@ import { getHostInterfaces, hostBridgeProblem } from "../../../provider/resource
 import { network } from "../../../provider/resources/network";
 import { setReporter } from "../../../provider/resources/provider";
 import * as sdk from "../../../sdk";
-import { cleanupAll, tempDir, virsh } from "../../support/host";
+import { cleanupAll, tempDir, virsh } from "../../../tools/support/host";
 
 const URI = "qemu:///system";
 const ip = (...args: string[]) => execFileSync("ip", args, { encoding: "utf8" });

@@ -3,8 +3,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { closeAll } from "../../../provider/resources/connections";
 import { network } from "../../../provider/resources/network";
 import { Props, setReporter } from "../../../provider/resources/provider";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
-import { freeSubnet } from "../../support/subnet";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
+import { freeSubnet } from "../../../tools/support/subnet";
 
 const URI = "qemu:///system";
 

@@ -8,9 +8,9 @@ import { domain } from "../../../provider/resources/domain";
 import { getHostInterfaces } from "../../../provider/resources/host-interfaces";
 import { network } from "../../../provider/resources/network";
 import { Props, setReporter } from "../../../provider/resources/provider";
-import { ensureGuest, GUEST_CMDLINE, waitForSerial } from "../../guest/guest";
-import { ACCEL } from "../../support/accel";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe, waitFor } from "../../support/host";
+import { ensureGuest, GUEST_CMDLINE, waitForSerial } from "../../../tools/guest/guest";
+import { ACCEL } from "../../../tools/support/accel";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe, waitFor } from "../../../tools/support/host";
 
 const URI = "qemu:///system";
 const ip = (...args: string[]) => execFileSync("ip", args, { encoding: "utf8" });

@@ -6,8 +6,8 @@ import { Libvirt } from "../../../provider/libvirt";
 import { closeAll } from "../../../provider/resources/connections";
 import { attachedDomains, network } from "../../../provider/resources/network";
 import { Props, setReporter } from "../../../provider/resources/provider";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
-import { ACCEL } from "../../support/accel";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
+import { ACCEL } from "../../../tools/support/accel";
 
 const URI = "qemu:///system";
 

@@ -6,7 +6,7 @@ import { closeAll } from "../../../provider/resources/connections";
 import { storagePool } from "../../../provider/resources/pool";
 import { setReporter } from "../../../provider/resources/provider";
 import { volume } from "../../../provider/resources/volume";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 
 // An fs pool on a loop device: libvirt formats it (only when it holds no filesystem) and mounts it.
 const URI = "qemu:///system";

@@ -4,7 +4,7 @@ import { Libvirt } from "../../../provider/libvirt";
 import { storagePool } from "../../../provider/resources/pool";
 import { closeAll } from "../../../provider/resources/connections";
 import { setReporter } from "../../../provider/resources/provider";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 
 const URI = "qemu:///system";
 

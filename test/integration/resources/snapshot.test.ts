@@ -6,9 +6,9 @@ import { closeAll } from "../../../provider/resources/connections";
 import { domain } from "../../../provider/resources/domain";
 import { Props, setReporter } from "../../../provider/resources/provider";
 import { domainSnapshot } from "../../../provider/resources/snapshot";
-import { readSerialLog, waitForSerial } from "../../guest/guest";
+import { readSerialLog, waitForSerial } from "../../../tools/guest/guest";
 import { guestDomain, guestFiles } from "../../support/guest-domain";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 
 // DomainSnapshot and the Domain's one-shot revert on the booted test guest (TCG). The guest prints "GUEST: tick N"
 // every second and writes "tick N" into the first sector of its disk (kernel arguments pvt.tick pvt.disk=vda):

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { closeAll } from "../../../provider/resources/connections";
 import { domain } from "../../../provider/resources/domain";
 import { Props, setReporter } from "../../../provider/resources/provider";
-import { cleanupAll, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { cleanupAll, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 
 const URI = "qemu:///system";
 

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { closeAll } from "../../../provider/resources/connections";
 import { domain } from "../../../provider/resources/domain";
 import { setReporter } from "../../../provider/resources/provider";
-import { cleanupAll, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { cleanupAll, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 
 // A metadata namespace URI is written by libvirt into the domain's saved config without escaping: a `<` or `&`
 // there leaves a config file that is not XML, and libvirtd drops the domain the next time it reads its configs

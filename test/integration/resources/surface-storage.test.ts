@@ -5,7 +5,7 @@ import { closeAll } from "../../../provider/resources/connections";
 import { storagePool } from "../../../provider/resources/pool";
 import { Props, setReporter } from "../../../provider/resources/provider";
 import { volume } from "../../../provider/resources/volume";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 
 const URI = "qemu:///system";
 const MiB = 1024 * 1024;

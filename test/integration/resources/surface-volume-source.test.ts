@@ -7,7 +7,7 @@ import { closeAll } from "../../../provider/resources/connections";
 import { Props, setReporter } from "../../../provider/resources/provider";
 import { volume } from "../../../provider/resources/volume";
 import { forbiddenAddress, guardedLookup } from "../../../provider/resources/volume/source";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 
 const URI = "qemu:///system";
 const sha256 = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;

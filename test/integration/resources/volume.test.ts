@@ -7,7 +7,7 @@ import { Libvirt } from "../../../provider/libvirt";
 import { closeAll } from "../../../provider/resources/connections";
 import { setReporter } from "../../../provider/resources/provider";
 import { volume } from "../../../provider/resources/volume";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 
 const URI = "qemu:///system";
 const MiB = 1024 * 1024;

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DeploymentError } from "../../harness";
-import type { OperationResult } from "../../harness";
-import { guestFacts, waitForSerial } from "../../guest/guest";
+import { DeploymentError } from "../../../tools/harness";
+import type { OperationResult } from "../../../tools/harness";
+import { guestFacts, waitForSerial } from "../../../tools/guest/guest";
 import { guestStack } from "../../support/guest-stack";
-import { virsh } from "../../support/host";
-import { describeLeftovers, findLeftovers, isClean } from "../../support/leftovers";
+import { virsh } from "../../../tools/support/host";
+import { describeLeftovers, findLeftovers, isClean } from "../../../tools/support/leftovers";
 
 // examples/ci-fleet through the engine harness with the real test guest (type qemu: TCG). Scaling the fleet
 // must touch only the runners past the old or new end — checked in the steps and on the host with virsh.

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { chmodSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Stack } from "../../harness";
-import type { OperationResult } from "../../harness";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
-import { ACCEL } from "../../support/accel";
+import { Stack } from "../../../tools/harness";
+import type { OperationResult } from "../../../tools/harness";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
+import { ACCEL } from "../../../tools/support/accel";
 
 // examples/kvm-domain run through the engine harness (the real Pulumi program runtime and the real
 // dynamic-provider plugin), checked on the host with virsh — not with our own client. The domain has no guest

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DeploymentError, OperationResult, Stack } from "../../harness";
-import { ensureGuest, makeBaseImage, waitForSerial } from "../../guest/guest";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
-import { ensureHosts, hostsScript, TestHost } from "../../support/hosts";
-import { describeLeftovers, isClean, removeLeftovers } from "../../support/leftovers";
+import { DeploymentError, OperationResult, Stack } from "../../../tools/harness";
+import { ensureGuest, makeBaseImage, waitForSerial } from "../../../tools/guest/guest";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
+import { ensureHosts, hostsScript, TestHost } from "../../../tools/support/hosts";
+import { describeLeftovers, isClean, removeLeftovers } from "../../../tools/support/leftovers";
 
 // examples/lab-multihost through the engine harness on two hosts of the test bed (scripts/hosts.sh): one reached
 // over qemu+tcp, one over qemu+tls. Each host is judged with virsh over its own unix socket. Booted test guests

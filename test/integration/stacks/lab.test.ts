@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync, readlinkSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import type { OperationResult } from "../../harness";
-import { guestFacts, waitForSerial } from "../../guest/guest";
+import type { OperationResult } from "../../../tools/harness";
+import { guestFacts, waitForSerial } from "../../../tools/guest/guest";
 import { guestStack } from "../../support/guest-stack";
-import { virsh } from "../../support/host";
-import { describeLeftovers, findLeftovers, isClean } from "../../support/leftovers";
+import { virsh } from "../../../tools/support/host";
+import { describeLeftovers, findLeftovers, isClean } from "../../../tools/support/leftovers";
 
-// examples/lab through the engine harness with the real test guest (type qemu: TCG; see test/guest/README.md):
+// examples/lab through the engine harness with the real test guest (type qemu: TCG; see tools/guest/README.md):
 // the guests boot from the kernel and initrd uploaded into the pool, read their cidata seeds, take DHCP leases
 // and report on their serial consoles, which this test reads. Checked on the host with virsh, not our client.
 const URI = "qemu:///system";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DeploymentError, Stack } from "../../harness";
-import type { OperationResult } from "../../harness";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { DeploymentError, Stack } from "../../../tools/harness";
+import type { OperationResult } from "../../../tools/harness";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 
 // Data safety through the engine harness (the real program runtime and the real dynamic-provider plugin), judged
 // with virsh: the plan says what a volume replace destroys, the domain follows its replaced volume, a failed

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { chmodSync } from "node:fs";
 import { join } from "node:path";
-import { Stack } from "../../harness";
-import type { OperationResult } from "../../harness";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { Stack } from "../../../tools/harness";
+import type { OperationResult } from "../../../tools/harness";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 
 // examples/snapshots run through the engine harness (the real program runtime and dynamic-provider plugin),
 // judged with virsh: a running domain (no guest OS: its memory state is still captured), a snapshot, a pause and a

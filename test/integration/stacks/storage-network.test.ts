@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Stack } from "../../harness";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { Stack } from "../../../tools/harness";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 
 // examples/storage-network run through the engine harness (the real Pulumi program runtime and the real
 // dynamic-provider plugin), checked on the host with virsh — not with our own client.

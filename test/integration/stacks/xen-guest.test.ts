@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Libvirt } from "../../../provider/libvirt";
-import { Stack } from "../../harness";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { Stack } from "../../../tools/harness";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 
 // examples/xen-guest run through the engine harness (the real Pulumi program runtime and the real dynamic-provider
 // plugin) against the daemon's test driver, which accepts type='xen' PV guests and keeps dir pools and volumes in

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { applyNetworkXml, buildNetworkXml, dhcpHostXml, dhcpRangeXml, dnsHostXml, parseNetworkXml, RoutedNetwork } from "../../../provider/xml/network";
 import { applyPoolXml, buildPoolXml, DirPool, parsePoolXml } from "../../../provider/xml/pool";
 import { buildVolumeXml, parseVolumeXml } from "../../../provider/xml/volume";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../support/host";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 
 // What we build, libvirt accepts; what libvirt returns, we read back as what we declared, plus the
 // values libvirt fills in (listed in each test). Only defined objects, a pool in a temporary directory,

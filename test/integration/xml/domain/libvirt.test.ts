@@ -6,10 +6,10 @@ import { applyDomainXml, buildDomainXml, deviceXml, DomainModel, findDevice, par
 import { buildNetworkXml } from "../../../../provider/xml/network";
 import { buildPoolXml } from "../../../../provider/xml/pool";
 import { buildVolumeXml } from "../../../../provider/xml/volume";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../support/host";
+import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../../tools/support/host";
 import { declared, efiModel, kvmModel, qemuModel, xenHvmModel, xenPvhModel, xenPvModel, xenPygrubModel } from "../../../unit/xml/domain/samples";
 import { expectedRead } from "./filled";
-import { ACCEL } from "../../../support/accel";
+import { ACCEL } from "../../../../tools/support/accel";
 
 // What we build, libvirt 9.0 accepts; what it returns, we read back as what we declared plus the fields it
 // fills in (expectedRead lists them). KVM/TCG domains on qemu:///system (defined; one started, with no guest
