@@ -4,7 +4,7 @@ import { configuredUri } from "./provider";
 import type { ConnectionArgs } from "./types";
 
 export type { HostInterface, HostInterfacePort, HostInterfaces } from "../provider/resources/host-interfaces";
-export type { HostInterfaceAddress } from "../provider/xml/interface";
+export type { HostInterfaceAddress } from "../provider/resources/host-interfaces";
 
 /** Arguments of `getHostInterfaces`. */
 export interface GetHostInterfacesArgs {

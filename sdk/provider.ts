@@ -1,4 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+// The one link from the SDK to the provider, type-only (erased at compile time: the methods' JavaScript, which
+// Pulumi serializes into the state, is unchanged): the implementation is required lazily by package path inside
+// each method; this import types that require and makes the link visible to the import check.
+import type { ResourceImpl } from "../provider/resources/provider";
 
 /**
  * A dynamic provider that forwards every call to our installed implementation.
@@ -16,28 +20,28 @@ export function forwarder(module: string, exportName: string): pulumi.dynamic.Re
       require("pulumi-virt/dist/provider/resources/connections").setConfiguredUri(req.config.get("virt:uri"));
     },
     async check(olds, news) {
-      return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].check(olds, news).catch((e: unknown) => {
+      return (require(`pulumi-virt/dist/provider/resources/${module}`) as Record<string, ResourceImpl>)[exportName]!.check(olds, news).catch((e: unknown) => {
         throw require("pulumi-virt/dist/provider/resources/resource.js").reported(e, news, "check");
       });
     },
     async diff(id, olds, news) {
-      return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].diff(id, olds, news).catch((e: unknown) => {
+      return (require(`pulumi-virt/dist/provider/resources/${module}`) as Record<string, ResourceImpl>)[exportName]!.diff(id, olds, news).catch((e: unknown) => {
         throw require("pulumi-virt/dist/provider/resources/resource.js").reported(e, news, "diff");
       });
     },
     async create(inputs) {
-      return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].create(inputs);
+      return (require(`pulumi-virt/dist/provider/resources/${module}`) as Record<string, ResourceImpl>)[exportName]!.create(inputs);
     },
     async read(id, props) {
-      return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].read(id, props).catch((e: unknown) => {
+      return (require(`pulumi-virt/dist/provider/resources/${module}`) as Record<string, ResourceImpl>)[exportName]!.read(id, props).catch((e: unknown) => {
         throw require("pulumi-virt/dist/provider/resources/resource.js").reported(e, props, "refresh");
       });
     },
     async update(id, olds, news) {
-      return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].update(id, olds, news);
+      return (require(`pulumi-virt/dist/provider/resources/${module}`) as Record<string, ResourceImpl>)[exportName]!.update(id, olds, news);
     },
     async delete(id, props) {
-      return require(`pulumi-virt/dist/provider/resources/${module}`)[exportName].delete(id, props).catch((e: unknown) => {
+      return (require(`pulumi-virt/dist/provider/resources/${module}`) as Record<string, ResourceImpl>)[exportName]!.delete(id, props).catch((e: unknown) => {
         throw require("pulumi-virt/dist/provider/resources/resource.js").reported(e, props, "delete");
       });
     },

@@ -19,6 +19,7 @@
 import { ErrorNumber, InterfaceRef, LibvirtError, Libvirt, NotSupportedError } from "../libvirt";
 import { HostInterfaceAddress, HostInterfaceXml, parseInterfaceXml } from "../xml";
 import { connect, ConnectionInput, withLookupConnection } from "./connections";
+export type { HostInterfaceAddress } from "../xml";
 
 /** A port of a bridge or bond, as libvirt describes it. */
 export interface HostInterfacePort {

@@ -1,4 +1,9 @@
-/** IP address parsing for checks (pure; no sockets). IPv4 as a 32-bit number, IPv6 as a bigint. */
+/**
+ * IP address handling for checks (no sockets: node:net's isIP and BlockList only). Which strings are addresses and
+ * subnet membership come from Node; the numeric forms (IPv4 as a 32-bit number, IPv6 as a bigint) are ours, for
+ * the arithmetic Node has no call for (a subnet's first and last address, ordering).
+ */
+import { BlockList, isIP } from "node:net";
 
 export function parseIPv4(s: string): number | undefined {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
@@ -42,25 +47,19 @@ export function parseIPv6(s: string): bigint | undefined {
   return n;
 }
 
-/** 4, 6, or 0 when `s` is not an IP address (like `net.isIP`). */
+/** 4, 6, or 0 when `s` is not an IP address (`net.isIP`, without IPv6 zone ids: libvirt takes none here). */
 export function ipVersion(s: string): 0 | 4 | 6 {
-  if (parseIPv4(s) !== undefined) return 4;
-  if (parseIPv6(s) !== undefined) return 6;
-  return 0;
+  return s.includes("%") ? 0 : (isIP(s) as 0 | 4 | 6);
 }
 
-/** Whether `ip` is inside `network/prefix` (same family). */
+/** Whether `ip` is inside `network/prefix` (same family; `net.BlockList`). */
 export function inSubnet(ip: string, network: string, prefix: number): boolean {
   const v = ipVersion(network);
-  if (v === 4 && ipVersion(ip) === 4) {
-    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-    return ((parseIPv4(ip)! & mask) >>> 0) === ((parseIPv4(network)! & mask) >>> 0);
-  }
-  if (v === 6 && ipVersion(ip) === 6) {
-    const mask = prefix === 0 ? 0n : ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - prefix)) - 1n);
-    return (parseIPv6(ip)! & mask) === (parseIPv6(network)! & mask);
-  }
-  return false;
+  if (v === 0 || ipVersion(ip) !== v) return false;
+  const family = v === 4 ? "ipv4" : "ipv6";
+  const list = new BlockList();
+  list.addSubnet(network, prefix, family);
+  return list.check(ip, family);
 }
 
 /** Orders two addresses of one family: negative when a < b. */

@@ -1,8 +1,15 @@
 /** Flow collections: `[...]` and `{...}`, which may span lines, parsed from the raw text. */
-import type { Parser } from "./yaml-block";
 import { shortKey, unclosed, YamlError } from "./yaml-errors";
 import { escape, Line } from "./yaml-syntax";
 import { resolvePlain, SAFE_TAGS, YamlValue } from "./yaml-values";
+
+/** What a flow collection needs of the block parser around it (yaml-block's Parser is one): no import cycle. */
+export interface FlowHost {
+  /** Marks tabs on line `no` from column `from` to `to` as allowed (inside quotes). */
+  allowTabs(no: number, from: number, to: number): void;
+  /** Anchors defined so far, by name. */
+  readonly anchors: Map<string, YamlValue>;
+}
 
 /**
  * A cursor over the raw text for `[...]` and `{...}`, which may span lines. Inside them indentation does not
@@ -19,7 +26,7 @@ export class Flow {
   dedent: { line: number; col: number; open: { ch: string; line: number; col: number } } | undefined;
 
   constructor(
-    private readonly parser: Parser,
+    private readonly parser: FlowHost,
     readonly lines: Line[],
     li: number,
     ci: number,
