@@ -191,7 +191,9 @@ async function benchPlan(): Promise<void> {
       `diff planning, ${PLAN_DOMAINS} domains (2 disks, 2 NICs, graphics, console), one change each ` +
         `(${CHANGES.map(([n]) => n).join(", ")} in turn), no I/O:`,
     );
-    console.log(`  plan + planDomainOps: ${median(planMs).toFixed(4)} ms/domain (median of ${PLAN_PASSES} passes; first pass ${planCold.toFixed(4)} ms/domain)`);
+    console.log(
+      `  plan + planDomainOps: ${median(planMs).toFixed(4)} ms/domain (median of ${PLAN_PASSES} passes; first pass ${planCold.toFixed(4)} ms/domain)`,
+    );
     console.log(
       `  domain.diff (plan + plan text, reporter captured: ${lines.length} lines per pass): ${median(diffMs).toFixed(4)} ms/domain ` +
         `(first pass ${diffCold.toFixed(4)} ms/domain)`,
@@ -210,7 +212,10 @@ async function benchRead(): Promise<void> {
   try {
     const inputs = await Promise.all(
       Array.from({ length: READ_DOMAINS }, async (_, i) => {
-        const r = await domain.check({}, { connection: { uri: URI }, name: `${PREFIX}r${i}`, type: ACCEL(), memory: "64MiB", running: false, shutdownTimeout: 0 });
+        const r = await domain.check(
+          {},
+          { connection: { uri: URI }, name: `${PREFIX}r${i}`, type: ACCEL(), memory: "64MiB", running: false, shutdownTimeout: 0 },
+        );
         expect(r.failures.length === 0, `refresh inputs refused: ${JSON.stringify(r.failures)}`);
         return r.inputs;
       }),
@@ -244,12 +249,18 @@ async function benchRead(): Promise<void> {
       t0 = now();
       const all = await Promise.all(made.map((m) => domain.read(m.id, m.outs)));
       parMs = msSince(t0);
-      expect(all.every((r) => r.props["state"] === "shutoff"), "concurrent reads");
+      expect(
+        all.every((r) => r.props["state"] === "shutoff"),
+        "concurrent reads",
+      );
     } finally {
       Connection.prototype.call = original;
     }
     const total = [...counts.values()].reduce((a, b) => a + b, 0);
-    const byProc = [...counts].sort((a, b) => b[1] - a[1]).map(([p, n]) => `${p} ${n / READ_DOMAINS}`).join(", ");
+    const byProc = [...counts]
+      .sort((a, b) => b[1] - a[1])
+      .map(([p, n]) => `${p} ${n / READ_DOMAINS}`)
+      .join(", ");
     console.log(`refresh, ${READ_DOMAINS} defined (not started) type ${ACCEL()} domains on ${URI} (defined through the provider in ${secs(defineMs)}):`);
     console.log(`  domain.read one at a time: ${secs(seqMs)} total, ${(seqMs / READ_DOMAINS).toFixed(2)} ms/domain`);
     console.log(`  domain.read all ${READ_DOMAINS} at once: ${secs(parMs)} total, ${(parMs / READ_DOMAINS).toFixed(2)} ms/domain`);
@@ -280,7 +291,10 @@ async function referenceXml(dir: string): Promise<string[]> {
   const names: string[] = [];
   for (let i = 0; i < COUNT; i++) {
     const name = `${PREFIX}v${String(i).padStart(3, "0")}`;
-    const r = await domain.check({}, { connection: { uri: URI }, name, type: ACCEL(), memory: "64MiB", currentMemory: "64MiB", vcpus: 1, running: true, shutdownTimeout: 0 });
+    const r = await domain.check(
+      {},
+      { connection: { uri: URI }, name, type: ACCEL(), memory: "64MiB", currentMemory: "64MiB", vcpus: 1, running: true, shutdownTimeout: 0 },
+    );
     writeFileSync(join(dir, `${name}.xml`), buildDomainXml(toModel(r.inputs, ACCEL(), {})));
     names.push(name);
   }

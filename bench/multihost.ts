@@ -34,7 +34,8 @@ const PER_HOST = Number(process.env.BENCH_PER_HOST ?? 20);
 const PREFIX = `pvt-mh-bench-${randomBytes(3).toString("hex")}-`;
 const root = join(__dirname, "..", "..");
 
-const virsh = (uri: string, ...args: string[]) => execFileSync("virsh", ["-q", "-c", uri, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+const virsh = (uri: string, ...args: string[]) =>
+  execFileSync("virsh", ["-q", "-c", uri, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function benchMigration(a: TestHost, b: TestHost): Promise<void> {
@@ -125,18 +126,32 @@ async function benchStack(hosts: TestHost[]): Promise<void> {
   const total = hosts.length * PER_HOST;
   try {
     const up = await stack().up();
-    const running = hosts.map((h) => virsh(h.sock, "list", "--name").split("\n").filter((n) => n.startsWith(`${PREFIX}h`)).length);
+    const running = hosts.map(
+      (h) =>
+        virsh(h.sock, "list", "--name")
+          .split("\n")
+          .filter((n) => n.startsWith(`${PREFIX}h`)).length,
+    );
     if (running.reduce((x, y) => x + y, 0) !== total) throw new Error(`up: ${running.join("+")} domains running, not ${total}`);
     const noop = await stack().up();
     if (noop.steps.some((s) => s.op !== "same")) throw new Error("the no-op up changed something");
     const refresh = await stack().refresh();
     const destroy = await stack().destroy();
-    const left = hosts.map((h) => virsh(h.sock, "list", "--all", "--name").split("\n").filter((n) => n.startsWith(`${PREFIX}h`)).length);
+    const left = hosts.map(
+      (h) =>
+        virsh(h.sock, "list", "--all", "--name")
+          .split("\n")
+          .filter((n) => n.startsWith(`${PREFIX}h`)).length,
+    );
     if (left.some((n) => n > 0)) throw new Error(`destroy left ${left.join("+")} domains`);
-    console.log(`multihost: stack of ${hosts.length} hosts × ${PER_HOST} domains (${total}; no OS, 64 MiB, TCG), engine harness, load ${loadavg()[0]!.toFixed(1)}`);
+    console.log(
+      `multihost: stack of ${hosts.length} hosts × ${PER_HOST} domains (${total}; no OS, 64 MiB, TCG), engine harness, load ${loadavg()[0]!.toFixed(1)}`,
+    );
     console.log(`  up ${secs(up.durationMs)}, no-op up ${secs(noop.durationMs)}, refresh ${secs(refresh.durationMs)}, destroy ${secs(destroy.durationMs)}`);
   } finally {
-    await stack().destroy().catch(() => undefined);
+    await stack()
+      .destroy()
+      .catch(() => undefined);
     rmSync(state, { recursive: true, force: true });
   }
 }

@@ -77,7 +77,9 @@ export async function benchRpc(): Promise<void> {
   const c = median(rows.c!);
   const m = { seq: median(rows.seq!), p16: median(rows.p16!), p64: median(rows.p64!) };
   const paired = (xs: number[]) => median(xs.map((x, i) => x / rows.c![i]!));
-  console.log(`median calls/s: C sequential ${c.toFixed(0)}, ours sequential ${m.seq.toFixed(0)}, 16 in flight ${m.p16.toFixed(0)}, 64 in flight ${m.p64.toFixed(0)}`);
+  console.log(
+    `median calls/s: C sequential ${c.toFixed(0)}, ours sequential ${m.seq.toFixed(0)}, 16 in flight ${m.p16.toFixed(0)}, 64 in flight ${m.p64.toFixed(0)}`,
+  );
   console.log(`ratio 16 in flight / C sequential: ${paired(rows.p16!).toFixed(2)}`);
 
   const oursOpen = await openTime(200);

@@ -69,7 +69,9 @@ export async function runDemo(root: string, guestDir: string): Promise<void> {
   const cliDir = findPulumi();
   let cli: CliProject | undefined;
   if (cliDir !== null) {
-    say(`engine: the real Pulumi CLI, ${join(cliDir, "pulumi")} (${execFileSync(join(cliDir, "pulumi"), ["version"], { encoding: "utf8" }).trim()}), file:// backend in a temp folder`);
+    say(
+      `engine: the real Pulumi CLI, ${join(cliDir, "pulumi")} (${execFileSync(join(cliDir, "pulumi"), ["version"], { encoding: "utf8" }).trim()}), file:// backend in a temp folder`,
+    );
     say("        project folder as `pulumi new typescript` lays it out, examples/lab/index.ts as written, this package from `npm pack`");
     cli = await CliWorkspace.get(cliDir).project("lab", join(root, "examples", "lab", "index.ts"), join(root, "examples", "lab", "Pulumi.yaml"));
     cli.onOutput = cliLines((line) => say(`${clock()}    | ${line}`));
@@ -125,7 +127,9 @@ export async function runDemo(root: string, guestDir: string): Promise<void> {
   // Always: whatever the stack still holds, then anything named with the prefix, checked with virsh.
   if (failure !== undefined) {
     heading(`cleaning up after: ${failure instanceof Error ? failure.message.split("\n")[0] : String(failure)}`);
-    await stack().destroy().catch((e: Error) => say(`${clock()}  destroy through the stack failed (${e.message.split("\n")[0]}); removing with virsh`));
+    await stack()
+      .destroy()
+      .catch((e: Error) => say(`${clock()}  destroy through the stack failed (${e.message.split("\n")[0]}); removing with virsh`));
   }
   // E.g. a domain whose create was cut short by Ctrl-C: defined on the host, never recorded in the stack.
   const stray = findLeftovers(URI, prefix);
@@ -137,7 +141,9 @@ export async function runDemo(root: string, guestDir: string): Promise<void> {
     ["net-list", "--all", "--name"],
     ["pool-list", "--all", "--name"],
   ]) {
-    const mine = virsh(URI, ...args).split("\n").filter((n) => n.startsWith(prefix));
+    const mine = virsh(URI, ...args)
+      .split("\n")
+      .filter((n) => n.startsWith(prefix));
     say(`  virsh ${args.join(" ")} | grep ${prefix}: ${mine.length === 0 ? "(none)" : mine.join(", ")}`);
   }
   rmSync(dir, { recursive: true, force: true });
@@ -166,20 +172,30 @@ export async function runDemo(root: string, guestDir: string): Promise<void> {
     for (const m of machines) await waitForSerial(m.serialLog, /^GUEST: lease /, 60000).catch(() => undefined);
     const leases = virsh(URI, "net-dhcp-leases", `${prefix}-net`).split("\n");
     for (const m of machines) {
-      const lease = leases.find((l) => l.includes(m.mac))?.trim().split(/\s+/) ?? [];
+      const lease =
+        leases
+          .find((l) => l.includes(m.mac))
+          ?.trim()
+          .split(/\s+/) ?? [];
       say(`  ${m.name.padEnd(16)} ip ${m.ip.padEnd(15)} mac ${m.mac}  domain id ${m.domainId}  type ${m.type}`);
       say(`  ${"".padEnd(16)} lease: ${lease[4] ?? "?"} for host name ${lease[5] ?? "?"}`);
       const facts = guestFacts(m.serialLog);
       const cidata = facts.find((f) => f.startsWith("cidata ")) ?? "(no cidata line)";
       say(`  ${"".padEnd(16)} serial: ${cidata}  (seed instance-id ${m.instanceId}, host name ${m.hostname})`);
-      say(`  ${"".padEnd(16)} serial: ${["disks", "nics", "memory", "lease"].map((k) => facts.filter((f) => f.startsWith(`${k} `)).pop() ?? `${k} ?`).join(" | ")}`);
+      say(
+        `  ${"".padEnd(16)} serial: ${["disks", "nics", "memory", "lease"].map((k) => facts.filter((f) => f.startsWith(`${k} `)).pop() ?? `${k} ?`).join(" | ")}`,
+      );
     }
   }
 
   async function growLive(): Promise<void> {
     const name = `${prefix}-${GROWN}`;
     const pid = () => readFileSync(`/run/libvirt/qemu/${name}.pid`, "utf8").trim();
-    const memory = () => guestFacts(serialLogs[GROWN]!).filter((f) => f.startsWith("memory ")).pop()?.split(" ")[1] ?? "?";
+    const memory = () =>
+      guestFacts(serialLogs[GROWN]!)
+        .filter((f) => f.startsWith("memory "))
+        .pop()
+        ?.split(" ")[1] ?? "?";
     const before = { id: virsh(URI, "domid", name), pid: pid(), guest: memory(), actual: balloon(name) };
     heading(`live change: ${name}'s memory balloon 192 MiB → 256 MiB (config grow=${GROWN})`);
     say(`  before: domain id ${before.id}, QEMU pid ${before.pid}, balloon ${before.actual} KiB, guest MemTotal ${before.guest} kB`);
@@ -192,7 +208,9 @@ export async function runDemo(root: string, guestDir: string): Promise<void> {
     const after = { id: virsh(URI, "domid", name), pid: pid(), guest: grown[1], actual: balloon(name) };
     say(`  after:  domain id ${after.id}, QEMU pid ${after.pid}, balloon ${after.actual} KiB, guest MemTotal ${after.guest} kB`);
     const same = after.id === before.id && after.pid === before.pid;
-    say(`  ${same ? "no reboot: the same domain id and the same QEMU process" : "THE DOMAIN RESTARTED"}; the guest saw its memory grow by ${Number(after.guest) - Number(before.guest)} kB`);
+    say(
+      `  ${same ? "no reboot: the same domain id and the same QEMU process" : "THE DOMAIN RESTARTED"}; the guest saw its memory grow by ${Number(after.guest) - Number(before.guest)} kB`,
+    );
     if (!same) throw new Error(`${name} restarted during a live memory change`);
   }
 }
@@ -240,7 +258,11 @@ function cliLines(show: (line: string) => void): (text: string) => void {
   };
 }
 
-const indent = (text: string) => text.split("\n").map((l) => `    ${l}`).join("\n");
+const indent = (text: string) =>
+  text
+    .split("\n")
+    .map((l) => `    ${l}`)
+    .join("\n");
 
 /** Resources an operation touched (the stack itself left out). */
 function count(r: Run): number {

@@ -17,7 +17,6 @@ function pascal(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-
 function typeRef(t: PropType, name: string): Json {
   switch (t.kind) {
     case "string":
@@ -27,7 +26,7 @@ function typeRef(t: PropType, name: string): Json {
     case "boolean":
       return { type: "boolean" };
     case "size":
-      return { oneOf: [{ type: "integer" }, { type: "string" }], description: "Bytes, or a string with a unit such as \"10GiB\"." };
+      return { oneOf: [{ type: "integer" }, { type: "string" }], description: 'Bytes, or a string with a unit such as "10GiB".' };
     case "array":
       return { type: "array", items: typeRef(t.items, name) };
     case "object": {
@@ -101,8 +100,24 @@ export function buildDocs(): string {
     "",
   ];
   for (const s of allSpecs) {
-    parts.push(`## ${s.className} (\`${s.token}\`)`, "", s.doc, "", "| property | type | | a change is applied | description |", "| --- | --- | --- | --- | --- |", ...rows(s.inputs), "");
-    parts.push("Outputs: " + Object.entries(s.outputs).map(([k, o]) => `\`${k}\` (${o.doc.replace(/\.$/, "")})`).join("; ") + ".", "");
+    parts.push(
+      `## ${s.className} (\`${s.token}\`)`,
+      "",
+      s.doc,
+      "",
+      "| property | type | | a change is applied | description |",
+      "| --- | --- | --- | --- | --- |",
+      ...rows(s.inputs),
+      "",
+    );
+    parts.push(
+      "Outputs: " +
+        Object.entries(s.outputs)
+          .map(([k, o]) => `\`${k}\` (${o.doc.replace(/\.$/, "")})`)
+          .join("; ") +
+        ".",
+      "",
+    );
   }
   return parts.join("\n");
 }

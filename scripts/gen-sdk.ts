@@ -18,7 +18,10 @@ const camel = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 /** A TSDoc block at `indent`, wrapped at 120 columns. */
 function tsdoc(text: string, indent: string): string[] {
   const width = 120 - indent.length - 3;
-  const words = text.replace(/\*\//g, "*\u2215").split(/\s+/).filter((w) => w !== "");
+  const words = text
+    .replace(/\*\//g, "*\u2215")
+    .split(/\s+/)
+    .filter((w) => w !== "");
   const lines: string[] = [];
   let line = "";
   for (const w of words) {
@@ -144,7 +147,10 @@ function resourceText(g: Generator, spec: ResourceSpec, sharedNames: Set<string>
     ...secrets.map((k) => `...(args.${k} !== undefined ? { ${k}: pulumi.secret(args.${k}) } : {})`),
     ...(spec.ownerMark === false ? [] : [`__owner: ownerInput(${JSON.stringify(cls)}, name, opts)`]),
   ];
-  const options = secrets.length > 0 ? `{ ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ${secrets.map((k) => JSON.stringify(k)).join(", ")}] }` : "opts";
+  const options =
+    secrets.length > 0
+      ? `{ ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ${secrets.map((k) => JSON.stringify(k)).join(", ")}] }`
+      : "opts";
   body.push(
     "",
     `  constructor(name: string, args: ${cls}Args, opts?: pulumi.CustomResourceOptions) {`,
@@ -154,7 +160,9 @@ function resourceText(g: Generator, spec: ResourceSpec, sharedNames: Set<string>
   );
 
   const shared = [...sharedNames].filter((n) => g.shapes.get(n)!.users.has(cls)).sort();
-  const sharedImports = shared.flatMap((n) => (g.shapes.get(n)!.outputOnly ? [n] : [`${n}Args`, n])).filter((n) => body.some((l) => new RegExp(`\\b${n}\\b`).test(l)));
+  const sharedImports = shared
+    .flatMap((n) => (g.shapes.get(n)!.outputOnly ? [n] : [`${n}Args`, n]))
+    .filter((n) => body.some((l) => new RegExp(`\\b${n}\\b`).test(l)));
   const head = [
     HEADER(`provider/resources/${spec.module}/spec.ts`),
     `import * as pulumi from "@pulumi/pulumi";`,

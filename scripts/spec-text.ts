@@ -1,7 +1,11 @@
 /** The words every generated text (schema.json, docs/resources.md, the SDK's TSDoc) uses for a property. */
 import type { PropSpec } from "../provider/diff";
 
-const UPDATE_WORDS = { live: "Applied live (in place).", config: "Saved in the config; takes effect at the next start.", replace: "A change replaces the resource." };
+const UPDATE_WORDS = {
+  live: "Applied live (in place).",
+  config: "Saved in the config; takes effect at the next start.",
+  replace: "A change replaces the resource.",
+};
 
 /** A property's description: its doc, its default, and how a change is applied (not for provider settings). */
 export function describeProp(p: PropSpec): string {

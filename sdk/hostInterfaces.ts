@@ -39,12 +39,16 @@ export interface GetHostInterfacesOutputArgs {
  * ```
  */
 export async function getHostInterfaces(args: GetHostInterfacesArgs = {}): Promise<HostInterfaces> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when the lookup runs, not when the SDK is imported
   const impl: typeof import("../provider/resources/host-interfaces") = require("../provider/resources/host-interfaces");
   return impl.getHostInterfaces(args.connection !== undefined ? { connection: args.connection } : {}, configuredUri());
 }
 
 /** `getHostInterfaces` with inputs and an Output result, for use inside `apply` chains and as resource inputs. */
 export function getHostInterfacesOutput(args: GetHostInterfacesOutputArgs = {}): pulumi.Output<HostInterfaces> {
-  return pulumi.output(args).apply((a) => getHostInterfaces(a.connection !== undefined ? { connection: { ...(a.connection.uri !== undefined ? { uri: a.connection.uri } : {}) } } : {}));
+  return pulumi
+    .output(args)
+    .apply((a) =>
+      getHostInterfaces(a.connection !== undefined ? { connection: { ...(a.connection.uri !== undefined ? { uri: a.connection.uri } : {}) } } : {}),
+    );
 }
-

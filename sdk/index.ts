@@ -13,4 +13,11 @@ export * from "./domainSnapshot";
 export { getDomainStats } from "./stats";
 export type { GetDomainStatsArgs, DomainStats, DomainBlockStats, DomainNicStats } from "./stats";
 export { getHostInterfaces, getHostInterfacesOutput } from "./hostInterfaces";
-export type { GetHostInterfacesArgs, GetHostInterfacesOutputArgs, HostInterface, HostInterfaceAddress, HostInterfacePort, HostInterfaces } from "./hostInterfaces";
+export type {
+  GetHostInterfacesArgs,
+  GetHostInterfacesOutputArgs,
+  HostInterface,
+  HostInterfaceAddress,
+  HostInterfacePort,
+  HostInterfaces,
+} from "./hostInterfaces";

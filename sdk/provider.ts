@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+/* eslint-disable @typescript-eslint/no-require-imports -- the implementation is required lazily, by package path, inside each method (see forwarder) */
 // The one link from the SDK to the provider, type-only (erased at compile time: the methods' JavaScript, which
 // Pulumi serializes into the state, is unchanged): the implementation is required lazily by package path inside
 // each method; this import types that require and makes the link visible to the import check.

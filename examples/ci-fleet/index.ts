@@ -46,10 +46,7 @@ function runner(i: number) {
     type,
     memory: config.get("memory") ?? "192MiB",
     os: { machine: "q35", kernel: vmlinuz.path, initrd: initrdGz.path, cmdline: "console=ttyS0 quiet no_timer_check" },
-    disks: [
-      { volume: { pool: pool.name, volume: disk.name } },
-      { device: "cdrom", volume: { pool: pool.name, volume: seed.name }, revision: seed.instanceId },
-    ],
+    disks: [{ volume: { pool: pool.name, volume: disk.name } }, { device: "cdrom", volume: { pool: pool.name, volume: seed.name }, revision: seed.instanceId }],
     networkInterfaces: [{ network: net.name }],
     serialConsole: { type: "file", path: `${logDir}/${name}.serial.log` },
     shutdownTimeout: 30,

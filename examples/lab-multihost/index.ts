@@ -69,7 +69,14 @@ for (let i = 0; i < count; i++) {
   const { connection, pool } = site;
   const name = `${prefix}-${i}`;
   // followsDomain: on a move the clone is made on the new host first and the migration copies its data into it.
-  const disk = new virt.Volume(`disk-${i}`, { connection, name: `${name}.qcow2`, pool: pool.name, format: "qcow2", backingStore: { volume: site.base.name }, followsDomain: true });
+  const disk = new virt.Volume(`disk-${i}`, {
+    connection,
+    name: `${name}.qcow2`,
+    pool: pool.name,
+    format: "qcow2",
+    backingStore: { volume: site.base.name },
+    followsDomain: true,
+  });
   const seed = new virt.CloudInitDisk(`seed-${i}`, {
     connection,
     name: `${name}-seed.iso`,
@@ -84,10 +91,7 @@ for (let i = 0; i < count; i++) {
     memory,
     vcpus: 1,
     os: { machine: "q35", kernel: site.vmlinuz.path, initrd: site.initrdGz.path, cmdline: "console=ttyS0 quiet no_timer_check" },
-    disks: [
-      { volume: { pool: pool.name, volume: disk.name } },
-      { device: "cdrom", volume: { pool: pool.name, volume: seed.name }, revision: seed.instanceId },
-    ],
+    disks: [{ volume: { pool: pool.name, volume: disk.name } }, { device: "cdrom", volume: { pool: pool.name, volume: seed.name }, revision: seed.instanceId }],
     networkInterfaces: [{ network: site.net.name }],
     serialConsole: { type: "file", path: `${logDir}/${name}.serial.log` },
     shutdownTimeout: 30,
@@ -101,10 +105,8 @@ for (let i = 0; i < count; i++) {
 /** Every machine: domain name, the URI of its host, its UUID and its IPv4 address (a lease from its host's network). */
 export const machines = lab;
 /** Host URI → the names of the machines on it. */
-export const byHost = pulumi
-  .all(lab.map((m) => pulumi.all([m.name, m.host])))
-  .apply((pairs) => {
-    const out: Record<string, string[]> = {};
-    for (const [n, h] of pairs) (out[h] ??= []).push(n);
-    return out;
-  });
+export const byHost = pulumi.all(lab.map((m) => pulumi.all([m.name, m.host]))).apply((pairs) => {
+  const out: Record<string, string[]> = {};
+  for (const [n, h] of pairs) (out[h] ??= []).push(n);
+  return out;
+});

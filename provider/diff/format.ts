@@ -18,7 +18,7 @@ export function describePlan(token: string, name: string, spec: Record<string, P
 }
 
 function describeChange(c: Change, type: PropType | undefined): string {
-  const how = c.how === "replace" ? DEFAULT_VERB.replace : c.verb ?? DEFAULT_VERB[c.how];
+  const how = c.how === "replace" ? DEFAULT_VERB.replace : (c.verb ?? DEFAULT_VERB[c.how]);
   if (c.unknown) return `${c.path} → (known after apply) (${how} if it changes)`;
   if (c.added !== undefined || c.removed !== undefined) {
     const parts = [...(c.added ?? []).map((k) => `+${k}`), ...(c.removed ?? []).map((k) => `-${k}`)];

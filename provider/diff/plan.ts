@@ -36,7 +36,8 @@ export function plan(spec: Record<string, PropSpec>, olds: Record<string, unknow
     // A recorded control input: its default counts as the value (older states may lack it).
     if (prop.control) {
       const [from, to] = [olds[name] ?? prop.default, news[name] ?? prop.default];
-      if (containsUnknown(to) || !deepEqual(from, to)) changes.push({ path: name, from, to, how: "live", verb: RECORDED_VERB, ...(containsUnknown(to) ? { unknown: true } : {}) });
+      if (containsUnknown(to) || !deepEqual(from, to))
+        changes.push({ path: name, from, to, how: "live", verb: RECORDED_VERB, ...(containsUnknown(to) ? { unknown: true } : {}) });
       continue;
     }
     diffValue(name, prop, prop.type, olds[name], news[name], changes);
@@ -78,13 +79,27 @@ function diffValue(path: string, prop: PropSpec, type: PropType, from: unknown, 
   }
   // A keyed list that is absent on one side is an empty list: its items are added or removed one by one.
   if (type.kind === "array" && type.key !== undefined && (Array.isArray(from) || from === undefined) && (Array.isArray(to) || to === undefined)) {
-    diffKeyedList(path, prop, type as PropType & { kind: "array"; key: string }, (from as unknown[] | undefined) ?? [], (to as unknown[] | undefined) ?? [], out);
+    diffKeyedList(
+      path,
+      prop,
+      type as PropType & { kind: "array"; key: string },
+      (from as unknown[] | undefined) ?? [],
+      (to as unknown[] | undefined) ?? [],
+      out,
+    );
     return;
   }
   if (!deepEqual(from, to)) out.push({ path, from, to, ...base });
 }
 
-function diffKeyedList(path: string, prop: PropSpec, type: { kind: "array"; items: PropType; key: string }, from: unknown[], to: unknown[], out: Change[]): void {
+function diffKeyedList(
+  path: string,
+  prop: PropSpec,
+  type: { kind: "array"; items: PropType; key: string },
+  from: unknown[],
+  to: unknown[],
+  out: Change[],
+): void {
   const keyOf = (item: unknown): string => String(isRecord(item) ? item[type.key] : item);
   const olds = new Map(from.map((i) => [keyOf(i), i]));
   const news = new Map(to.map((i) => [keyOf(i), i]));

@@ -102,7 +102,14 @@ export function buildIsoWithLayout(opts: IsoOptions): { image: Buffer; layout: I
       id: Buffer.from([0]),
       systemUse: Buffer.concat([suspSP(), rripRR(RR_FLAGS.PX | RR_FLAGS.TF), rripPX(DIR_MODE, 2), rripTF(date), suspCE(ceLba, 0, er.length)]),
     }),
-    dirRecord({ lba: rootLba, size: rootSize, date, directory: true, id: Buffer.from([1]), systemUse: Buffer.concat([rripRR(RR_FLAGS.PX | RR_FLAGS.TF), rripPX(DIR_MODE, 2), rripTF(date)]) }),
+    dirRecord({
+      lba: rootLba,
+      size: rootSize,
+      date,
+      directory: true,
+      id: Buffer.from([1]),
+      systemUse: Buffer.concat([rripRR(RR_FLAGS.PX | RR_FLAGS.TF), rripPX(DIR_MODE, 2), rripTF(date)]),
+    }),
     ...primaryOrder.map((f) =>
       dirRecord({
         lba: f.lba,

@@ -260,31 +260,34 @@ export class Connection {
     if (this.keepaliveTimer !== null) clearInterval(this.keepaliveTimer);
     const interval = this.keepaliveIntervalMs;
     const deadAfter = interval * (this.keepaliveCount + 1);
-    const timer = setInterval(() => {
-      if (session.closed) {
-        clearInterval(timer);
-        if (this.keepaliveTimer === timer) this.keepaliveTimer = null;
-        return;
-      }
-      // A daemon without the keepalive program cannot be asked whether it lives: a long call is not a dead peer.
-      if (!this._features.keepalive) return;
-      const silent = Date.now() - session.lastReceived;
-      if (silent >= deadAfter) {
-        clearInterval(timer);
-        if (this.keepaliveTimer === timer) this.keepaliveTimer = null;
-        const err = new ConnectionClosedError(
-          `libvirt at ${this.where()} over ${transport.description} sent nothing for ${fmtMs(silent)} ` +
-            `(keepalive: ${this.keepaliveCount} PINGs ${fmtMs(interval)} apart went unanswered): the host, the link or the daemon is down or hung; ` +
-            `check that ${this.target.transport === "unix" ? "the daemon runs" : `${"host" in this.target ? this.target.host : "the host"} is reachable and libvirtd runs there`}` +
-            `; keepalive_interval=SECONDS and keepalive_count=N in the URI change the bound`,
-          { cause: new TimeoutError(`no bytes from the daemon for ${silent} ms`) },
-        );
-        session.fail(err);
-        transport.stream.destroy();
-        return;
-      }
-      if (silent >= interval && this._features.keepalive) session.ping();
-    }, Math.max(10, Math.min(interval, 1000)));
+    const timer = setInterval(
+      () => {
+        if (session.closed) {
+          clearInterval(timer);
+          if (this.keepaliveTimer === timer) this.keepaliveTimer = null;
+          return;
+        }
+        // A daemon without the keepalive program cannot be asked whether it lives: a long call is not a dead peer.
+        if (!this._features.keepalive) return;
+        const silent = Date.now() - session.lastReceived;
+        if (silent >= deadAfter) {
+          clearInterval(timer);
+          if (this.keepaliveTimer === timer) this.keepaliveTimer = null;
+          const err = new ConnectionClosedError(
+            `libvirt at ${this.where()} over ${transport.description} sent nothing for ${fmtMs(silent)} ` +
+              `(keepalive: ${this.keepaliveCount} PINGs ${fmtMs(interval)} apart went unanswered): the host, the link or the daemon is down or hung; ` +
+              `check that ${this.target.transport === "unix" ? "the daemon runs" : `${"host" in this.target ? this.target.host : "the host"} is reachable and libvirtd runs there`}` +
+              `; keepalive_interval=SECONDS and keepalive_count=N in the URI change the bound`,
+            { cause: new TimeoutError(`no bytes from the daemon for ${silent} ms`) },
+          );
+          session.fail(err);
+          transport.stream.destroy();
+          return;
+        }
+        if (silent >= interval && this._features.keepalive) session.ping();
+      },
+      Math.max(10, Math.min(interval, 1000)),
+    );
     timer.unref();
     this.keepaliveTimer = timer;
   }

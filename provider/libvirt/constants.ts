@@ -133,7 +133,18 @@ export const ListInterfacesFlags = { INACTIVE: 1, ACTIVE: 2 } as const;
 export const InterfaceXMLFlags = { INACTIVE: 1 } as const;
 
 /** virDomainSnapshotCreateFlags */
-export const DomainSnapshotCreateFlags = { REDEFINE: 1, CURRENT: 2, NO_METADATA: 4, HALT: 8, DISK_ONLY: 16, REUSE_EXT: 32, QUIESCE: 64, ATOMIC: 128, LIVE: 256, VALIDATE: 512 } as const;
+export const DomainSnapshotCreateFlags = {
+  REDEFINE: 1,
+  CURRENT: 2,
+  NO_METADATA: 4,
+  HALT: 8,
+  DISK_ONLY: 16,
+  REUSE_EXT: 32,
+  QUIESCE: 64,
+  ATOMIC: 128,
+  LIVE: 256,
+  VALIDATE: 512,
+} as const;
 /** virDomainSnapshotRevertFlags */
 export const DomainSnapshotRevertFlags = { RUNNING: 1, PAUSED: 2, FORCE: 4, RESET_NVRAM: 8 } as const;
 /** virDomainSnapshotDeleteFlags */

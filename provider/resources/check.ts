@@ -33,7 +33,14 @@ export function checkInputs(spec: Record<string, PropSpec>, news: Record<string,
   return { inputs, failures };
 }
 
-function checkProps(spec: Record<string, PropSpec>, src: Record<string, unknown>, prefix: string, out: Record<string, unknown>, failures: CheckFailure[], secret = false): void {
+function checkProps(
+  spec: Record<string, PropSpec>,
+  src: Record<string, unknown>,
+  prefix: string,
+  out: Record<string, unknown>,
+  failures: CheckFailure[],
+  secret = false,
+): void {
   for (const [name, prop] of Object.entries(spec)) {
     const path = prefix + name;
     const v = src[name];
@@ -94,7 +101,8 @@ function checkValue(type: PropType, v: unknown, path: string, failures: CheckFai
       if (v === null || typeof v !== "object" || Array.isArray(v)) return fail(`must be an object, got ${describe(v)}`);
       const src = v as Record<string, unknown>;
       for (const k of Object.keys(src)) {
-        if (!(k in type.properties)) failures.push({ property: `${path}.${k}`, reason: `${path}.${k}: unknown property; known: ${Object.keys(type.properties).join(", ")}` });
+        if (!(k in type.properties))
+          failures.push({ property: `${path}.${k}`, reason: `${path}.${k}: unknown property; known: ${Object.keys(type.properties).join(", ")}` });
       }
       const out: Record<string, unknown> = {};
       checkProps(type.properties, src, `${path}.`, out, failures, secret);
@@ -110,7 +118,8 @@ function checkValue(type: PropType, v: unknown, path: string, failures: CheckFai
           if (key === undefined || isUnknown(key)) return;
           const k = String(key);
           const first = seen.get(k);
-          if (first !== undefined) failures.push({ property: `${path}[${i}]`, reason: `${path}[${i}]: ${type.key} "${k}" is already used by ${path}[${first}]; each must be unique` });
+          if (first !== undefined)
+            failures.push({ property: `${path}[${i}]`, reason: `${path}[${i}]: ${type.key} "${k}" is already used by ${path}[${first}]; each must be unique` });
           else seen.set(k, i);
         });
       }
@@ -124,7 +133,9 @@ function checkFormat(format: StringFormat, v: string): string | undefined {
     case "name":
       return NAME_RE.test(v) ? undefined : `"${v}" is not a valid name: use 1 to 100 letters, digits and _ . + - (not starting with . + or -)`;
     case "absolutePath":
-      return v.startsWith("/") && !v.includes("\0") && !/(^|\/)\.\.(\/|$)/.test(v) ? undefined : `"${v}" must be an absolute path (starting with /, without ..)`;
+      return v.startsWith("/") && !v.includes("\0") && !/(^|\/)\.\.(\/|$)/.test(v)
+        ? undefined
+        : `"${v}" must be an absolute path (starting with /, without ..)`;
     case "mac":
       return MAC_RE.test(v.toLowerCase()) ? undefined : `"${v}" is not a MAC address like 52:54:00:12:34:56`;
     case "ipv4":

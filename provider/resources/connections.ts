@@ -61,8 +61,17 @@ export function stateUri(state: Record<string, unknown>): string {
  * own, closed after, so the program still exits. The host: `connection.uri`, else `configuredUri` (the stack's
  * `virt:uri` as the SDK read it in the program), else LIBVIRT_DEFAULT_URI, else libvirt's default.
  */
-export async function withLookupConnection<T>(connection: ConnectionInput | undefined, configuredUri: string | undefined, fn: (lv: Libvirt, uri: string) => Promise<T>): Promise<T> {
-  const uri = connection?.uri !== undefined && connection.uri !== "" ? connection.uri : configuredUri !== undefined && configuredUri !== "" ? configuredUri : resolveUri(undefined);
+export async function withLookupConnection<T>(
+  connection: ConnectionInput | undefined,
+  configuredUri: string | undefined,
+  fn: (lv: Libvirt, uri: string) => Promise<T>,
+): Promise<T> {
+  const uri =
+    connection?.uri !== undefined && connection.uri !== ""
+      ? connection.uri
+      : configuredUri !== undefined && configuredUri !== ""
+        ? configuredUri
+        : resolveUri(undefined);
   const lv = await Libvirt.connect(uri);
   try {
     return await fn(lv, uri);

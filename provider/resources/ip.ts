@@ -75,5 +75,5 @@ export function netmaskToPrefix(mask: string): number | undefined {
   const n = parseIPv4(mask);
   if (n === undefined) return undefined;
   const bits = n.toString(2).padStart(32, "0");
-  return /^1*0*$/.test(bits) ? bits.indexOf("0") === -1 ? 32 : bits.indexOf("0") : undefined;
+  return /^1*0*$/.test(bits) ? (bits.indexOf("0") === -1 ? 32 : bits.indexOf("0")) : undefined;
 }

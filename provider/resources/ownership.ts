@@ -78,7 +78,10 @@ export interface JournalEntry {
 }
 
 function entryFile(e: JournalEntry): string {
-  const h = createHash("sha256").update(JSON.stringify([e.kind, e.owner, e.uri, e.pool, e.name])).digest("hex").slice(0, 32);
+  const h = createHash("sha256")
+    .update(JSON.stringify([e.kind, e.owner, e.uri, e.pool, e.name]))
+    .digest("hex")
+    .slice(0, 32);
   return join(journalDir(), `${h}.json`);
 }
 

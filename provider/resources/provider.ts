@@ -34,7 +34,12 @@ export interface ResourceImpl {
  * id and these properties (ErrorResourceInitFailed), so it is never an orphan nobody knows about.
  */
 export class PartialCreateError extends Error {
-  constructor(message: string, readonly id: string, readonly properties: Props, readonly reasons: string[] = [message]) {
+  constructor(
+    message: string,
+    readonly id: string,
+    readonly properties: Props,
+    readonly reasons: string[] = [message],
+  ) {
     super(message);
     this.name = "PartialCreateError";
   }

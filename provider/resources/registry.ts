@@ -8,4 +8,7 @@ import { snapshotSpec } from "./snapshot/spec";
 import { commonInputs } from "./resource";
 
 /** Every resource's spec table, for schema.json and the docs. */
-export const allSpecs: ResourceSpec[] = [poolSpec, volumeSpec, networkSpec, domainSpec, cloudInitSpec, snapshotSpec].map((s) => ({ ...s, inputs: { ...s.inputs, ...commonInputs } }));
+export const allSpecs: ResourceSpec[] = [poolSpec, volumeSpec, networkSpec, domainSpec, cloudInitSpec, snapshotSpec].map((s) => ({
+  ...s,
+  inputs: { ...s.inputs, ...commonInputs },
+}));

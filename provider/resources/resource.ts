@@ -191,7 +191,12 @@ export function makeResource(def: ResourceDef): ResourceImpl {
         if (!(e instanceof PartialCreateError)) throw e;
         // Pulumi stores these properties as the half-created object's state verbatim: without `__provider` and
         // `uri`, a later delete or refresh of it could not run.
-        throw new PartialCreateError(e.message, e.id, clean({ ...inputOnly(def.spec, props), ...e.properties, uri, __provider: props["__provider"] }), e.reasons);
+        throw new PartialCreateError(
+          e.message,
+          e.id,
+          clean({ ...inputOnly(def.spec, props), ...e.properties, uri, __provider: props["__provider"] }),
+          e.reasons,
+        );
       }
     },
 

@@ -34,6 +34,7 @@ export async function orNull<T>(lookup: Promise<T>): Promise<T | null> {
 /** A pool by name for a resource that lives in it; a missing pool is an input error that says what to do. */
 export async function findPool(lv: Libvirt, name: string, who: string): Promise<PoolRef> {
   const pool = await orNull(lv.pools.lookupByName(name));
-  if (pool === null) throw new ResourceInputError(`${who}: pool "${name}" does not exist on ${lv.uri}; create it first (virt.StoragePool) or fix the pool name`);
+  if (pool === null)
+    throw new ResourceInputError(`${who}: pool "${name}" does not exist on ${lv.uri}; create it first (virt.StoragePool) or fix the pool name`);
   return pool;
 }

@@ -151,6 +151,7 @@ function isXmlChar(cp: number): boolean {
 }
 
 // Characters XML 1.0 cannot carry at all, even escaped (lone surrogates included).
+// eslint-disable-next-line no-control-regex -- the characters XML 1.0 forbids
 const forbidden = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function checkChars(s: string, what: string): void {

@@ -15,9 +15,29 @@ export { applyNetworkXml, buildNetworkXml, dhcpHostXml, dhcpRangeXml, dnsHostXml
 export type { DnsHost, HostBridgeNetwork, Network, NetworkBridge, NetworkDomain, NetworkMode, NetworkState, RoutedNetwork } from "./network";
 export type { DhcpHost, DhcpRange, NetworkDhcp, NetworkIp } from "./network-ip";
 export { canonicalIp, netmaskToPrefix } from "./network-ip";
-export { applyDomainXml, buildDomainXml, canonicalDeviceXml, canonicalOsType, deviceXml, extraDeviceMatches, findDevice, parseDomainXml, sameMachine } from "./domain";
+export {
+  applyDomainXml,
+  buildDomainXml,
+  canonicalDeviceXml,
+  canonicalOsType,
+  deviceXml,
+  extraDeviceMatches,
+  findDevice,
+  parseDomainXml,
+  sameMachine,
+} from "./domain";
 export { canonicalMetadataXml, metadataPrefixProblem, metadataXmlProblem, sameMetadataXml } from "./domain";
-export type { ApplyOptions, DeviceKindName, DomainDevices, DomainDisk, DomainInterface, DomainMetadataElement, DomainModel, DomainOs, DomainTuning } from "./domain";
+export type {
+  ApplyOptions,
+  DeviceKindName,
+  DomainDevices,
+  DomainDisk,
+  DomainInterface,
+  DomainMetadataElement,
+  DomainModel,
+  DomainOs,
+  DomainTuning,
+} from "./domain";
 export { parseInterfaceXml } from "./interface";
 export type { HostInterfaceAddress, HostInterfaceXml } from "./interface";
 export { buildSnapshotXml, parseSnapshotXml } from "./snapshot";

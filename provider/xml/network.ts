@@ -4,7 +4,21 @@
 import { XmlElement, XmlError, parseXml, serializeXml } from "./document";
 import { applyIp, buildIp, canonicalIp, ipKey, readIp } from "./network-ip";
 import type { NetworkIp } from "./network-ip";
-import { attr, child, children, element, ensureChild, parseIntStrict, parseYesNo, removeChildren, setAttr, setChildText, syncChildren, text, textElement } from "./tree";
+import {
+  attr,
+  child,
+  children,
+  element,
+  ensureChild,
+  parseIntStrict,
+  parseYesNo,
+  removeChildren,
+  setAttr,
+  setChildText,
+  syncChildren,
+  text,
+  textElement,
+} from "./tree";
 
 export type { DhcpHost, DhcpRange, NetworkDhcp, NetworkIp } from "./network-ip";
 export { dhcpHostXml, dhcpRangeXml } from "./network-ip";
@@ -215,7 +229,11 @@ function applyDnsHosts(root: XmlElement, hosts: DnsHost[]): void {
 }
 
 function dnsHostElement(h: DnsHost): XmlElement {
-  return element("host", { ip: h.ip }, h.hostnames.map((n) => textElement("hostname", n)));
+  return element(
+    "host",
+    { ip: h.ip },
+    h.hostnames.map((n) => textElement("hostname", n)),
+  );
 }
 
 /** `<host ip='..'><hostname>..</hostname></host>` for virNetworkUpdate (section dns-host). */

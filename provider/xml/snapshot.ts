@@ -75,6 +75,7 @@ export function parseSnapshotXml(xml: string): DomainSnapshotState {
   if (state !== undefined) out.state = state;
   const parent = text(path(root, "parent", "name"));
   if (parent !== undefined) out.parent = parent;
-  if (memory !== undefined) out.memory = { snapshot: attr(memory, "snapshot") ?? "no", ...(attr(memory, "file") !== undefined ? { file: attr(memory, "file")! } : {}) };
+  if (memory !== undefined)
+    out.memory = { snapshot: attr(memory, "snapshot") ?? "no", ...(attr(memory, "file") !== undefined ? { file: attr(memory, "file")! } : {}) };
   return out;
 }

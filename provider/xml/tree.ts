@@ -115,7 +115,13 @@ export function syncChildren<T>(
   parent: XmlElement,
   name: string,
   items: readonly T[],
-  opts: { keyOf: (item: T) => string; keyOfElement: (el: XmlElement) => string; create: (item: T) => XmlElement; update: (el: XmlElement, item: T) => void; after?: readonly string[] },
+  opts: {
+    keyOf: (item: T) => string;
+    keyOfElement: (el: XmlElement) => string;
+    create: (item: T) => XmlElement;
+    update: (el: XmlElement, item: T) => void;
+    after?: readonly string[];
+  },
 ): void {
   const old = children(parent, name);
   const pool = new Map<string, XmlElement[]>();

@@ -66,7 +66,7 @@ const running = new Set();
 function pluginPackages(dir) {
   const found = [];
   const nm = path.join(dir, "node_modules");
-  let entries = [];
+  let entries;
   try {
     entries = fs.readdirSync(nm);
   } catch {
@@ -86,7 +86,9 @@ function pluginPackages(dir) {
     try {
       const pkg = JSON.parse(fs.readFileSync(path.join(d, "package.json"), "utf8"));
       if (pkg.pulumi && pkg.pulumi.resource === true) {
-        const name = String(pkg.pulumi.name || pkg.name).replace(/^@pulumi\//, "").replace(/^@/, "");
+        const name = String(pkg.pulumi.name || pkg.name)
+          .replace(/^@pulumi\//, "")
+          .replace(/^@/, "");
         const version = String(pkg.pulumi.version || pkg.version);
         found.push({ name, version: version.startsWith("v") ? version : `v${version}`, server: pkg.pulumi.server || "" });
       }
@@ -184,7 +186,8 @@ const impl = {
     child.on("exit", (code, signal) => {
       running.delete(child);
       const res = new language.RunResponse();
-      if (code === 32) res.setBail(true); // cmd/run: the program failed and already logged why
+      if (code === 32)
+        res.setBail(true); // cmd/run: the program failed and already logged why
       else if (signal) res.setError(`Program exited unexpectedly: ${signal}`);
       else if (code !== 0) res.setError(`Program exited with non-zero exit code: ${code}`);
       cb(null, res);

@@ -16,9 +16,22 @@ describe("examples/ci-fleet under the real pulumi CLI (scaling runners)", functi
   const { prefix, config } = g;
   const pool = `${prefix}-images`;
   const runner = (i: number) => `${prefix}-runner-${i}`;
-  const domains = () => virsh(URI, "list", "--all", "--name").split("\n").filter((n) => n.startsWith(prefix)).sort();
-  const clones = () => virsh(URI, "vol-list", pool).split("\n").map((l) => l.trim().split(/\s+/)[0]!).filter((v) => /-runner-\d+\.qcow2$/.test(v)).sort();
-  const changes = (ops: Record<string, string>) => Object.entries(ops).filter(([, op]) => op !== "same").map(([n, op]) => `${n}:${op}`).sort();
+  const domains = () =>
+    virsh(URI, "list", "--all", "--name")
+      .split("\n")
+      .filter((n) => n.startsWith(prefix))
+      .sort();
+  const clones = () =>
+    virsh(URI, "vol-list", pool)
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/)[0]!)
+      .filter((v) => /-runner-\d+\.qcow2$/.test(v))
+      .sort();
+  const changes = (ops: Record<string, string>) =>
+    Object.entries(ops)
+      .filter(([, op]) => op !== "same")
+      .map(([n, op]) => `${n}:${op}`)
+      .sort();
   let p: CliProject;
 
   before(async function () {
@@ -32,7 +45,10 @@ describe("examples/ci-fleet under the real pulumi CLI (scaling runners)", functi
 
   it("pulumi up brings up 2 runners, each booted with its own seed and a lease", async () => {
     const r = await p.up();
-    assert.ok(Object.values(r.ops).every((op) => op === "create"), r.text);
+    assert.ok(
+      Object.values(r.ops).every((op) => op === "create"),
+      r.text,
+    );
     assert.deepEqual(domains(), [runner(0), runner(1)]);
     assert.deepEqual(clones(), [`${runner(0)}.qcow2`, `${runner(1)}.qcow2`]);
     const ips = (await p.outputs())["ips"] as Record<string, string>;
@@ -42,7 +58,10 @@ describe("examples/ci-fleet under the real pulumi CLI (scaling runners)", functi
       assert.match(leases, new RegExp(`${ip.replace(/\./g, "\\.")}/24\\s+${name}\\b`), leases);
       const log = join(g.dir, `${name}.serial.log`);
       await waitForSerial(log, /^GUEST: lease /, 300000);
-      assert.ok(guestFacts(log).some((f) => f.startsWith("cidata instance-id=") && f.includes(` hostname=${name} `)), guestFacts(log).join("\n"));
+      assert.ok(
+        guestFacts(log).some((f) => f.startsWith("cidata instance-id=") && f.includes(` hostname=${name} `)),
+        guestFacts(log).join("\n"),
+      );
     }
   });
 
@@ -59,10 +78,18 @@ describe("examples/ci-fleet under the real pulumi CLI (scaling runners)", functi
       (err: Error) => err,
     );
     delete p.config["userData"];
-    assert.match(e.message, /resource 'runner-\d-seed' has a problem: userData must be a cloud-config \(first line exactly "#cloud-config", then YAML\) or a script/, e.message);
+    assert.match(
+      e.message,
+      /resource 'runner-\d-seed' has a problem: userData must be a cloud-config \(first line exactly "#cloud-config", then YAML\) or a script/,
+      e.message,
+    );
     // userData is a secret: the engine prints the value of a property a check failure names, so ours name none.
     assert.doesNotMatch(e.message, /runcmd: \[reboot\]/, e.message);
-    assert.deepEqual(domains().map((d) => virsh(URI, "domid", d)), ids, "the runners were not touched");
+    assert.deepEqual(
+      domains().map((d) => virsh(URI, "domid", d)),
+      ids,
+      "the runners were not touched",
+    );
   });
 
   it("pulumi preview of scaling down to 1 lists exactly runner-1's three deletes; up removes them", async () => {

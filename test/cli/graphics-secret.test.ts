@@ -54,7 +54,11 @@ describe("graphics password under the real pulumi CLI: secret in the state and t
     assert.ok(!r.text.includes(first), r.text);
     const { text, resources } = await p.exportState();
     const at = text.indexOf(first);
-    assert.equal(at, -1, `no plain password anywhere in the checkpoint (inputs, outputs, __provider); found in: …${text.slice(Math.max(0, at - 300), at + 50)}…`);
+    assert.equal(
+      at,
+      -1,
+      `no plain password anywhere in the checkpoint (inputs, outputs, __provider); found in: …${text.slice(Math.max(0, at - 300), at + 50)}…`,
+    );
     const vm = resources.find((x) => x.urn.endsWith("::vm"))!;
     for (const bag of [vm.inputs!, vm.outputs!]) {
       const v = bag["graphics"] as { [k: string]: unknown };

@@ -25,7 +25,11 @@ describe("examples/kvm-domain under the real pulumi CLI (type auto, no guest OS)
 
   before(async function () {
     const cli = cliOrSkip(this);
-    p = await CliWorkspace.get(cli).project("kvm-domain", join(REPO, "examples", "kvm-domain", "index.ts"), join(REPO, "examples", "kvm-domain", "Pulumi.yaml"));
+    p = await CliWorkspace.get(cli).project(
+      "kvm-domain",
+      join(REPO, "examples", "kvm-domain", "index.ts"),
+      join(REPO, "examples", "kvm-domain", "Pulumi.yaml"),
+    );
     Object.assign(p.config, { "virt:uri": URI, prefix, poolPath: join(dir.path, "images"), subnet: String(freeSubnet()), type: "auto" });
   });
 

@@ -36,7 +36,10 @@ describe("examples/lab under the real pulumi CLI (booted guests, cloud-init, DHC
   it("pulumi up brings up the lab; each machine boots, reads its own hostname and takes a lease", async () => {
     const r = await p.up();
     const created = Object.values(r.ops);
-    assert.ok(created.every((op) => op === "create"), r.text);
+    assert.ok(
+      created.every((op) => op === "create"),
+      r.text,
+    );
     assert.equal(created.length, 5 + 3 * MACHINES, r.text);
     const ips = (await p.outputs())["ips"] as Record<string, string>;
     const leases = virsh(URI, "net-dhcp-leases", net);
@@ -46,7 +49,10 @@ describe("examples/lab under the real pulumi CLI (booted guests, cloud-init, DHC
       assert.match(ip, new RegExp(`^10\\.213\\.${config["subnet"]}\\.\\d+$`));
       assert.match(leases, new RegExp(`${ip.replace(/\./g, "\\.")}/24\\s+${name(i)}\\b`), leases);
       await waitForSerial(serial(i), new RegExp(`^GUEST: lease ${ip.replace(/\./g, "\\.")} eth0$`), 300000);
-      assert.ok(guestFacts(serial(i)).some((f) => f.startsWith("cidata instance-id=") && f.includes(` hostname=${name(i)} `)), guestFacts(serial(i)).join("\n"));
+      assert.ok(
+        guestFacts(serial(i)).some((f) => f.startsWith("cidata instance-id=") && f.includes(` hostname=${name(i)} `)),
+        guestFacts(serial(i)).join("\n"),
+      );
     }
   });
 
@@ -74,10 +80,18 @@ describe("examples/lab under the real pulumi CLI (booted guests, cloud-init, DHC
     config["grow"] = "1";
     Object.assign(p.config, config);
     const pre = await p.preview();
-    assert.deepEqual(Object.entries(pre.ops).filter(([, op]) => op !== "same"), [["vm-1", "update"]], pre.text);
+    assert.deepEqual(
+      Object.entries(pre.ops).filter(([, op]) => op !== "same"),
+      [["vm-1", "update"]],
+      pre.text,
+    );
     assert.match(pre.text, new RegExp(`virt:Domain ${name(1)}: currentMemory 192MiB → 256MiB \\(ballooned live\\)`), pre.text);
     const r = await p.up();
-    assert.deepEqual(Object.entries(r.ops).filter(([, op]) => op !== "same"), [["vm-1", "update"]], r.text);
+    assert.deepEqual(
+      Object.entries(r.ops).filter(([, op]) => op !== "same"),
+      [["vm-1", "update"]],
+      r.text,
+    );
     assert.deepEqual(identity(1), before, "nothing restarted");
     assert.match(virsh(URI, "dommemstat", name(1)), /^actual 262144$/m);
   });

@@ -17,7 +17,11 @@ describe("examples/storage-network under the real pulumi CLI", function () {
 
   before(async function () {
     const cli = cliOrSkip(this);
-    p = await CliWorkspace.get(cli).project("storage-network", join(REPO, "examples", "storage-network", "index.ts"), join(REPO, "examples", "storage-network", "Pulumi.yaml"));
+    p = await CliWorkspace.get(cli).project(
+      "storage-network",
+      join(REPO, "examples", "storage-network", "index.ts"),
+      join(REPO, "examples", "storage-network", "Pulumi.yaml"),
+    );
     Object.assign(p.config, { "virt:uri": URI, prefix, poolPath: join(dir.path, "images"), subnet: String(subnet) });
   });
 
@@ -71,8 +75,18 @@ describe("examples/storage-network under the real pulumi CLI", function () {
     assert.deepEqual(pre.ops, { images: "same", base: "same", web: "same", data: "update", lab: "update" }, pre.text);
     assert.match(pre.text, /~ 2 to update/, pre.text);
     assert.match(pre.text, /virt:Volume \S+-data\.qcow2: capacity 32MiB → 64MiB \(grown in place\)/, pre.text);
-    assert.match(pre.text, new RegExp(`virt:Network \\S+-net: ips\\[10\\.213\\.${subnet}\\.1\\]\\.dhcp\\.hosts \\+10\\.213\\.${subnet}\\.12 \\(updated live, network not restarted\\)`), pre.text);
-    assert.match(virsh(URI, "vol-info", "--pool", `${prefix}-images`, `${prefix}-data.qcow2`, "--bytes"), /Capacity:\s+33554432 bytes/, "a preview changes nothing");
+    assert.match(
+      pre.text,
+      new RegExp(
+        `virt:Network \\S+-net: ips\\[10\\.213\\.${subnet}\\.1\\]\\.dhcp\\.hosts \\+10\\.213\\.${subnet}\\.12 \\(updated live, network not restarted\\)`,
+      ),
+      pre.text,
+    );
+    assert.match(
+      virsh(URI, "vol-info", "--pool", `${prefix}-images`, `${prefix}-data.qcow2`, "--bytes"),
+      /Capacity:\s+33554432 bytes/,
+      "a preview changes nothing",
+    );
 
     const r = await p.up();
     assert.deepEqual(r.ops, { images: "same", base: "same", web: "same", data: "update", lab: "update" }, r.text);

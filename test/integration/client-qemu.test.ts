@@ -94,7 +94,10 @@ describe("client against QEMU (qemu:///system)", function () {
         await waitFor("lifecycle events", () => events.includes(DomainEventType.UNDEFINED), 10000);
         // QEMU also reports RESUMED after start and SHUTDOWN before STOPPED; the four below come in this order.
         const main: number[] = [DomainEventType.DEFINED, DomainEventType.STARTED, DomainEventType.STOPPED, DomainEventType.UNDEFINED];
-        assert.deepEqual(events.filter((e) => main.includes(e)), main);
+        assert.deepEqual(
+          events.filter((e) => main.includes(e)),
+          main,
+        );
       } finally {
         await sub.close();
       }
@@ -118,7 +121,14 @@ describe("client against QEMU (qemu:///system)", function () {
       assert.equal(await lv.networks.isActive(net), true);
       assert.match(await lv.networks.getBridgeName(net), /^pvtbr/);
 
-      await lv.networks.update(net, NetworkUpdateCommand.ADD_LAST, NetworkUpdateSection.PORTGROUP, -1, "<portgroup name='pvt-pg'/>", NetworkUpdateFlags.LIVE | NetworkUpdateFlags.CONFIG);
+      await lv.networks.update(
+        net,
+        NetworkUpdateCommand.ADD_LAST,
+        NetworkUpdateSection.PORTGROUP,
+        -1,
+        "<portgroup name='pvt-pg'/>",
+        NetworkUpdateFlags.LIVE | NetworkUpdateFlags.CONFIG,
+      );
       assert.match(virsh(URI, "net-dumpxml", name), /<portgroup name='pvt-pg'/);
       assert.match(virsh(URI, "net-dumpxml", name, "--inactive"), /<portgroup name='pvt-pg'/);
 
@@ -158,7 +168,10 @@ describe("client against QEMU (qemu:///system)", function () {
       assert.equal((await lv.pools.getInfo(pool)).state, StoragePoolState.RUNNING);
 
       // qcow2 volume: create and grow in place
-      const q = await lv.volumes.createXML(pool, `<volume><name>disk.qcow2</name><capacity unit='MiB'>16</capacity><target><format type='qcow2'/></target></volume>`);
+      const q = await lv.volumes.createXML(
+        pool,
+        `<volume><name>disk.qcow2</name><capacity unit='MiB'>16</capacity><target><format type='qcow2'/></target></volume>`,
+      );
       assert.equal(q.key, `${target}/disk.qcow2`);
       assert.equal((await lv.volumes.getInfo(q)).capacity, 16n << 20n);
       await lv.volumes.resize(q, 32n << 20n);
@@ -167,7 +180,10 @@ describe("client against QEMU (qemu:///system)", function () {
       assert.match(await lv.volumes.getXMLDesc(q), /<format type='qcow2'\/>/);
 
       // raw volume: upload 8 MiB, download it whole and a range, compare bytes
-      const raw = await lv.volumes.createXML(pool, `<volume><name>data.raw</name><capacity unit='MiB'>8</capacity><target><format type='raw'/></target></volume>`);
+      const raw = await lv.volumes.createXML(
+        pool,
+        `<volume><name>data.raw</name><capacity unit='MiB'>8</capacity><target><format type='raw'/></target></volume>`,
+      );
       const data = randomBytes(8 << 20);
       assert.equal(await lv.volumes.upload(raw, data), data.length);
       const back = await lv.volumes.downloadToBuffer(raw);
@@ -177,7 +193,11 @@ describe("client against QEMU (qemu:///system)", function () {
       assert.ok(part.equals(data.subarray(1000, 6000)));
 
       // clone (copy) into qcow2
-      const clone = await lv.volumes.createXMLFrom(pool, `<volume><name>clone.qcow2</name><capacity unit='MiB'>8</capacity><target><format type='qcow2'/></target></volume>`, raw);
+      const clone = await lv.volumes.createXMLFrom(
+        pool,
+        `<volume><name>clone.qcow2</name><capacity unit='MiB'>8</capacity><target><format type='qcow2'/></target></volume>`,
+        raw,
+      );
       assert.deepEqual((await lv.pools.listAllVolumes(pool)).map((v) => v.name).sort(), ["clone.qcow2", "data.raw", "disk.qcow2"]);
 
       for (const v of [q, raw, clone]) await lv.volumes.delete(v);

@@ -1,13 +1,6 @@
 import assert from "node:assert/strict";
 import { Libvirt } from "../../provider/libvirt/client";
-import {
-  DomainEventType,
-  DomainXMLFlags,
-  MemoryFlags,
-  NetworkUpdateCommand,
-  NetworkUpdateFlags,
-  NetworkUpdateSection,
-} from "../../provider/libvirt/constants";
+import { DomainEventType, DomainXMLFlags, MemoryFlags, NetworkUpdateCommand, NetworkUpdateFlags, NetworkUpdateSection } from "../../provider/libvirt/constants";
 import { isNotFound, NotFoundError } from "../../provider/libvirt/errors";
 import { uuidString } from "../../provider/libvirt/api/convert";
 import { cleanupAll, uniqueName, virsh, waitFor } from "../../tools/support/host";
@@ -26,7 +19,15 @@ describe("client against the daemon's test driver (test+unix:///default)", funct
   });
 
   it("reads host facts", async () => {
-    assert.equal(await lv.host.getLibVersion(), Number(virsh(URI, "version").match(/library: libvirt (\d+)\.(\d+)\.(\d+)/)!.slice(1).reduce((a, x) => a * 1000 + Number(x), 0)));
+    assert.equal(
+      await lv.host.getLibVersion(),
+      Number(
+        virsh(URI, "version")
+          .match(/library: libvirt (\d+)\.(\d+)\.(\d+)/)!
+          .slice(1)
+          .reduce((a, x) => a * 1000 + Number(x), 0),
+      ),
+    );
     assert.equal(await lv.host.getType(), "TEST");
     assert.match(await lv.host.getCapabilities(), /<capabilities>/);
     const info = await lv.host.nodeGetInfo();
@@ -88,19 +89,35 @@ describe("client against the daemon's test driver (test+unix:///default)", funct
   it("adds and removes a static DHCP host with NETWORK_UPDATE (live and config)", async () => {
     const net = await lv.networks.lookupByName("default");
     const host = "<host mac='52:54:00:aa:bb:cc' name='pvt-h' ip='192.168.122.77'/>";
-    await lv.networks.update(net, NetworkUpdateCommand.ADD_LAST, NetworkUpdateSection.IP_DHCP_HOST, -1, host, NetworkUpdateFlags.LIVE | NetworkUpdateFlags.CONFIG);
+    await lv.networks.update(
+      net,
+      NetworkUpdateCommand.ADD_LAST,
+      NetworkUpdateSection.IP_DHCP_HOST,
+      -1,
+      host,
+      NetworkUpdateFlags.LIVE | NetworkUpdateFlags.CONFIG,
+    );
     try {
       assert.match(await lv.networks.getXMLDesc(net), /192\.168\.122\.77/);
       assert.match(virsh(URI, "net-dumpxml", "default"), /52:54:00:aa:bb:cc/);
     } finally {
-      await lv.networks.update(net, NetworkUpdateCommand.DELETE, NetworkUpdateSection.IP_DHCP_HOST, -1, host, NetworkUpdateFlags.LIVE | NetworkUpdateFlags.CONFIG);
+      await lv.networks.update(
+        net,
+        NetworkUpdateCommand.DELETE,
+        NetworkUpdateSection.IP_DHCP_HOST,
+        -1,
+        host,
+        NetworkUpdateFlags.LIVE | NetworkUpdateFlags.CONFIG,
+      );
     }
     assert.doesNotMatch(await lv.networks.getXMLDesc(net), /192\.168\.122\.77/);
   });
 
   it("keeps many calls in flight on one connection", async () => {
     const d = await lv.domains.lookupByName("test");
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? lv.domains.getXMLDesc(d, DomainXMLFlags.INACTIVE) : lv.host.getLibVersion())));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => (i % 2 ? lv.domains.getXMLDesc(d, DomainXMLFlags.INACTIVE) : lv.host.getLibVersion())),
+    );
     assert.equal(results.length, 200);
     assert.ok(results.every((r, i) => (i % 2 ? typeof r === "string" && r.includes("<name>test</name>") : typeof r === "number")));
   });

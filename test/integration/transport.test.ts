@@ -226,12 +226,57 @@ describe("transport (integration)", function () {
     };
     /** A key and a certificate for `cn` signed by the CA in `caDir`. */
     const issue = (caDir: string, name: string, cn: string, ext: string): void => {
-      openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${cn}`);
+      openssl(
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        `${name}.key`,
+        "-out",
+        `${name}.csr`,
+        "-subj",
+        `/CN=${cn}`,
+      );
       writeFileSync(join(pki, `${name}.ext`), ext);
-      openssl("x509", "-req", "-in", `${name}.csr`, "-CA", join(caDir, "cacert.pem"), "-CAkey", join(caDir, "ca.key"), "-CAcreateserial", "-out", `${name}.pem`, "-days", "2", "-extfile", `${name}.ext`);
+      openssl(
+        "x509",
+        "-req",
+        "-in",
+        `${name}.csr`,
+        "-CA",
+        join(caDir, "cacert.pem"),
+        "-CAkey",
+        join(caDir, "ca.key"),
+        "-CAcreateserial",
+        "-out",
+        `${name}.pem`,
+        "-days",
+        "2",
+        "-extfile",
+        `${name}.ext`,
+      );
     };
     const makeCa = (caDir: string, cn: string): void => {
-      openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", join(caDir, "ca.key"), "-out", join(caDir, "cacert.pem"), "-days", "2", "-subj", `/CN=${cn}`);
+      openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        join(caDir, "ca.key"),
+        "-out",
+        join(caDir, "cacert.pem"),
+        "-days",
+        "2",
+        "-subj",
+        `/CN=${cn}`,
+      );
     };
 
     /** A TLS server that demands a client certificate from our CA, sends `greeting`, then echoes. */
@@ -347,10 +392,7 @@ describe("transport (integration)", function () {
       argvLog = join(dir, "ssh-argv");
       // Stands in for ssh: logs its argv (one per line), ignores the options and runs the remote command the
       // way sshd would, with a shell.
-      fakeSsh = writeScript(
-        join(dir, "fake-ssh"),
-        `for a in "$@"; do printf '%s\\n' "$a"; done > '${argvLog}'\nfor last; do :; done\nexec sh -c "$last"`,
-      );
+      fakeSsh = writeScript(join(dir, "fake-ssh"), `for a in "$@"; do printf '%s\\n' "$a"; done > '${argvLog}'\nfor last; do :; done\nexec sh -c "$last"`);
     });
 
     for (const proxy of ["native", "netcat", "auto"]) {
@@ -392,7 +434,10 @@ describe("transport (integration)", function () {
     });
 
     it("keeps only the last 4 KiB of stderr", async () => {
-      const noisy = writeScript(join(dir, "noisy-ssh"), `i=0\nwhile [ $i -lt 200 ]; do echo "line $i of noise padding padding padding" >&2; i=$((i+1)); done\nexit 1`);
+      const noisy = writeScript(
+        join(dir, "noisy-ssh"),
+        `i=0\nwhile [ $i -lt 200 ]; do echo "line $i of noise padding padding padding" >&2; i=$((i+1)); done\nexit 1`,
+      );
       const t = await track(dial(parseUri(`qemu+ssh://h/system?command=${noisy}`)));
       t.stream.resume();
       const [err] = (await once(t.stream, "error")) as [TransportError];
@@ -512,7 +557,7 @@ describe("transport (integration)", function () {
       // reading its ~/.ssh/config; ssh uses the first value it sees for an option, so libvirt's are unchanged.
       wrapper = writeScript(
         join(sshDir, "ssh"),
-        "exec ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR \"$@\"",
+        'exec ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR "$@"',
       );
     });
 

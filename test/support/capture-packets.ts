@@ -27,7 +27,9 @@ const SOCKET = "/var/run/libvirt/libvirt-sock";
 const named = (names: Record<number, string>) => (v: number) => (names[v] !== undefined ? names[v]! : "(unknown)");
 const flagNames = (names: Record<number, string>) => (v: number) => {
   if (v === 0) return "(no flags)";
-  const set = Object.entries(names).filter(([bit]) => (v & Number(bit)) !== 0).map(([, n]) => n);
+  const set = Object.entries(names)
+    .filter(([bit]) => (v & Number(bit)) !== 0)
+    .map(([, n]) => n);
   return `(${set.join(" | ")})`;
 };
 const version = (v: bigint) => `(${v / 1000000n}.${(v / 1000n) % 1000n}.${v % 1000n}: major × 1000000 + minor × 1000 + micro)`;
@@ -65,7 +67,10 @@ const layouts: Record<string, { args: Layout; ret: Layout }> = {
   CONNECT_GET_VERSION: { args: L.void, ret: L.struct({ hv_ver: L.uhyper(version) }) },
   CONNECT_GET_HOSTNAME: { args: L.void, ret: L.struct({ hostname: L.string }) },
   DOMAIN_LOOKUP_BY_NAME: { args: L.struct({ name: L.string }), ret: L.struct({ dom: remoteDomain }) },
-  DOMAIN_DEFINE_XML_FLAGS: { args: L.struct({ xml: L.string, flags: L.uint(flagNames({ 1: "VIR_DOMAIN_DEFINE_VALIDATE" })) }), ret: L.struct({ dom: remoteDomain }) },
+  DOMAIN_DEFINE_XML_FLAGS: {
+    args: L.struct({ xml: L.string, flags: L.uint(flagNames({ 1: "VIR_DOMAIN_DEFINE_VALIDATE" })) }),
+    ret: L.struct({ dom: remoteDomain }),
+  },
   DOMAIN_GET_INFO: {
     args: L.struct({ dom: remoteDomain }),
     ret: L.struct({
@@ -77,10 +82,16 @@ const layouts: Record<string, { args: Layout; ret: Layout }> = {
     }),
   },
   CONNECT_LIST_ALL_DOMAINS: {
-    args: L.struct({ need_results: L.int(() => "(1: send the domains, not only the count)"), flags: L.uint(flagNames(Object.fromEntries(Object.entries(listFlags).map(([k, n]) => [k, `VIR_CONNECT_LIST_DOMAINS_${n}`])))) }),
+    args: L.struct({
+      need_results: L.int(() => "(1: send the domains, not only the count)"),
+      flags: L.uint(flagNames(Object.fromEntries(Object.entries(listFlags).map(([k, n]) => [k, `VIR_CONNECT_LIST_DOMAINS_${n}`])))),
+    }),
     ret: L.struct({ domains: L.array(remoteDomain), ret: L.uint(() => "(the number of domains)") }),
   },
-  DOMAIN_UNDEFINE_FLAGS: { args: L.struct({ dom: remoteDomain, flags: L.uint(flagNames({ 1: "MANAGED_SAVE", 2: "SNAPSHOTS_METADATA", 4: "NVRAM" })) }), ret: L.void },
+  DOMAIN_UNDEFINE_FLAGS: {
+    args: L.struct({ dom: remoteDomain, flags: L.uint(flagNames({ 1: "MANAGED_SAVE", 2: "SNAPSHOTS_METADATA", 4: "NVRAM" })) }),
+    ret: L.void,
+  },
   CONNECT_CLOSE: { args: L.void, ret: L.void },
 };
 
@@ -112,7 +123,10 @@ function describe(proc: string, call: Buffer, reply: Buffer): { slug: string; te
       const f = call.readInt32BE(28);
       return f === 10
         ? { slug: "supports-feature-keepalive", text: ["Handshake: asks for PROGRAM_KEEPALIVE (sent pipelined with the next call, serial after serial)."] }
-        : { slug: "supports-feature-network-update-order", text: ["Handshake: does NETWORK_UPDATE take command before section (pipelined with the previous call)."] };
+        : {
+            slug: "supports-feature-network-update-order",
+            text: ["Handshake: does NETWORK_UPDATE take command before section (pipelined with the previous call)."],
+          };
     }
     case "CONNECT_GET_LIB_VERSION":
       return { slug: "get-lib-version", text: ["The daemon's libvirt version, an unsigned hyper (64 bits) reply."] };
@@ -132,7 +146,10 @@ function describe(proc: string, call: Buffer, reply: Buffer): { slug: string; te
     case "CONNECT_LIST_ALL_DOMAINS":
       return {
         slug: "list-all-domains-inactive-persistent",
-        text: ["Lists the inactive persistent domains (a filter in flags): an array of handles and a count.", "Other inactive domains present on the host at capture time are listed too."],
+        text: [
+          "Lists the inactive persistent domains (a filter in flags): an array of handles and a count.",
+          "Other inactive domains present on the host at capture time are listed too.",
+        ],
       };
     case "DOMAIN_UNDEFINE_FLAGS":
       return { slug: "undefine-domain", text: ["Removes the domain defined above; void reply."] };

@@ -2,8 +2,6 @@ import { Duplex } from "node:stream";
 
 /** Two connected in-memory Duplex ends: what one writes, the other reads (Node 20 has no stream.duplexPair). */
 export function duplexPair(): [Duplex, Duplex] {
-  let a!: Duplex;
-  let b!: Duplex;
   const make = (peer: () => Duplex): Duplex =>
     new Duplex({
       read() {},
@@ -26,7 +24,8 @@ export function duplexPair(): [Duplex, Duplex] {
         cb(err);
       },
     });
-  a = make(() => b);
-  b = make(() => a);
+  // Each end reaches its peer lazily (on its first write), after both exist.
+  const a: Duplex = make(() => b);
+  const b: Duplex = make(() => a);
   return [a, b];
 }

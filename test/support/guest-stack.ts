@@ -93,6 +93,13 @@ export function guestStack(example: string, uri: string, prefixHint: string): Gu
     config,
     stack,
     prepare: () => f.prepare(),
-    cleanup: () => cleanupAll([() => stack().destroy().catch(() => undefined), () => f.removeLeftovers()]),
+    cleanup: () =>
+      cleanupAll([
+        () =>
+          stack()
+            .destroy()
+            .catch(() => undefined),
+        () => f.removeLeftovers(),
+      ]),
   };
 }

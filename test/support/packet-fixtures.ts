@@ -49,7 +49,9 @@ export function parseFixture(text: string, name = "fixture"): Fixture {
     if (current === null) return;
     const bytes = Buffer.concat(current.chunks);
     if (bytes.length < 4 || bytes.readUInt32BE(0) !== bytes.length) {
-      throw new Error(`${name}:${current.line}: the packet has ${bytes.length} bytes but its length word says ${bytes.length >= 4 ? bytes.readUInt32BE(0) : "nothing"}`);
+      throw new Error(
+        `${name}:${current.line}: the packet has ${bytes.length} bytes but its length word says ${bytes.length >= 4 ? bytes.readUInt32BE(0) : "nothing"}`,
+      );
     }
     packets.push({ ...current.head, bytes, notes: current.notes });
     current = null;
@@ -139,7 +141,10 @@ function walk(buf: Buffer, pos: number, end: number, layout: Layout, path: strin
     case "uhyper": {
       const b = take(8, layout.kind);
       const v = layout.kind === "hyper" ? b.readBigInt64BE(0) : b.readBigUInt64BE(0);
-      out.push({ hex: b.toString("hex"), note: `${label}: ${layout.kind === "hyper" ? "hyper" : "unsigned hyper"} ${v}${layout.note ? ` ${layout.note(v)}` : ""}` });
+      out.push({
+        hex: b.toString("hex"),
+        note: `${label}: ${layout.kind === "hyper" ? "hyper" : "unsigned hyper"} ${v}${layout.note ? ` ${layout.note(v)}` : ""}`,
+      });
       return pos;
     }
     case "uuid": {
@@ -167,7 +172,10 @@ function walk(buf: Buffer, pos: number, end: number, layout: Layout, path: strin
     }
     case "optional": {
       const flag = take(4, "optional flag").readUInt32BE(0);
-      out.push({ hex: buf.toString("hex", pos - 4, pos), note: `${label} present: ${flag} ${flag === 0 ? "(NULL: nothing follows)" : flag === 1 ? "(a value follows)" : "(INVALID)"}` });
+      out.push({
+        hex: buf.toString("hex", pos - 4, pos),
+        note: `${label} present: ${flag} ${flag === 0 ? "(NULL: nothing follows)" : flag === 1 ? "(a value follows)" : "(INVALID)"}`,
+      });
       return flag === 1 ? walk(buf, pos, end, layout.of, path, out) : pos;
     }
     case "array": {
@@ -182,7 +190,15 @@ function walk(buf: Buffer, pos: number, end: number, layout: Layout, path: strin
   }
 }
 
-export const PacketTypeName: Record<number, string> = { 0: "CALL", 1: "REPLY", 2: "MESSAGE", 3: "STREAM", 4: "CALL_WITH_FDS", 5: "REPLY_WITH_FDS", 6: "STREAM_HOLE" };
+export const PacketTypeName: Record<number, string> = {
+  0: "CALL",
+  1: "REPLY",
+  2: "MESSAGE",
+  3: "STREAM",
+  4: "CALL_WITH_FDS",
+  5: "REPLY_WITH_FDS",
+  6: "STREAM_HOLE",
+};
 export const StatusName: Record<number, string> = { 0: "OK", 1: "ERROR", 2: "CONTINUE" };
 
 /**

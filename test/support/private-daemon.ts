@@ -36,7 +36,8 @@ export class PrivateDaemon {
     this.netns = `pvt-flt-${randomBytes(3).toString("hex")}`;
     this.socket = join(this.dir, "sock", "libvirt-sock");
     this.uri = `qemu:///system?socket=${this.socket}`;
-    for (const sub of [...Object.keys(BIND), "sock", "etc/qemu", "etc/storage", "lib/qemu", "lib/dnsmasq", "lib/images"]) mkdirSync(join(this.dir, sub), { recursive: true });
+    for (const sub of [...Object.keys(BIND), "sock", "etc/qemu", "etc/storage", "lib/qemu", "lib/dnsmasq", "lib/images"])
+      mkdirSync(join(this.dir, sub), { recursive: true });
     writeFileSync(
       join(this.dir, "etc", "libvirtd.conf"),
       [
@@ -72,7 +73,18 @@ export class PrivateDaemon {
     rmSync(pidFile, { force: true });
     const child = spawn(
       "ip",
-      ["netns", "exec", this.netns, "unshare", "-m", "--propagation", "private", "sh", "-c", `${mounts} && exec libvirtd -f ${join(this.dir, "etc", "libvirtd.conf")} -p ${pidFile}`],
+      [
+        "netns",
+        "exec",
+        this.netns,
+        "unshare",
+        "-m",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        `${mounts} && exec libvirtd -f ${join(this.dir, "etc", "libvirtd.conf")} -p ${pidFile}`,
+      ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );
     let stderr = "";
@@ -149,7 +161,11 @@ export class PrivateDaemon {
   async stop(): Promise<void> {
     if (this.child === null && existsSync(join(this.dir, "etc", "libvirtd.conf"))) await this.start().catch(() => undefined);
     if (this.child !== null) {
-      const list = (args: string[]) => (this.virshMaybe(...args) ?? "").split("\n").map((l) => l.trim()).filter(Boolean);
+      const list = (args: string[]) =>
+        (this.virshMaybe(...args) ?? "")
+          .split("\n")
+          .map((l) => l.trim())
+          .filter(Boolean);
       for (const d of list(["list", "--name"])) this.virshMaybe("destroy", d);
       for (const d of list(["list", "--all", "--name"])) this.virshMaybe("undefine", d, "--nvram");
       for (const n of list(["net-list", "--all", "--name"])) {

@@ -26,7 +26,10 @@ export class RpcProxy {
    */
   tap: ((direction: "up" | "down", packet: Buffer) => void) | null = null;
 
-  constructor(dir: string, private readonly daemonSocket: string) {
+  constructor(
+    dir: string,
+    private readonly daemonSocket: string,
+  ) {
     this.socket = join(dir, "proxy-sock");
   }
 

@@ -36,7 +36,10 @@ describe("the published package (npm pack)", function () {
     for (const m of maps) {
       const map = JSON.parse(readFileSync(join(root, m), "utf8")) as { sources: string[]; sourcesContent?: (string | null)[] };
       assert.equal(map.sourcesContent?.length, map.sources.length, m);
-      assert.ok(map.sourcesContent!.every((c) => typeof c === "string" && c.length > 0), m);
+      assert.ok(
+        map.sourcesContent!.every((c) => typeof c === "string" && c.length > 0),
+        m,
+      );
     }
   });
 
@@ -44,7 +47,11 @@ describe("the published package (npm pack)", function () {
     const readme = readFileSync(join(root, "README.md"), "utf8");
     const links = [...readme.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)].map((m) => m[1]!).filter((l) => !/^[a-z]+:/.test(l));
     assert.ok(links.length > 0);
-    for (const l of links) assert.ok(files.some((f) => f === l || f.startsWith(`${l.replace(/\/$/, "")}/`)), `README links to ${l}, which is not in the package`);
+    for (const l of links)
+      assert.ok(
+        files.some((f) => f === l || f.startsWith(`${l.replace(/\/$/, "")}/`)),
+        `README links to ${l}, which is not in the package`,
+      );
   });
 
   it("exports the SDK, the libvirt client (require and import) and the paths the stored forwarders require", () => {
@@ -53,7 +60,10 @@ describe("the published package (npm pack)", function () {
     assert.equal(node(["--input-type=module", "-e", "const m = await import('pulumi-virt/client'); console.log(typeof m.Libvirt.connect)"]), "function");
     assert.equal(node(["--input-type=module", "-e", "const m = await import('pulumi-virt'); console.log(typeof m.Domain)"]), "function");
     for (const m of ["connections", "cloudinit", "domain", "network", "pool", "volume"]) {
-      assert.ok(node(["-e", `console.log(require.resolve('pulumi-virt/dist/provider/resources/${m}'))`]).startsWith(join(root, "dist", "provider", "resources")), m);
+      assert.ok(
+        node(["-e", `console.log(require.resolve('pulumi-virt/dist/provider/resources/${m}'))`]).startsWith(join(root, "dist", "provider", "resources")),
+        m,
+      );
     }
   });
 });
@@ -69,7 +79,21 @@ describe("the README's libvirt-client snippet", function () {
     try {
       writeFileSync(join(dir, "snippet.ts"), code);
       const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
-      const args = ["--ignoreConfig", "--noEmit", "--strict", "--target", "ES2022", "--module", "node16", "--moduleResolution", "node16", "--types", "node", "--skipLibCheck", join(dir, "snippet.ts")];
+      const args = [
+        "--ignoreConfig",
+        "--noEmit",
+        "--strict",
+        "--target",
+        "ES2022",
+        "--module",
+        "node16",
+        "--moduleResolution",
+        "node16",
+        "--types",
+        "node",
+        "--skipLibCheck",
+        join(dir, "snippet.ts"),
+      ];
       execFileSync("node", [tsc, ...args], { cwd: root, encoding: "utf8" });
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -19,7 +19,10 @@ describe("Xen suite: DomainSnapshot on libxl", function () {
     if (URI === "") throw new Error("PVT_XEN_URI is not set: run test/xen-host/ci.sh (it boots the Xen host and sets it)");
     setReporter(() => undefined);
     const xml = join(dir.path, "dom.xml");
-    writeFileSync(xml, `<domain type='xen'><name>${name}</name><memory unit='MiB'>64</memory><os><type>linux</type><kernel>/var/lib/xen/images/vmlinuz</kernel></os></domain>`);
+    writeFileSync(
+      xml,
+      `<domain type='xen'><name>${name}</name><memory unit='MiB'>64</memory><os><type>linux</type><kernel>/var/lib/xen/images/vmlinuz</kernel></os></domain>`,
+    );
     virsh(URI, "define", xml);
   });
   after(async () => {
@@ -31,7 +34,12 @@ describe("Xen suite: DomainSnapshot on libxl", function () {
     const r = await domainSnapshot.check({}, { connection: { uri: URI }, domain: name, name: "s1" });
     assert.deepEqual(r.failures, []);
     await assert.rejects(domainSnapshot.create(r.inputs), (e: Error) => {
-      assert.match(e.message, new RegExp(`^virt:DomainSnapshot ${name}/s1: the libvirt driver on xen\\+tcp://[^ ]+ does not support snapshots \\(.*not supported.*\\); nothing was taken$`));
+      assert.match(
+        e.message,
+        new RegExp(
+          `^virt:DomainSnapshot ${name}/s1: the libvirt driver on xen\\+tcp://[^ ]+ does not support snapshots \\(.*not supported.*\\); nothing was taken$`,
+        ),
+      );
       return true;
     });
     assert.equal(virsh(URI, "domstate", name), "shut off");

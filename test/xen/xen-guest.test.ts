@@ -33,7 +33,11 @@ describe("Xen suite: examples/xen-guest on a real Xen host", function () {
     });
   const run = (...args: string[]) => virsh(URI, ...args);
   const ops = (r: OperationResult) => Object.fromEntries(r.steps.filter((s) => s.type !== "pulumi:pulumi:Stack").map((s) => [s.name, s.op]));
-  const plan = (r: OperationResult) => r.diagnostics.filter((d) => d.source === "plugin").map((d) => d.text).join("\n");
+  const plan = (r: OperationResult) =>
+    r.diagnostics
+      .filter((d) => d.source === "plugin")
+      .map((d) => d.text)
+      .join("\n");
   const domId = () => run("domid", guest);
   const near = (field: string, kib: number) => {
     const v = dominfo(field);
@@ -83,7 +87,10 @@ describe("Xen suite: examples/xen-guest on a real Xen host", function () {
     if (URI === "") return dir.remove();
     await cleanupAll([
       // Whatever a failed test left: destroy through the stack, then virsh for what is still there.
-      () => stack().destroy().catch(() => undefined),
+      () =>
+        stack()
+          .destroy()
+          .catch(() => undefined),
       () => {
         virshMaybe(URI, "destroy", guest);
         virshMaybe(URI, "undefine", guest);
@@ -142,7 +149,9 @@ describe("Xen suite: examples/xen-guest on a real Xen host", function () {
     assert.ok(actualAfterUp <= 192 * 2 ** 20 + 2 ** 20, String(actualAfterUp));
     const down = await guestSays("64 MiB less memory", (s) => s.memoryKb <= boot.memoryKb - 60 * MiB);
     assert.ok(boot.memoryKb - down.memoryKb <= 64 * MiB, `MemTotal ${boot.memoryKb} → ${down.memoryKb} kB`);
-    note(`balloon 192 → 128 MiB: guest MemTotal ${boot.memoryKb} → ${down.memoryKb} kB, dominfo used ${dominfo("Used memory")} KiB (reached ${usedDownMs} ms after the up; the up's actualMemory output: ${actualAfterUp / 1024} KiB)`);
+    note(
+      `balloon 192 → 128 MiB: guest MemTotal ${boot.memoryKb} → ${down.memoryKb} kB, dominfo used ${dominfo("Used memory")} KiB (reached ${usedDownMs} ms after the up; the up's actualMemory output: ${actualAfterUp / 1024} KiB)`,
+    );
     assert.equal(domId(), idBefore);
 
     config["currentMemory"] = "224MiB";
@@ -152,7 +161,9 @@ describe("Xen suite: examples/xen-guest on a real Xen host", function () {
     const usedUpMs = await usedNear(224 * MiB);
     const up = await guestSays("96 MiB more memory", (s) => s.memoryKb >= down.memoryKb + 90 * MiB);
     assert.ok(up.memoryKb - down.memoryKb <= 96 * MiB, `MemTotal ${down.memoryKb} → ${up.memoryKb} kB`);
-    note(`balloon 128 → 224 MiB: guest MemTotal ${down.memoryKb} → ${up.memoryKb} kB, dominfo used ${dominfo("Used memory")} KiB (reached ${usedUpMs} ms after the up)`);
+    note(
+      `balloon 128 → 224 MiB: guest MemTotal ${down.memoryKb} → ${up.memoryKb} kB, dominfo used ${dominfo("Used memory")} KiB (reached ${usedUpMs} ms after the up)`,
+    );
     assert.equal(domId(), idBefore);
     assert.deepEqual(r.outputs["pendingRestart"], []);
   });

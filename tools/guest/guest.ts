@@ -144,7 +144,10 @@ export function readSerialLog(path: string): string[] {
   }
   const end = text.lastIndexOf("\n");
   if (end < 0) return [];
-  return text.slice(0, end).split("\n").map((l) => l.replace(/\r/g, ""));
+  return text
+    .slice(0, end)
+    .split("\n")
+    .map((l) => l.replace(/\r/g, ""));
 }
 
 /** The guest's facts: serial lines that start with `GUEST: `, without the prefix. */
@@ -159,12 +162,7 @@ export function guestFacts(path: string): string[] {
  * match (its `index` property is the position in the line; `line` is the line number). Polls every 200 ms; on
  * timeout, throws with the last lines of the log.
  */
-export async function waitForSerial(
-  path: string,
-  regex: RegExp,
-  timeoutMs: number,
-  fromLine = 0,
-): Promise<RegExpExecArray & { line: number }> {
+export async function waitForSerial(path: string, regex: RegExp, timeoutMs: number, fromLine = 0): Promise<RegExpExecArray & { line: number }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const lines = readSerialLog(path);
@@ -173,7 +171,10 @@ export async function waitForSerial(
       if (m) return Object.assign(m, { line: i });
     }
     if (Date.now() > deadline) {
-      const tail = lines.slice(-15).map((l) => `  | ${l}`).join("\n");
+      const tail = lines
+        .slice(-15)
+        .map((l) => `  | ${l}`)
+        .join("\n");
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${regex} in ${path}; its last lines:\n${tail || "  (empty)"}`);
     }
     await new Promise((r) => setTimeout(r, 200));

@@ -23,8 +23,7 @@ export async function deleteOne(ctx: EngineContext, item: DeleteItem): Promise<v
   const { record: r, op } = item;
   if (r.type === DEFAULT_PROVIDER_TYPE) return;
   if (r.protect && !r.delete) {
-    throw reportFailure(ctx, op, r, Date.now(),
-      "the resource is protected; remove the `protect` option from the program (and run up) before deleting it");
+    throw reportFailure(ctx, op, r, Date.now(), "the resource is protected; remove the `protect` option from the program (and run up) before deleting it");
   }
   const callsProvider = r.custom && !r.retainOnDelete && !r.pendingReplacement && !ctx.dryRun;
   // The plugin's start-up (on first use) is not this resource's time; a start failure surfaces below.
@@ -56,11 +55,7 @@ export async function deleteOne(ctx: EngineContext, item: DeleteItem): Promise<v
  * in sequence. Stops after the first chain with a failure. `onDeleted` is called after each successful delete
  * so the caller can drop the record and persist.
  */
-export async function runDeletes(
-  ctx: EngineContext,
-  items: DeleteItem[],
-  onDeleted: (item: DeleteItem) => void,
-): Promise<boolean> {
+export async function runDeletes(ctx: EngineContext, items: DeleteItem[], onDeleted: (item: DeleteItem) => void): Promise<boolean> {
   const byRecord = new Map(items.map((i) => [i.record, i]));
   for (const chain of scheduleDeletes(items.map((i) => i.record))) {
     const results = await Promise.allSettled(
@@ -125,7 +120,9 @@ export async function refreshAll(ctx: EngineContext, resources: ResourceState[])
       r.outputs = res.outputs;
       if (res.inputs) r.inputs = res.inputs;
       if (drifted) r.modified = new Date().toISOString();
-      ctx.emit(newStep(ctx, drifted ? "refresh-update" : "refresh-same", r, startedAt, drifted ? { driftKeys, refreshChanges } : { refreshChanges }, { providerMs }));
+      ctx.emit(
+        newStep(ctx, drifted ? "refresh-update" : "refresh-same", r, startedAt, drifted ? { driftKeys, refreshChanges } : { refreshChanges }, { providerMs }),
+      );
       ctx.persist();
     }),
   );

@@ -24,16 +24,7 @@ import { DeleteItem, deleteOne, runDeletes } from "./deletes";
 import type { LogSeverity, MonitorHandler, RegisterReply, Registration } from "./monitor";
 import type { CheckResult, DynamicPlugin } from "./plugin";
 import { DiffChanges, JsonMap, decodeInitFailure, grpcMessage } from "./proto";
-import {
-  DEFAULT_PROVIDER_TYPE,
-  ResourceState,
-  STACK_TYPE,
-  canonical,
-  changedKeys,
-  makeUrn,
-  sortByDependencies,
-  urnName,
-} from "./state";
+import { DEFAULT_PROVIDER_TYPE, ResourceState, STACK_TYPE, canonical, changedKeys, makeUrn, sortByDependencies, urnName } from "./state";
 import type { StepDetail } from "./types";
 
 /** A registration not processed because something it needed failed; not a failure of its own. */
@@ -148,9 +139,7 @@ export class Deployment implements MonitorHandler {
     const items: DeleteItem[] = [
       ...this.replaced.map((record) => ({ record, op: "delete-replaced" as const })),
       ...this.oldPendingDeletes.map((record) => ({ record, op: "delete-replaced" as const })),
-      ...[...this.olds.values()]
-        .filter((r) => !this.superseded.has(r) && !this.seen.has(r.urn))
-        .map((record) => ({ record, op: "delete" as const })),
+      ...[...this.olds.values()].filter((r) => !this.superseded.has(r) && !this.seen.has(r.urn)).map((record) => ({ record, op: "delete" as const })),
     ];
     const ok = await runDeletes(this.ctx, items, ({ record }) => {
       for (const list of [this.replaced, this.oldPendingDeletes]) {
@@ -239,7 +228,13 @@ export class Deployment implements MonitorHandler {
     const startedAt = Date.now(); // after the plugin's start-up, which is not this resource's time
     const news = prior && reg.ignoreChanges.length ? applyIgnoreChanges(prior.inputs, reg.object, reg.ignoreChanges) : reg.object;
     const base: ResourceState = {
-      urn, type: reg.type, custom: true, inputs: {}, outputs: {}, dependencies: reg.dependencies, provider,
+      urn,
+      type: reg.type,
+      custom: true,
+      inputs: {},
+      outputs: {},
+      dependencies: reg.dependencies,
+      provider,
     };
     if (reg.parent) base.parent = reg.parent;
     if (Object.keys(reg.propertyDependencies).length) base.propertyDependencies = reg.propertyDependencies;
@@ -283,7 +278,12 @@ export class Deployment implements MonitorHandler {
   }
 
   private async update(
-    plugin: DynamicPlugin, prior: ResourceState, base: ResourceState, reg: Registration, startedAt: number, detail: StepDetail,
+    plugin: DynamicPlugin,
+    prior: ResourceState,
+    base: ResourceState,
+    reg: Registration,
+    startedAt: number,
+    detail: StepDetail,
   ): Promise<RegisterReply> {
     let rec: ResourceState = { ...base, id: prior.id, outputs: base.inputs, created: prior.created, modified: prior.modified };
     let providerMs: number | undefined;
@@ -312,11 +312,22 @@ export class Deployment implements MonitorHandler {
   }
 
   private async replace(
-    plugin: DynamicPlugin, prior: ResourceState, base: ResourceState, reg: Registration, startedAt: number, detail: StepDetail,
+    plugin: DynamicPlugin,
+    prior: ResourceState,
+    base: ResourceState,
+    reg: Registration,
+    startedAt: number,
+    detail: StepDetail,
   ): Promise<RegisterReply> {
     if (prior.protect && reg.protect) {
-      throw reportFailure(this.ctx, "replace", base, startedAt,
-        "unable to replace the resource: it is protected; remove the `protect` option from the program first", { detail });
+      throw reportFailure(
+        this.ctx,
+        "replace",
+        base,
+        startedAt,
+        "unable to replace the resource: it is protected; remove the `protect` option from the program first",
+        { detail },
+      );
     }
     // step_generator.go: "we need to recompute the default values" for the new object: Check with no olds.
     base.inputs = (await this.check(plugin, base, {}, reg.object)).inputs;
@@ -338,8 +349,13 @@ export class Deployment implements MonitorHandler {
    * deletion.
    */
   private async createObject(
-    plugin: DynamicPlugin, base: ResourceState, reg: Registration, startedAt: number,
-    op: "create" | "replace", detail: StepDetail, prior?: ResourceState,
+    plugin: DynamicPlugin,
+    base: ResourceState,
+    reg: Registration,
+    startedAt: number,
+    op: "create" | "replace",
+    detail: StepDetail,
+    prior?: ResourceState,
   ): Promise<ResourceState> {
     const cbdOld = op === "replace" && !detail.deleteBeforeReplace ? prior : undefined;
     const commit = (rec: ResourceState) => {

@@ -59,7 +59,9 @@ export function formatOutputs(outputs: Record<string, unknown>): string[] {
     if (typeof v === "string") return JSON.stringify(v);
     return JSON.stringify(v, (_k, x) => (x === UNKNOWN ? "(unknown)" : x));
   };
-  return Object.keys(outputs).sort().map((k) => `${k}: ${show(outputs[k])}`);
+  return Object.keys(outputs)
+    .sort()
+    .map((k) => `${k}: ${show(outputs[k])}`);
 }
 
 /** e.g. `2 created, 1 updated, 5 unchanged (4.1 s)`. */

@@ -94,10 +94,14 @@ export class MonitorServer {
   private readonly inflight = new Set<Promise<unknown>>();
   private rootUrn = "";
 
-  private constructor(private readonly server: grpc.Server, readonly address: string) {}
+  private constructor(
+    private readonly server: grpc.Server,
+    readonly address: string,
+  ) {}
 
   static async start(handler: MonitorHandler): Promise<MonitorServer> {
     const server = new grpc.Server(GRPC_OPTIONS);
+    // eslint-disable-next-line prefer-const -- assigned once the server is bound; the closures below are made before
     let self: MonitorServer | undefined;
     const track = <T>(p: Promise<T>): Promise<T> => {
       self!.inflight.add(p);

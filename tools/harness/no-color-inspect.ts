@@ -10,6 +10,7 @@
  * Only the harness uses this: users on an affected Node version see the delay with the real CLI too.
  */
 // `import = require` keeps the real module object (an `import * as` namespace copy would not patch it).
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself (patched below), not an interop copy
 import util = require("node:util");
 
 const original = util.inspect;

@@ -7,17 +7,7 @@
  * The engine address argument is required by the plugin but never dialled by it.
  */
 import { Child, OutputLine, childEnv, spawnNode } from "./processes";
-import {
-  DiffChanges,
-  GRPC_OPTIONS,
-  JsonMap,
-  fromStruct,
-  grpc,
-  provproto,
-  provrpc,
-  toStruct,
-  unary,
-} from "./proto";
+import { DiffChanges, GRPC_OPTIONS, JsonMap, fromStruct, grpc, provproto, provrpc, toStruct, unary } from "./proto";
 
 /** Identity of the resource a call is about (the plugin reads only `urn`, but the engine sends all three). */
 export interface Target {
@@ -102,11 +92,7 @@ export class DynamicPlugin {
       await child.kill();
       throw new Error(`dynamic-provider plugin announced ${JSON.stringify(port)} instead of a port`);
     }
-    const client = new provrpc.ResourceProviderClient(
-      `127.0.0.1:${port}`,
-      grpc.credentials.createInsecure(),
-      GRPC_OPTIONS,
-    );
+    const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), GRPC_OPTIONS);
     const req = new provproto.ConfigureRequest();
     req.setArgs(toStruct(opts.config));
     req.setAcceptsecrets(true);
@@ -170,15 +156,7 @@ export class DynamicPlugin {
     return { id: res.getId(), outputs: fromStruct(res.getProperties()) };
   }
 
-  async update(
-    t: Target,
-    id: string,
-    olds: JsonMap,
-    news: JsonMap,
-    oldInputs: JsonMap,
-    ignoreChanges: string[],
-    timeout: TimeoutSeconds,
-  ): Promise<JsonMap> {
+  async update(t: Target, id: string, olds: JsonMap, news: JsonMap, oldInputs: JsonMap, ignoreChanges: string[], timeout: TimeoutSeconds): Promise<JsonMap> {
     const req = new provproto.UpdateRequest();
     req.setUrn(t.urn).setType(t.type).setName(t.name).setId(id).setTimeout(timeout);
     req.setOlds(toStruct(olds));

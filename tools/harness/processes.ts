@@ -37,11 +37,7 @@ export interface Child {
  * Spawns `process.execPath` with `args`. Each complete output line is passed to `onLine` (a trailing
  * partial line is flushed at exit).
  */
-export function spawnNode(
-  args: string[],
-  opts: { cwd: string; env: NodeJS.ProcessEnv },
-  onLine: (line: OutputLine) => void,
-): Child {
+export function spawnNode(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }, onLine: (line: OutputLine) => void): Child {
   installExitHook();
   const proc = spawn(process.execPath, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
   live.add(proc);

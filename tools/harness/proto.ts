@@ -52,18 +52,11 @@ export function fromStruct(s: Struct | undefined): JsonMap {
 }
 
 /** Calls a unary method of a grpc-js client and resolves with its response. */
-export function unary<Req, Res>(
-  client: grpc.Client,
-  method: string,
-  req: Req,
-  deadlineMs?: number,
-): Promise<Res> {
-  const fn = (client as unknown as Record<string, Function>)[method];
+export function unary<Req, Res>(client: grpc.Client, method: string, req: Req, deadlineMs?: number): Promise<Res> {
+  const fn = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method];
   const opts: grpc.CallOptions = deadlineMs ? { deadline: Date.now() + deadlineMs } : {};
   return new Promise((resolve, reject) => {
-    fn.call(client, req, new grpc.Metadata(), opts, (err: grpc.ServiceError | null, res: Res) =>
-      err ? reject(err) : resolve(res),
-    );
+    fn.call(client, req, new grpc.Metadata(), opts, (err: grpc.ServiceError | null, res: Res) => (err ? reject(err) : resolve(res)));
   });
 }
 

@@ -80,7 +80,10 @@ class Run {
   monitor?: MonitorServer;
   private pluginStart?: Promise<DynamicPlugin>;
 
-  constructor(private readonly stack: Stack, readonly operation: Operation) {
+  constructor(
+    private readonly stack: Stack,
+    readonly operation: Operation,
+  ) {
     const dryRun = operation === "preview";
     this.ctx = {
       project: stack.project,
@@ -134,8 +137,13 @@ class Run {
       summary[key] = (summary[key] ?? 0) + 1;
     }
     return {
-      operation: this.operation, steps: this.steps, outputs, diagnostics: this.diagnostics,
-      durationMs: Date.now() - this.t0, timings: this.timings, summary,
+      operation: this.operation,
+      steps: this.steps,
+      outputs,
+      diagnostics: this.diagnostics,
+      durationMs: Date.now() - this.t0,
+      timings: this.timings,
+      summary,
     };
   }
 

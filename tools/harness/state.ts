@@ -56,7 +56,11 @@ export const DEFAULT_PROVIDER_TYPE = "pulumi:providers:pulumi-nodejs";
 export class StateStore {
   readonly file: string;
 
-  constructor(stateDir: string, readonly project: string, readonly stack: string) {
+  constructor(
+    stateDir: string,
+    readonly project: string,
+    readonly stack: string,
+  ) {
     this.file = path.join(stateDir, `${project}.${stack}.json`);
   }
 
@@ -87,8 +91,23 @@ export class StateStore {
 }
 
 const FIELD_ORDER: (keyof ResourceState)[] = [
-  "urn", "type", "id", "custom", "parent", "provider", "protect", "retainOnDelete", "delete", "pendingReplacement",
-  "initErrors", "dependencies", "propertyDependencies", "inputs", "outputs", "created", "modified",
+  "urn",
+  "type",
+  "id",
+  "custom",
+  "parent",
+  "provider",
+  "protect",
+  "retainOnDelete",
+  "delete",
+  "pendingReplacement",
+  "initErrors",
+  "dependencies",
+  "propertyDependencies",
+  "inputs",
+  "outputs",
+  "created",
+  "modified",
 ];
 
 /** The record with its fields in a fixed, readable order (and undefined fields dropped). */
@@ -192,7 +211,11 @@ export function canonical(v: unknown): string {
   const sort = (x: unknown): unknown => {
     if (Array.isArray(x)) return x.map(sort);
     if (x && typeof x === "object") {
-      return Object.fromEntries(Object.keys(x as JsonMap).sort().map((k) => [k, sort((x as JsonMap)[k])]));
+      return Object.fromEntries(
+        Object.keys(x as JsonMap)
+          .sort()
+          .map((k) => [k, sort((x as JsonMap)[k])]),
+      );
     }
     return x;
   };

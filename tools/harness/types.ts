@@ -13,17 +13,7 @@ import type { JsonMap } from "./proto";
  * - `refresh-same`, `refresh-update` (drift: outputs changed), `refresh-delete` (the object is gone; removed
  *   from state), `refresh` (the read failed; `error` says why).
  */
-export type StepOp =
-  | "create"
-  | "update"
-  | "replace"
-  | "same"
-  | "delete"
-  | "delete-replaced"
-  | "refresh-same"
-  | "refresh-update"
-  | "refresh-delete"
-  | "refresh";
+export type StepOp = "create" | "update" | "replace" | "same" | "delete" | "delete-replaced" | "refresh-same" | "refresh-update" | "refresh-delete" | "refresh";
 
 export interface StepDetail {
   /**

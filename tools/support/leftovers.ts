@@ -13,7 +13,11 @@ export interface Leftovers {
   volumes: string[];
 }
 
-const names = (out: string | null) => (out ?? "").split("\n").map((l) => l.trim()).filter(Boolean);
+const names = (out: string | null) =>
+  (out ?? "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 /** Lists every domain, network, pool and volume (in every active pool) named `prefix…` on the host. */
 export function findLeftovers(uri: string, prefix: string): Leftovers {
@@ -48,7 +52,7 @@ export function removeLeftovers(uri: string, prefix: string): Leftovers {
   const l = findLeftovers(uri, prefix);
   for (const d of l.domains) {
     virshMaybe(uri, "destroy", d);
-    virshMaybe(uri, "undefine", d, "--nvram") ?? virshMaybe(uri, "undefine", d);
+    if (virshMaybe(uri, "undefine", d, "--nvram") == null) virshMaybe(uri, "undefine", d);
   }
   for (const v of l.volumes) {
     const [pool, vol] = [v.slice(0, v.indexOf("/")), v.slice(v.indexOf("/") + 1)];

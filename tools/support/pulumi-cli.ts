@@ -102,7 +102,10 @@ export class CliWorkspace {
         .split("\n")
         .pop()!;
       writeFileSync(join(ws.install, "package.json"), JSON.stringify(packageJson("pulumi-virt-cli-tests", `file:${join(ws.root.path, packed)}`), null, 2));
-      execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: ws.install, stdio: ["ignore", "ignore", "pipe"] });
+      execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], {
+        cwd: ws.install,
+        stdio: ["ignore", "ignore", "pipe"],
+      });
     } catch (e) {
       ws.root.remove();
       throw e;
@@ -203,7 +206,14 @@ export class CliProject {
       child.on("close", (code) => {
         if (process.env["CLI_VERBOSE"]) process.stderr.write(`$ pulumi ${args.join(" ")}\n${text}\n`);
         if (code === 0) resolve({ text, code });
-        else reject(new CliError(`pulumi ${args.join(" ")} exited ${code}:\n${text}`, { text, steps: [], ops: {}, diagnostics: readEvents(opts.events).diagnostics }, code ?? -1));
+        else
+          reject(
+            new CliError(
+              `pulumi ${args.join(" ")} exited ${code}:\n${text}`,
+              { text, steps: [], ops: {}, diagnostics: readEvents(opts.events).diagnostics },
+              code ?? -1,
+            ),
+          );
       });
     });
   }
@@ -246,9 +256,14 @@ export class CliProject {
   }
 
   /** `pulumi stack export`: the checkpoint as stored (secrets encrypted). */
-  async exportState(): Promise<{ text: string; resources: { urn: string; type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[] }> {
+  async exportState(): Promise<{
+    text: string;
+    resources: { urn: string; type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[];
+  }> {
     const { text } = await this.pulumi(["stack", "export", "--stack", this.stack]);
-    const dep = JSON.parse(text) as { deployment: { resources?: { urn: string; type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[] } };
+    const dep = JSON.parse(text) as {
+      deployment: { resources?: { urn: string; type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[] };
+    };
     return { text, resources: dep.deployment.resources ?? [] };
   }
 

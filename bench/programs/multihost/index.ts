@@ -14,7 +14,16 @@ const prefix = config.require("prefix");
 const domains = hosts.flatMap((uri, h) =>
   Array.from(
     { length: perHost },
-    (_, i) => new virt.Domain(`h${h}-d${i}`, { connection: { uri }, name: `${prefix}h${h}-${i}`, type: "qemu", memory: "64MiB", vcpus: 1, running: true, shutdownTimeout: 0 }),
+    (_, i) =>
+      new virt.Domain(`h${h}-d${i}`, {
+        connection: { uri },
+        name: `${prefix}h${h}-${i}`,
+        type: "qemu",
+        memory: "64MiB",
+        vcpus: 1,
+        running: true,
+        shutdownTimeout: 0,
+      }),
   ),
 );
 

@@ -228,13 +228,7 @@ export class DomainApi {
    * virDomainSetMetadata (DomainMetadataType: DESCRIPTION, TITLE, ELEMENT; Impact flags). `metadata` null
    * removes it; ELEMENT needs `key` (namespace prefix) and `uri` (namespace).
    */
-  async setMetadata(
-    dom: DomainRef,
-    type: number,
-    metadata: string | null,
-    flags: number,
-    ns?: { key: string; uri: string },
-  ): Promise<void> {
+  async setMetadata(dom: DomainRef, type: number, metadata: string | null, flags: number, ns?: { key: string; uri: string }): Promise<void> {
     await this.conn.call(Proc.DOMAIN_SET_METADATA, { dom, type, metadata, key: ns?.key ?? null, uri: ns?.uri ?? null, flags });
   }
 

@@ -84,10 +84,10 @@ export class EventApi {
     };
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each event program's message shape is its own (see the procedure table)
   private domain<T>(eventID: number, dom: DomainRef | undefined, deliver: (m: any) => void): Promise<Subscription> {
     return this.add({
-      register: async () =>
-        (await this.conn.call(Proc.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, { eventID, dom: dom ?? null })).callbackID,
+      register: async () => (await this.conn.call(Proc.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, { eventID, dom: dom ?? null })).callbackID,
       deregister: async (callbackID) => {
         await this.conn.call(Proc.CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, { callbackID });
       },
@@ -113,12 +113,11 @@ export class EventApi {
   /** virConnectNetworkEventRegisterAny(LIFECYCLE) */
   onNetworkLifecycle(handler: (e: NetworkLifecycleEvent) => void, net?: NetworkRef): Promise<Subscription> {
     return this.add({
-      register: async () =>
-        (await this.conn.call(Proc.CONNECT_NETWORK_EVENT_REGISTER_ANY, { eventID: NetworkEventID.LIFECYCLE, net: net ?? null }))
-          .callbackID,
+      register: async () => (await this.conn.call(Proc.CONNECT_NETWORK_EVENT_REGISTER_ANY, { eventID: NetworkEventID.LIFECYCLE, net: net ?? null })).callbackID,
       deregister: async (callbackID) => {
         await this.conn.call(Proc.CONNECT_NETWORK_EVENT_DEREGISTER_ANY, { callbackID });
       },
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each event program's message shape is its own (see the procedure table)
       deliver: (m: any) => handler({ net: m.net, event: m.event, detail: m.detail }),
     });
   }
@@ -136,6 +135,7 @@ export class EventApi {
       deregister: async (callbackID) => {
         await this.conn.call(Proc.CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY, { callbackID });
       },
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each event program's message shape is its own (see the procedure table)
       deliver: (m: any) => handler({ pool: m.pool, event: m.event, detail: m.detail }),
     });
   }

@@ -14,6 +14,7 @@ export interface Procedure<A, R> {
   readonly ret: Codec<R>;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a table of heterogeneous codecs; each entry keeps its own types (Infer)
 type Spec = [number, Codec<any>, Codec<any>];
 type Table<T extends Record<string, Spec>> = {
   [K in keyof T]: Procedure<T[K][1] extends Codec<infer A> ? A : never, T[K][2] extends Codec<infer R> ? R : never>;
@@ -55,11 +56,7 @@ export const Proc = table({
   CONNECT_CLOSE: [2, none, none],
   CONNECT_GET_TYPE: [3, none, struct({ type: str })],
   CONNECT_GET_VERSION: [4, none, struct({ hvVer: uhyper })],
-  NODE_GET_INFO: [
-    6,
-    none,
-    struct({ model: charArray(32), memory: uhyper, cpus: int, mhz: int, nodes: int, sockets: int, cores: int, threads: int }),
-  ],
+  NODE_GET_INFO: [6, none, struct({ model: charArray(32), memory: uhyper, cpus: int, mhz: int, nodes: int, sockets: int, cores: int, threads: int })],
   CONNECT_GET_CAPABILITIES: [7, none, struct({ capabilities: str })],
   CONNECT_GET_HOSTNAME: [59, none, struct({ hostname: str })],
   CONNECT_SUPPORTS_FEATURE: [60, struct({ feature: int }), struct({ supported: int })],
@@ -85,11 +82,7 @@ export const Proc = table({
   DOMAIN_LOOKUP_BY_ID: [22, struct({ id: int }), struct({ dom })],
   DOMAIN_LOOKUP_BY_NAME: [23, struct({ name: str }), struct({ dom })],
   DOMAIN_LOOKUP_BY_UUID: [24, struct({ uuid }), struct({ dom })],
-  CONNECT_LIST_ALL_DOMAINS: [
-    273,
-    struct({ needResults: int, flags }),
-    struct({ domains: array(dom, Limits.DOMAIN_LIST_MAX), ret: uint }),
-  ],
+  CONNECT_LIST_ALL_DOMAINS: [273, struct({ needResults: int, flags }), struct({ domains: array(dom, Limits.DOMAIN_LIST_MAX), ret: uint })],
   DOMAIN_DEFINE_XML: [11, struct({ xml: str }), struct({ dom })],
   DOMAIN_DEFINE_XML_FLAGS: [350, struct({ xml: str, flags }), struct({ dom })],
   DOMAIN_UNDEFINE: [35, struct({ dom }), none],
@@ -108,11 +101,7 @@ export const Proc = table({
   DOMAIN_GET_XML_DESC: [14, struct({ dom, flags }), struct({ xml: str })],
   DOMAIN_GET_STATE: [212, struct({ dom, flags }), struct({ state: int, reason: int })],
   // state is an unsigned char and nrVirtCpu an unsigned short: XDR widens both to 4 bytes.
-  DOMAIN_GET_INFO: [
-    16,
-    struct({ dom }),
-    struct({ state: uint, maxMem: uhyper, memory: uhyper, nrVirtCpu: uint, cpuTime: uhyper }),
-  ],
+  DOMAIN_GET_INFO: [16, struct({ dom }), struct({ state: uint, maxMem: uhyper, memory: uhyper, nrVirtCpu: uint, cpuTime: uhyper })],
   DOMAIN_IS_ACTIVE: [150, struct({ dom }), struct({ active: int })],
   DOMAIN_IS_PERSISTENT: [151, struct({ dom }), struct({ persistent: int })],
   DOMAIN_GET_MAX_MEMORY: [17, struct({ dom }), struct({ memory: uhyper })],
@@ -134,19 +123,11 @@ export const Proc = table({
   DOMAIN_DETACH_DEVICE_FLAGS: [161, struct({ dom, xml: str, flags }), none],
   DOMAIN_DETACH_DEVICE_ALIAS: [392, struct({ dom, alias: str, flags }), none],
   DOMAIN_UPDATE_DEVICE_FLAGS: [174, struct({ dom, xml: str, flags }), none],
-  DOMAIN_INTERFACE_ADDRESSES: [
-    353,
-    struct({ dom, source: uint, flags }),
-    struct({ ifaces: array(iface, Limits.DOMAIN_INTERFACE_MAX) }),
-  ],
+  DOMAIN_INTERFACE_ADDRESSES: [353, struct({ dom, source: uint, flags }), struct({ ifaces: array(iface, Limits.DOMAIN_INTERFACE_MAX) })],
   DOMAIN_GET_HOSTNAME: [277, struct({ dom, flags }), struct({ hostname: str })],
   DOMAIN_HAS_MANAGED_SAVE_IMAGE: [183, struct({ dom, flags }), struct({ result: int })],
   DOMAIN_MANAGED_SAVE_REMOVE: [184, struct({ dom, flags }), none],
-  DOMAIN_SET_METADATA: [
-    264,
-    struct({ dom, type: int, metadata: optStr, key: optStr, uri: optStr, flags }),
-    none,
-  ],
+  DOMAIN_SET_METADATA: [264, struct({ dom, type: int, metadata: optStr, key: optStr, uri: optStr, flags }), none],
   DOMAIN_GET_METADATA: [265, struct({ dom, type: int, uri: optStr, flags }), struct({ metadata: str })],
   DOMAIN_BLOCK_RESIZE: [251, struct({ dom, disk: str, size: uhyper, flags }), none],
   DOMAIN_SNAPSHOT_CREATE_XML: [185, struct({ dom, xmlDesc: str, flags }), struct({ snap })],
@@ -155,11 +136,7 @@ export const Proc = table({
   DOMAIN_REVERT_TO_SNAPSHOT: [192, struct({ snap, flags }), none],
   DOMAIN_SNAPSHOT_DELETE: [193, struct({ snap, flags }), none],
   DOMAIN_SNAPSHOT_IS_CURRENT: [271, struct({ snap, flags }), struct({ current: int })],
-  DOMAIN_LIST_ALL_SNAPSHOTS: [
-    274,
-    struct({ dom, needResults: int, flags }),
-    struct({ snapshots: array(snap, Limits.DOMAIN_SNAPSHOT_LIST_MAX), ret: int }),
-  ],
+  DOMAIN_LIST_ALL_SNAPSHOTS: [274, struct({ dom, needResults: int, flags }), struct({ snapshots: array(snap, Limits.DOMAIN_SNAPSHOT_LIST_MAX), ret: int })],
   // Migration (peer-to-peer: one call to the source daemon, which drives the destination) and its job
   DOMAIN_MIGRATE_PERFORM3_PARAMS: [
     305,
@@ -171,11 +148,7 @@ export const Proc = table({
   DOMAIN_MIGRATE_SET_MAX_DOWNTIME: [166, struct({ dom, downtime: uhyper, flags }), none],
 
   // Networks
-  CONNECT_LIST_ALL_NETWORKS: [
-    283,
-    struct({ needResults: int, flags }),
-    struct({ nets: array(net, Limits.NETWORK_LIST_MAX), ret: uint }),
-  ],
+  CONNECT_LIST_ALL_NETWORKS: [283, struct({ needResults: int, flags }), struct({ nets: array(net, Limits.NETWORK_LIST_MAX), ret: uint })],
   NETWORK_LOOKUP_BY_NAME: [46, struct({ name: str }), struct({ net })],
   NETWORK_LOOKUP_BY_UUID: [47, struct({ uuid }), struct({ net })],
   NETWORK_DEFINE_XML: [41, struct({ xml: str }), struct({ net })],
@@ -192,11 +165,7 @@ export const Proc = table({
   NETWORK_IS_ACTIVE: [152, struct({ net }), struct({ active: int })],
   NETWORK_IS_PERSISTENT: [153, struct({ net }), struct({ persistent: int })],
   // Wire order is command, then section; daemons without feature 16 expect them swapped (see networks.ts).
-  NETWORK_UPDATE: [
-    291,
-    struct({ net, command: uint, section: uint, parentIndex: int, xml: str, flags }),
-    none,
-  ],
+  NETWORK_UPDATE: [291, struct({ net, command: uint, section: uint, parentIndex: int, xml: str, flags }), none],
   NETWORK_GET_DHCP_LEASES: [
     341,
     struct({ net, mac: optStr, needResults: int, flags }),
@@ -204,21 +173,13 @@ export const Proc = table({
   ],
 
   // Host interfaces (read-only use: the udev backend of Debian's libvirt cannot define or change them)
-  CONNECT_LIST_ALL_INTERFACES: [
-    284,
-    struct({ needResults: int, flags }),
-    struct({ ifaces: array(interfaceRef, Limits.INTERFACE_LIST_MAX), ret: uint }),
-  ],
+  CONNECT_LIST_ALL_INTERFACES: [284, struct({ needResults: int, flags }), struct({ ifaces: array(interfaceRef, Limits.INTERFACE_LIST_MAX), ret: uint })],
   INTERFACE_LOOKUP_BY_NAME: [128, struct({ name: str }), struct({ iface: interfaceRef })],
   INTERFACE_GET_XML_DESC: [130, struct({ iface: interfaceRef, flags }), struct({ xml: str })],
   INTERFACE_IS_ACTIVE: [156, struct({ iface: interfaceRef }), struct({ active: int })],
 
   // Storage pools
-  CONNECT_LIST_ALL_STORAGE_POOLS: [
-    281,
-    struct({ needResults: int, flags }),
-    struct({ pools: array(pool, Limits.STORAGE_POOL_LIST_MAX), ret: uint }),
-  ],
+  CONNECT_LIST_ALL_STORAGE_POOLS: [281, struct({ needResults: int, flags }), struct({ pools: array(pool, Limits.STORAGE_POOL_LIST_MAX), ret: uint })],
   STORAGE_POOL_LOOKUP_BY_NAME: [84, struct({ name: str }), struct({ pool })],
   STORAGE_POOL_LOOKUP_BY_UUID: [85, struct({ uuid }), struct({ pool })],
   STORAGE_POOL_LOOKUP_BY_VOLUME: [86, struct({ vol }), struct({ pool })],
@@ -231,21 +192,13 @@ export const Proc = table({
   STORAGE_POOL_UNDEFINE: [82, struct({ pool }), none],
   STORAGE_POOL_REFRESH: [83, struct({ pool, flags }), none],
   // state is an unsigned char, widened to 4 bytes.
-  STORAGE_POOL_GET_INFO: [
-    87,
-    struct({ pool }),
-    struct({ state: uint, capacity: uhyper, allocation: uhyper, available: uhyper }),
-  ],
+  STORAGE_POOL_GET_INFO: [87, struct({ pool }), struct({ state: uint, capacity: uhyper, allocation: uhyper, available: uhyper })],
   STORAGE_POOL_GET_XML_DESC: [88, struct({ pool, flags }), struct({ xml: str })],
   STORAGE_POOL_GET_AUTOSTART: [89, struct({ pool }), struct({ autostart: int })],
   STORAGE_POOL_SET_AUTOSTART: [90, struct({ pool, autostart: int }), none],
   STORAGE_POOL_IS_ACTIVE: [154, struct({ pool }), struct({ active: int })],
   STORAGE_POOL_IS_PERSISTENT: [155, struct({ pool }), struct({ persistent: int })],
-  STORAGE_POOL_LIST_ALL_VOLUMES: [
-    282,
-    struct({ pool, needResults: int, flags }),
-    struct({ vols: array(vol, Limits.STORAGE_VOL_LIST_MAX), ret: uint }),
-  ],
+  STORAGE_POOL_LIST_ALL_VOLUMES: [282, struct({ pool, needResults: int, flags }), struct({ vols: array(vol, Limits.STORAGE_VOL_LIST_MAX), ret: uint })],
 
   // Storage volumes
   STORAGE_VOL_CREATE_XML: [93, struct({ pool, xml: str, flags }), struct({ vol })],

@@ -32,6 +32,7 @@ export type EventHandler = (procedure: number, buf: Buffer, start: number, end: 
 interface Pending {
   name: string;
   decode: (buf: Buffer, start: number, end: number) => unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a pending call resolves with its procedure's reply type
   resolve: (v: any) => void;
   reject: (e: Error) => void;
 }
@@ -151,7 +152,9 @@ export class RpcSession {
 
   /** Sends a keepalive PING (program KEEPALIVE, type MESSAGE, serial 0); the daemon answers PONG. */
   ping(): void {
-    this.sendRaw(emptyPacket({ program: Program.KEEPALIVE, version: 1, procedure: KeepaliveProc.PING, type: PacketType.MESSAGE, serial: 0, status: Status.OK }));
+    this.sendRaw(
+      emptyPacket({ program: Program.KEEPALIVE, version: 1, procedure: KeepaliveProc.PING, type: PacketType.MESSAGE, serial: 0, status: Status.OK }),
+    );
   }
 
   /** Calls and streams waiting for the peer. */

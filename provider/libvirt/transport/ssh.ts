@@ -86,8 +86,7 @@ export function remoteCommand(input: SshCommandInput): string {
   const nc = `'${shellQuote(shellQuote(input.netcat ?? "nc"))}'`;
   const helper = `virt-ssh-helper ${input.readOnly ? "-r " : ""}'${shellQuote(shellQuote(input.driverUri))}'`;
   const netcat =
-    `if ${nc} -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;` +
-    `${nc} $ARG -U ${insideSingleQuotes(shellQuote(socket))}`;
+    `if ${nc} -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;` + `${nc} $ARG -U ${insideSingleQuotes(shellQuote(socket))}`;
   switch (proxy) {
     case "native":
       return `sh -c '${helper}'`;
@@ -137,13 +136,7 @@ export function dialExt(target: ExtTarget): Promise<Transport> {
   return spawnTransport(target.command, target.args, `command ${target.command}`, target.uri, { notFound: "check command=" });
 }
 
-function spawnTransport(
-  command: string,
-  args: string[],
-  description: string,
-  uri: string,
-  hints: { notFound: string },
-): Promise<Transport> {
+function spawnTransport(command: string, args: string[], description: string, uri: string, hints: { notFound: string }): Promise<Transport> {
   return new Promise<Transport>((resolve, reject) => {
     const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
     const onSpawnError = (err: NodeJS.ErrnoException): void => {
@@ -254,8 +247,6 @@ class ChildProcessDuplex extends Duplex {
     }
     const tail = this.stderrTail().trim();
     const how = code !== null ? `exited with status ${code}` : `was killed by ${signal ?? "a signal"}`;
-    this.destroy(
-      new TransportError(`${this.what} ${how} (${this.uri})${tail === "" ? "" : `: ${tail}`}`, { stderr: tail }),
-    );
+    this.destroy(new TransportError(`${this.what} ${how} (${this.uri})${tail === "" ? "" : `: ${tail}`}`, { stderr: tail }));
   }
 }

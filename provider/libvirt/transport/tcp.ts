@@ -33,10 +33,7 @@ export function awaitConnect(
     };
     const onError = (err: NodeJS.ErrnoException): void => fail(mapError(err));
     const onClose = (): void => fail(new TransportError(`${where} closed the connection while it was being set up`));
-    const timer = setTimeout(
-      () => fail(new TransportError(`timed out after ${timeoutMs} ms connecting to ${where}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => fail(new TransportError(`timed out after ${timeoutMs} ms connecting to ${where}`)), timeoutMs);
     socket.once(readyEvent, onReady);
     socket.once("error", onError);
     socket.once("close", onClose);
@@ -64,7 +61,12 @@ export async function dialTcp(target: TcpTarget, timeoutMs: number): Promise<Tra
   const where = `${formatHostPort(target.host, target.port)}`;
   const socket = connect({ host: target.host, port: target.port });
   await awaitConnect(socket, "connect", timeoutMs, where, (err) =>
-    tcpConnectError(err, where, target.uri, "enable listen_tcp in libvirtd.conf and start libvirtd with --listen (or the libvirtd-tcp.socket / virtproxyd-tcp.socket unit)"),
+    tcpConnectError(
+      err,
+      where,
+      target.uri,
+      "enable listen_tcp in libvirtd.conf and start libvirtd with --listen (or the libvirtd-tcp.socket / virtproxyd-tcp.socket unit)",
+    ),
   );
   socket.setNoDelay(true);
   return { stream: socket, description: `tcp ${where}`, diagnostics: () => "" };

@@ -27,12 +27,7 @@ export const SYSTEM_PKI: TlsPaths = {
  * anyone else → each of `~/.pki/libvirt/{cacert,clientcert,clientkey,cacrl}.pem` that exists, the system path
  * for the others (the choice is made file by file, as libvirt does).
  */
-export function tlsCredentialPaths(input: {
-  pkipath: string | undefined;
-  uid: number;
-  home: string;
-  exists: (path: string) => boolean;
-}): TlsPaths {
+export function tlsCredentialPaths(input: { pkipath: string | undefined; uid: number; home: string; exists: (path: string) => boolean }): TlsPaths {
   if (input.pkipath !== undefined) {
     const dir = input.pkipath.replace(/\/+$/, "") || "/";
     const file = (name: string): string => (dir === "/" ? `/${name}` : `${dir}/${name}`);
@@ -138,7 +133,12 @@ function tlsError(err: NodeJS.ErrnoException, target: TlsTarget, where: string):
     );
   }
   if (err.syscall === "connect" || err.syscall === "getaddrinfo") {
-    return tcpConnectError(err, where, target.uri, "enable listen_tls in libvirtd.conf and start libvirtd with --listen (or the libvirtd-tls.socket / virtproxyd-tls.socket unit)");
+    return tcpConnectError(
+      err,
+      where,
+      target.uri,
+      "enable listen_tls in libvirtd.conf and start libvirtd with --listen (or the libvirtd-tls.socket / virtproxyd-tls.socket unit)",
+    );
   }
   return new TransportError(`TLS handshake with ${where} failed (${target.uri}): ${err.message}`, { cause: err });
 }
@@ -178,15 +178,8 @@ function readConfirmation(socket: TLSSocket, timeoutMs: number, target: TlsTarge
     const onError = (err: Error): void =>
       fail(new TransportError(`${where} (${target.uri}): connection failed after the TLS handshake: ${err.message}`, { cause: err }));
     const onEnd = (): void =>
-      fail(
-        new TransportError(
-          `${where} (${target.uri}): the server rejected our certificate or address (it closed the connection instead of confirming)`,
-        ),
-      );
-    const timer = setTimeout(
-      () => fail(new TransportError(`${where} (${target.uri}): timed out waiting for the server to accept our certificate`)),
-      timeoutMs,
-    );
+      fail(new TransportError(`${where} (${target.uri}): the server rejected our certificate or address (it closed the connection instead of confirming)`));
+    const timer = setTimeout(() => fail(new TransportError(`${where} (${target.uri}): timed out waiting for the server to accept our certificate`)), timeoutMs);
     socket.on("readable", onReadable);
     socket.once("error", onError);
     socket.once("end", onEnd);

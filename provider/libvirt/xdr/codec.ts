@@ -125,6 +125,7 @@ export function array<T>(c: Codec<T>, max: number): Codec<T[]> {
   };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- heterogeneous fields; struct() infers each one's type
 type Fields = Record<string, Codec<any>>;
 export type StructOf<F extends Fields> = { [K in keyof F]: Infer<F[K]> };
 
@@ -155,6 +156,7 @@ export function struct<F extends Fields>(fields: F): Codec<StructOf<F>> {
 }
 
 /** A discriminated union on an `int` tag (e.g. `remote_typed_param_value`). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- heterogeneous arms; T names the union
 export function union<T extends { type: number; value: unknown }>(arms: Record<number, Codec<any>>): Codec<T> {
   return {
     encode(w, v) {

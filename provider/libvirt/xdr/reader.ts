@@ -13,7 +13,11 @@ export class XdrReader {
   /** Field path of the value being decoded, kept by the codecs for error messages. */
   readonly path: string[] = [];
 
-  constructor(private readonly buf: Buffer, start = 0, end = buf.length) {
+  constructor(
+    private readonly buf: Buffer,
+    start = 0,
+    end = buf.length,
+  ) {
     this.pos = start;
     this.end = end;
   }

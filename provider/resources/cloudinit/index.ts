@@ -69,7 +69,9 @@ const base = makeResource({
       // Left by an interrupted create of this resource (see ownership.ts): made again, like an adopted one.
       if (journal.pending(entry)) report(`${who}: an interrupted create of this resource left the seed behind; writing it again`);
       else if (p["adopt"] !== true) {
-        throw new ResourceInputError(`${who}: a volume named "${name}" already exists in pool "${poolName}" on ${lv.uri}; set adopt: true to replace it with this seed, or choose another name`);
+        throw new ResourceInputError(
+          `${who}: a volume named "${name}" already exists in pool "${poolName}" on ${lv.uri}; set adopt: true to replace it with this seed, or choose another name`,
+        );
       }
       // Adopting a seed means owning its content: the old bytes are not ours to keep.
       await whilePoolBusy(() => lv.volumes.delete(existing));
@@ -87,7 +89,10 @@ const base = makeResource({
         entry !== undefined
           ? "the partial seed is left in the pool, recorded as incomplete: the next up writes it again"
           : `the partial seed is left in the pool: delete it (virsh vol-delete --pool ${poolName} ${name}) before the next up`;
-      throw new Error(`${who}: uploading the ${image.length}-byte seed into pool "${poolName}" failed, so ${undoOutcome(u, "it was deleted", left)}: ${(e as Error).message}`, { cause: e });
+      throw new Error(
+        `${who}: uploading the ${image.length}-byte seed into pool "${poolName}" failed, so ${undoOutcome(u, "it was deleted", left)}: ${(e as Error).message}`,
+        { cause: e },
+      );
     }
     journal.end(entry);
     const instanceId = instanceIdOf(content);
@@ -105,7 +110,9 @@ const base = makeResource({
     // inputs stay as they are; the size is what can drift.
     const now = await observe(lv, vol);
     if (typeof props["size"] === "number" && now["size"] !== props["size"]) {
-      report(`${label(props)}: the seed on the host is ${String(now["size"])} bytes, not the ${props["size"]} bytes written; it was changed outside Pulumi (pulumi up --replace rewrites it)`);
+      report(
+        `${label(props)}: the seed on the host is ${String(now["size"])} bytes, not the ${props["size"]} bytes written; it was changed outside Pulumi (pulumi up --replace rewrites it)`,
+      );
     }
     return { name: vol.name, pool: vol.pool, ...now };
   },

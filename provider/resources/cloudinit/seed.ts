@@ -28,8 +28,7 @@ export function userDataProblem(userData: string): string | undefined {
         ? "its first line is a different # header"
         : "it does not start with a # header";
     return (
-      `userData must be a cloud-config (first line exactly "#cloud-config", then YAML) or a script (first line a shebang such as "#!/bin/sh"); ` +
-      `${what}`
+      `userData must be a cloud-config (first line exactly "#cloud-config", then YAML) or a script (first line a shebang such as "#!/bin/sh"); ` + `${what}`
     );
   }
   let doc: YamlValue;
@@ -68,7 +67,9 @@ export function networkConfigProblem(networkConfig: string): string | undefined 
 
 /** Why a `metaData` field is refused. instance-id names a directory under /var/lib/cloud/instances. */
 export function instanceIdProblem(id: string): string | undefined {
-  return /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(id) ? undefined : `metaData.instanceId "${id}" must be 1 to 128 letters, digits and . _ : - (it names a directory in the guest), starting with a letter or digit`;
+  return /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(id)
+    ? undefined
+    : `metaData.instanceId "${id}" must be 1 to 128 letters, digits and . _ : - (it names a directory in the guest), starting with a letter or digit`;
 }
 
 export function hostnameProblem(name: string): string | undefined {

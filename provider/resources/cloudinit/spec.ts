@@ -42,7 +42,11 @@ export const cloudInitSpec: ResourceSpec = {
             doc: "`instance-id`. Default: `iid-` and 16 hex digits of a SHA-256 of the content, so a content change gives a new one.",
             update: "replace",
           },
-          localHostname: { type: { kind: "string" }, doc: "`local-hostname`: the guest's host name (letters, digits, hyphens; dots between labels).", update: "replace" },
+          localHostname: {
+            type: { kind: "string" },
+            doc: "`local-hostname`: the guest's host name (letters, digits, hyphens; dots between labels).",
+            update: "replace",
+          },
         },
       },
       doc: "The `meta-data` file's fields.",

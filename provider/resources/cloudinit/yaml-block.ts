@@ -93,7 +93,12 @@ export class Parser {
     // After the root: only comments, a `...` end marker, and nothing else.
     const after = this.peek();
     if (after !== null) {
-      if (after.indent < first!.indent) throw new YamlError(after.no, after.indent + 1, `this line is indented less than the document's first line (column ${first!.indent + 1}, line ${first!.no})`);
+      if (after.indent < first!.indent)
+        throw new YamlError(
+          after.no,
+          after.indent + 1,
+          `this line is indented less than the document's first line (column ${first!.indent + 1}, line ${first!.no})`,
+        );
       throw new YamlError(after.no, after.indent + 1, "unexpected content after the end of the document's top-level value");
     }
     if (this.i < this.lines.length) {
@@ -129,16 +134,26 @@ export class Parser {
       if (l === null || l.indent < indent) break;
       start ||= l.no;
       if (l.indent > indent) {
-        throw new YamlError(l.no, l.indent + 1, `bad indentation: this line is indented to column ${l.indent + 1}, but the mapping it follows has its keys at column ${indent + 1} (line ${start}) and nothing above it takes a nested value here`);
+        throw new YamlError(
+          l.no,
+          l.indent + 1,
+          `bad indentation: this line is indented to column ${l.indent + 1}, but the mapping it follows has its keys at column ${indent + 1} (line ${start}) and nothing above it takes a nested value here`,
+        );
       }
-      if (isSeqEntry(l.text)) throw new YamlError(l.no, l.indent + 1, `a list item ("- ") where a key was expected: the mapping starting on line ${start} has its keys at column ${indent + 1}; put the list under a key`);
+      if (isSeqEntry(l.text))
+        throw new YamlError(
+          l.no,
+          l.indent + 1,
+          `a list item ("- ") where a key was expected: the mapping starting on line ${start} has its keys at column ${indent + 1}; put the list under a key`,
+        );
       const k = keyOf(l);
       if (k === null) {
         const hint = /:[^ \t]/.test(l.text) ? " (a key needs a space after its colon)" : "";
         throw new YamlError(l.no, l.indent + 1, `expected "key: value" here, in the mapping starting on line ${start}${hint}`);
       }
       const prev = seen.get(k.key);
-      if (prev !== undefined) throw new YamlError(l.no, l.indent + 1, `duplicate key "${shortKey(k.key)}" (first on line ${prev}); the later one would silently replace the first`);
+      if (prev !== undefined)
+        throw new YamlError(l.no, l.indent + 1, `duplicate key "${shortKey(k.key)}" (first on line ${prev}); the later one would silently replace the first`);
       seen.set(k.key, l.no);
       if (k.quoted) this.allowTabs(l.no, l.indent, k.valueCol);
       this.i++;
@@ -155,7 +170,11 @@ export class Parser {
       if (l === null || l.indent < indent) break;
       start ||= l.no;
       if (l.indent > indent) {
-        throw new YamlError(l.no, l.indent + 1, `bad indentation: this line is indented to column ${l.indent + 1}, but the list it follows has its items ("- ") at column ${indent + 1} (line ${start})`);
+        throw new YamlError(
+          l.no,
+          l.indent + 1,
+          `bad indentation: this line is indented to column ${l.indent + 1}, but the list it follows has its items ("- ") at column ${indent + 1} (line ${start})`,
+        );
       }
       if (!isSeqEntry(l.text)) {
         if (compactInMapping) break; // the list under a key at the key's own indentation ends; the mapping goes on
@@ -204,7 +223,11 @@ export class Parser {
       } else {
         tag = m[0];
         if (!tag.startsWith("!!") || !SAFE_TAGS.has(tag.slice(2))) {
-          throw new YamlError(l.no, c + 1, `the tag ${shortKey(tag)} is not one cloud-init's YAML loader (PyYAML safe_load) constructs; use a standard tag such as !!str, or none`);
+          throw new YamlError(
+            l.no,
+            c + 1,
+            `the tag ${shortKey(tag)} is not one cloud-init's YAML loader (PyYAML safe_load) constructs; use a standard tag such as !!str, or none`,
+          );
         }
       }
       c += m[0].length;
@@ -231,7 +254,8 @@ export class Parser {
     if (ch === "*") {
       const m = /^\*([^ \t,[\]{}]+)/.exec(rest);
       if (m === null) throw new YamlError(l.no, c + 1, "an alias (*) needs a name");
-      if (!this.anchors.has(m[1]!)) throw new YamlError(l.no, c + 1, `the alias *${shortKey(m[1]!)} refers to no anchor (&${shortKey(m[1]!)}) defined before it`);
+      if (!this.anchors.has(m[1]!))
+        throw new YamlError(l.no, c + 1, `the alias *${shortKey(m[1]!)} refers to no anchor (&${shortKey(m[1]!)}) defined before it`);
       this.endOfValue(l, c + m[0].length, "after the alias");
       return this.anchors.get(m[1]!)!;
     }
@@ -239,7 +263,11 @@ export class Parser {
     if (ch === '"' || ch === "'") return this.quoted(l, c, owner);
     if (ch === "[" || ch === "{") return this.flow(l, c, owner);
     if (ch === "-" && (rest.length === 1 || rest[1] === " " || rest[1] === "\t")) {
-      throw new YamlError(l.no, c + 1, ctx === "mapping" ? "a list cannot start on the same line as its key; put the items on the following lines" : "a list item cannot start here");
+      throw new YamlError(
+        l.no,
+        c + 1,
+        ctx === "mapping" ? "a list cannot start on the same line as its key; put the items on the following lines" : "a list item cannot start here",
+      );
     }
     if (ch === "?" && (rest.length === 1 || rest[1] === " ")) throw new YamlError(l.no, c + 1, "explicit keys (? ) are not supported here; write key: value");
     if ("@`".includes(ch)) throw new YamlError(l.no, c + 1, `"${ch}" is reserved in YAML and cannot start a plain value; quote the value`);
@@ -278,7 +306,11 @@ export class Parser {
       if (m.text.startsWith("\t")) throw new YamlError(m.no, m.indent + 1, TAB_INDENT);
       if (keyOf(m) !== null && m.indent <= l.indent) {
         const hint = /:[^ \t]/.test(l.text) ? " (a key needs a space after its colon)" : "";
-        throw new YamlError(m.no, m.indent + 1, `this "key: value" line follows line ${l.no}, which is a plain value and not a key${hint}; a block holds either keys or one value`);
+        throw new YamlError(
+          m.no,
+          m.indent + 1,
+          `this "key: value" line follows line ${l.no}, which is a plain value and not a key${hint}; a block holds either keys or one value`,
+        );
       }
       if (keyOf(m) !== null) {
         throw new YamlError(
@@ -305,7 +337,11 @@ export class Parser {
         return { text: raw.slice(c, k).trim(), comment: true };
       }
       if (raw[k] === ":" && (k + 1 >= raw.length || raw[k + 1] === " " || raw[k + 1] === "\t")) {
-        throw new YamlError(l.no, k + 1, 'a ": " inside a plain value (mapping values are not allowed here); quote the value, or put a nested mapping on its own lines');
+        throw new YamlError(
+          l.no,
+          k + 1,
+          'a ": " inside a plain value (mapping values are not allowed here); quote the value, or put a nested mapping on its own lines',
+        );
       }
     }
     return { text: raw.slice(c).trim(), comment: false };
@@ -357,7 +393,13 @@ export class Parser {
         const next = this.lines[this.i]!;
         if (Parser.isMarker(next, "---") || Parser.isMarker(next, "...")) throw unclosed(l.no, c, what, `before the document marker on line ${next.no}`);
         const t = next.raw.replace(/^[ \t]+/, "");
-        if (t !== "" && next.indent <= owner) throw unclosed(l.no, c, what, `before line ${next.no}, which is back at the indentation of the enclosing block; YAML requires a string's continuation lines to be indented`);
+        if (t !== "" && next.indent <= owner)
+          throw unclosed(
+            l.no,
+            c,
+            what,
+            `before line ${next.no}, which is back at the indentation of the enclosing block; YAML requires a string's continuation lines to be indented`,
+          );
         this.i++;
         this.allowTabs(next.no, 0, next.raw.length);
         if (t === "") {
@@ -378,7 +420,11 @@ export class Parser {
   private blockScalar(l: Line, c: number, owner: number): YamlValue {
     const header = /^([|>])([+-]?)([1-9]?)([+-]?)(?=$|[ \t])/.exec(l.raw.slice(c));
     if (header === null || (header[2] && header[4])) {
-      throw new YamlError(l.no, c + 1, 'invalid block scalar header: write | or > optionally followed by a chomping indicator (+ or -) and an indentation digit, e.g. "|-" or ">2"');
+      throw new YamlError(
+        l.no,
+        c + 1,
+        'invalid block scalar header: write | or > optionally followed by a chomping indicator (+ or -) and an indentation digit, e.g. "|-" or ">2"',
+      );
     }
     this.endOfValue(l, c + header[0].length, "after the block scalar indicator (a comment may follow it, the text goes on the next lines)");
     const folded = header[1] === ">";
@@ -404,7 +450,11 @@ export class Parser {
       if (m.indent < contentIndent) {
         if (m.indent <= owner || m.text.startsWith("#") || Parser.isMarker(m, "---") || Parser.isMarker(m, "...")) break;
         if (m.raw[m.indent] === "\t") throw new YamlError(m.no, m.indent + 1, TAB_INDENT);
-        throw new YamlError(m.no, m.indent + 1, `bad indentation: this line of the block scalar (${header[1]} on line ${l.no}) is indented less than its first line (column ${contentIndent + 1}); indent it to at least column ${contentIndent + 1}`);
+        throw new YamlError(
+          m.no,
+          m.indent + 1,
+          `bad indentation: this line of the block scalar (${header[1]} on line ${l.no}) is indented less than its first line (column ${contentIndent + 1}); indent it to at least column ${contentIndent + 1}`,
+        );
       }
       this.allowTabs(m.no, contentIndent, m.raw.length);
       body.push(m.raw.slice(contentIndent));
@@ -435,7 +485,11 @@ export class Parser {
       // then fails, the likely cause is a bracket left open before them.
       const d = f.dedent;
       if (e instanceof YamlError && d !== undefined) {
-        throw new YamlError(d.open.line, d.open.col + 1, `the ${d.open.ch} opened here is never closed (before line ${d.line}, which is back at the indentation of the enclosing block); close it with ${d.open.ch === "[" ? "]" : "}"}`);
+        throw new YamlError(
+          d.open.line,
+          d.open.col + 1,
+          `the ${d.open.ch} opened here is never closed (before line ${d.line}, which is back at the indentation of the enclosing block); close it with ${d.open.ch === "[" ? "]" : "}"}`,
+        );
       }
       throw e;
     }

@@ -15,7 +15,8 @@ const MAX_KEY = 40;
 /** A key or tag as messages quote it: cut to 40 characters. */
 export const shortKey = (k: string) => (k.length > MAX_KEY ? `${k.slice(0, MAX_KEY)}…` : k);
 export const TAB_INDENT = "a tab character is used for indentation; YAML indents with spaces only";
-export const TAB_ELSEWHERE = "a tab character here: cloud-init's YAML parser (PyYAML) takes tabs only inside quoted strings, block scalars (| or >) and comments; use spaces";
+export const TAB_ELSEWHERE =
+  "a tab character here: cloud-init's YAML parser (PyYAML) takes tabs only inside quoted strings, block scalars (| or >) and comments; use spaces";
 
 /** A quoted string that never closes: reported where it opened. */
 export function unclosed(line: number, col: number, what: string, reason: string): YamlError {

@@ -96,7 +96,9 @@ export class Flow {
     if (ch === "&" || ch === "!") {
       const m = /^[&!][^ \t,[\]{}]*/.exec(this.s.slice(this.ci))!;
       if (ch === "!" && (!m[0].startsWith("!!") || !SAFE_TAGS.has(m[0].slice(2)))) {
-        throw this.err(`the tag ${shortKey(m[0])} is not one cloud-init's YAML loader (PyYAML safe_load) constructs; use a standard tag such as !!str, or none`);
+        throw this.err(
+          `the tag ${shortKey(m[0])} is not one cloud-init's YAML loader (PyYAML safe_load) constructs; use a standard tag such as !!str, or none`,
+        );
       }
       if (m[0] === "&") throw this.err("an anchor (&) needs a name");
       this.ci += m[0].length;
@@ -176,7 +178,8 @@ export class Flow {
         this.ws();
       }
       const k = String(key);
-      if (Object.prototype.hasOwnProperty.call(out, k)) throw this.err(`duplicate key "${shortKey(k)}" in the mapping opened on line ${open.line}, column ${open.col + 1}`, keyAt.line, keyAt.col);
+      if (Object.prototype.hasOwnProperty.call(out, k))
+        throw this.err(`duplicate key "${shortKey(k)}" in the mapping opened on line ${open.line}, column ${open.col + 1}`, keyAt.line, keyAt.col);
       out[k] = value;
       if (this.s[this.ci] === ",") {
         this.ci++;
@@ -244,7 +247,11 @@ export class Flow {
       let stop = false;
       for (; k < s.length; k++) {
         const ch = s[k]!;
-        if (",[]{}".includes(ch) || (ch === ":" && (k + 1 >= s.length || " \t,[]{}".includes(s[k + 1]!))) || (ch === "#" && k > this.ci && /[ \t]/.test(s[k - 1]!))) {
+        if (
+          ",[]{}".includes(ch) ||
+          (ch === ":" && (k + 1 >= s.length || " \t,[]{}".includes(s[k + 1]!))) ||
+          (ch === "#" && k > this.ci && /[ \t]/.test(s[k - 1]!))
+        ) {
           stop = true;
           break;
         }

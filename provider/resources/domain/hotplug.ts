@@ -38,7 +38,19 @@ export function withRootPorts(domainXml: string, count: number): string {
   const devices = elements(root, "devices")[0];
   if (devices === undefined || count <= 0) return domainXml;
   const lastController = devices.children.map((c) => c.kind === "element" && c.name === "controller").lastIndexOf(true);
-  const ports: XmlElement[] = Array.from({ length: count }, () => ({ kind: "element", name: "controller", attrs: [["type", "pci"], ["model", "pcie-root-port"]], children: [] }) as XmlElement);
+  const ports: XmlElement[] = Array.from(
+    { length: count },
+    () =>
+      ({
+        kind: "element",
+        name: "controller",
+        attrs: [
+          ["type", "pci"],
+          ["model", "pcie-root-port"],
+        ],
+        children: [],
+      }) as XmlElement,
+  );
   devices.children.splice(lastController >= 0 ? lastController + 1 : devices.children.length, 0, ...ports);
   return serializeXml(root);
 }

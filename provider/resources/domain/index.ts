@@ -1,6 +1,21 @@
 import {
-  DeviceModifyFlags, DomainCreateFlags, DomainDefineFlags, DomainMetadataType, DomainRef, DomainUndefineFlags, DomainXMLFlags, Impact, InvalidArgumentError,
-  isNotFound, Libvirt, LibvirtError, OperationInvalidError, toSafeNumber, TypedParam, TypedParamType, uuidString,
+  DeviceModifyFlags,
+  DomainCreateFlags,
+  DomainDefineFlags,
+  DomainMetadataType,
+  DomainRef,
+  DomainUndefineFlags,
+  DomainXMLFlags,
+  Impact,
+  InvalidArgumentError,
+  isNotFound,
+  Libvirt,
+  LibvirtError,
+  OperationInvalidError,
+  toSafeNumber,
+  TypedParam,
+  TypedParamType,
+  uuidString,
 } from "../../libvirt";
 import { containsUnknown, Plan, plan } from "../../diff";
 import { DomainOp, planDomainOps } from "./ops";
@@ -120,7 +135,9 @@ async function observe(lv: Libvirt, dom: DomainRef, declared: Props): Promise<Pr
   }
   const pendingRestart = running ? pendingChanges(live, config, declared) : [];
   if (!persistent) {
-    report(`${label(declared)}: has no saved definition (it was made transient, e.g. virsh undefine while running): it vanishes when it stops; up defines it again from the declared inputs`);
+    report(
+      `${label(declared)}: has no saved definition (it was made transient, e.g. virsh undefine while running): it vanishes when it stops; up defines it again from the declared inputs`,
+    );
   }
   // Power state behind the stack (virsh suspend, resume, start, shutdown): drift on powerState, which up restores.
   const declaredPower = declared["powerState"] !== undefined || declared["running"] !== undefined ? powerTarget(declared) : undefined;
@@ -167,7 +184,14 @@ const base = makeResource({
   deleteBeforeReplace: true,
   validate(inputs, olds) {
     fillIdentities(inputs, olds, inputs["type"] as string);
-    return [...normalisePower(inputs, label(inputs)), ...validateDomain(inputs, inputs["type"] as string), ...validateWaitForIp(inputs), ...validateMetadata(inputs), ...validateDiskPaths(inputs), ...validateNicMacs(inputs)];
+    return [
+      ...normalisePower(inputs, label(inputs)),
+      ...validateDomain(inputs, inputs["type"] as string),
+      ...validateWaitForIp(inputs),
+      ...validateMetadata(inputs),
+      ...validateDiskPaths(inputs),
+      ...validateNicMacs(inputs),
+    ];
   },
 
   async create(lv, p) {
@@ -180,7 +204,10 @@ const base = makeResource({
     const mark = uuidMark("domain", p);
     if (dom !== null) {
       const ours = mark.ours(uuidString(dom.uuid));
-      if (!ours && p["adopt"] !== true) throw new ResourceInputError(`${who}: a domain named "${String(p["name"])}" already exists on ${lv.uri}; set adopt: true to manage it, or choose another name`);
+      if (!ours && p["adopt"] !== true)
+        throw new ResourceInputError(
+          `${who}: a domain named "${String(p["name"])}" already exists on ${lv.uri}; set adopt: true to manage it, or choose another name`,
+        );
       // Ours: an earlier create of this resource was interrupted after defining it. Resume: same path as adopt.
       if (ours) report(`${who}: resuming an interrupted create: the domain on the host carries this resource's mark`);
       const model = toModel(p, type, formats, uuidString(dom.uuid));
@@ -197,9 +224,18 @@ const base = makeResource({
       } catch (e) {
         // The domain holds no data of its own (its disks are separate volumes): undo the definition.
         const defined = dom;
-        const u = await undo(() => lv.domains.undefine(defined, DomainUndefineFlags.NVRAM).catch((e2) => (e2 instanceof InvalidArgumentError ? lv.domains.undefine(defined) : Promise.reject(e2))));
-        const left = mark.uuid !== undefined ? "it is left defined on the host, and the next up resumes it (it carries this resource's mark)" : `it is left defined on the host: remove it (virsh undefine ${String(p["name"])}) or set adopt: true`;
-        throw new Error(`${who}: defined but could not be started, so ${undoOutcome(u, "its definition was removed again", left)}: ${(e as Error).message}`, { cause: e });
+        const u = await undo(() =>
+          lv.domains
+            .undefine(defined, DomainUndefineFlags.NVRAM)
+            .catch((e2) => (e2 instanceof InvalidArgumentError ? lv.domains.undefine(defined) : Promise.reject(e2))),
+        );
+        const left =
+          mark.uuid !== undefined
+            ? "it is left defined on the host, and the next up resumes it (it carries this resource's mark)"
+            : `it is left defined on the host: remove it (virsh undefine ${String(p["name"])}) or set adopt: true`;
+        throw new Error(`${who}: defined but could not be started, so ${undoOutcome(u, "its definition was removed again", left)}: ${(e as Error).message}`, {
+          cause: e,
+        });
       }
       return created(lv, dom, p, type);
     }
@@ -286,7 +322,9 @@ async function applyUpdate(lv: Libvirt, domRef: DomainRef, id: string, p: Plan, 
   const formats = await volumeFormats(lv, news);
   const stale = staleFormats(parseDomainXml(configXml), formats);
   for (const s of stale) {
-    report(`${who}: disk ${s.target} follows its volume ${s.volume}, which is now ${s.actual} (the config said ${s.saved}: the volume was replaced); format ${s.saved} → ${s.actual}`);
+    report(
+      `${who}: disk ${s.target} follows its volume ${s.volume}, which is now ${s.actual} (the config said ${s.saved}: the volume was replaced); format ${s.saved} → ${s.actual}`,
+    );
   }
   if (!persistent) report(`${who}: has no saved definition (made transient behind the stack): defining it again from the declared inputs`);
   const redefine = ops.redefine || !persistent || stale.length > 0;
@@ -308,14 +346,29 @@ async function applyUpdate(lv: Libvirt, domRef: DomainRef, id: string, p: Plan, 
       switch (op.kind) {
         case "setMemory":
           // No balloon device: the new size is saved and takes effect at the next boot.
-          await liveOrLater((f) => lv.domains.setMemoryFlags(dom, Math.floor(op.bytes / 1024), f), flags, (e) => e instanceof OperationInvalidError, () => lateConfig.push("currentMemory"));
+          await liveOrLater(
+            (f) => lv.domains.setMemoryFlags(dom, Math.floor(op.bytes / 1024), f),
+            flags,
+            (e) => e instanceof OperationInvalidError,
+            () => lateConfig.push("currentMemory"),
+          );
           break;
         case "setVcpus":
           // vCPU hot-unplug fails on i440fx without guest support: saved for the next boot, not an error.
-          await liveOrLater((f) => lv.domains.setVcpusFlags(dom, op.count, f), flags, (e) => e instanceof LibvirtError, () => lateConfig.push("vcpus"));
+          await liveOrLater(
+            (f) => lv.domains.setVcpusFlags(dom, op.count, f),
+            flags,
+            (e) => e instanceof LibvirtError,
+            () => lateConfig.push("vcpus"),
+          );
           break;
         case "setMetadata":
-          await liveOrLater((f) => lv.domains.setMetadata(dom, op.field === "title" ? DomainMetadataType.TITLE : DomainMetadataType.DESCRIPTION, op.value ?? null, f), flags, () => false, () => undefined);
+          await liveOrLater(
+            (f) => lv.domains.setMetadata(dom, op.field === "title" ? DomainMetadataType.TITLE : DomainMetadataType.DESCRIPTION, op.value ?? null, f),
+            flags,
+            () => false,
+            () => undefined,
+          );
           break;
         case "updateDevice": {
           if (!running || model === undefined) break;
@@ -567,7 +620,12 @@ async function tune(lv: Libvirt, dom: DomainRef, op: Extract<DomainOp, { kind: "
   }));
   const call = { memory: "setMemoryParameters", blkio: "setBlkioParameters", scheduler: "setSchedulerParameters" } as const;
   try {
-    await liveOrLater((f) => lv.domains[call[op.family]](dom, params, f), flags, () => false, () => undefined);
+    await liveOrLater(
+      (f) => lv.domains[call[op.family]](dom, params, f),
+      flags,
+      () => false,
+      () => undefined,
+    );
   } catch (e) {
     const what = op.params.map((t) => `${t.field}=${t.value}`).join(", ");
     throw new Error(`${who}: ${op.paths.join(", ")}: libvirt refused the live change (${what}): ${(e as Error).message}`, { cause: e });
@@ -647,7 +705,9 @@ async function hostNotes(id: string, olds: Props, news: Props): Promise<{ lines:
   if (volumeDisks) {
     const config = parseDomainXml(await lv.domains.getXMLDesc(dom, XML_CONFIG));
     for (const s of staleFormats(config, await volumeFormatsKnown(lv, news))) {
-      lines.push(`disk ${s.target}: its volume ${s.volume} is now ${s.actual} but the config says ${s.saved} (the volume was replaced): the disk follows, format ${s.saved} → ${s.actual} (saved in the config; takes effect at the next start)`);
+      lines.push(
+        `disk ${s.target}: its volume ${s.volume} is now ${s.actual} but the config says ${s.saved} (the volume was replaced): the disk follows, format ${s.saved} → ${s.actual} (saved in the config; takes effect at the next start)`,
+      );
       changes = true;
     }
   }

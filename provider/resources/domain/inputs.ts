@@ -57,8 +57,15 @@ function devName(prefix: string, index: number): string {
 }
 
 const sourceOf = (d: DiskInput): string =>
-  d.volume !== undefined ? `volume:${d.volume.pool}/${d.volume.volume}` : d.file !== undefined ? `file:${d.file}` : d.block !== undefined ? `block:${d.block}` : `empty:${d.device ?? "disk"}`;
-const attachmentOf = (n: NicInput): string => (n.network !== undefined ? `network:${n.network}` : n.bridge !== undefined ? `bridge:${n.bridge}` : `direct:${n.direct?.dev}`);
+  d.volume !== undefined
+    ? `volume:${d.volume.pool}/${d.volume.volume}`
+    : d.file !== undefined
+      ? `file:${d.file}`
+      : d.block !== undefined
+        ? `block:${d.block}`
+        : `empty:${d.device ?? "disk"}`;
+const attachmentOf = (n: NicInput): string =>
+  n.network !== undefined ? `network:${n.network}` : n.bridge !== undefined ? `bridge:${n.bridge}` : `direct:${n.direct?.dev}`;
 
 /**
  * Fills in what the user may leave out and must then stay stable: each disk's target device (the same disk —
@@ -118,7 +125,8 @@ export function validateDomain(p: Props, type: string): CheckFailure[] {
   }
   const vcpus = p["vcpus"] as number | undefined;
   const max = p["maxVcpus"] as number | undefined;
-  if (typeof vcpus === "number" && typeof max === "number" && vcpus > max) add("vcpus", `${vcpus} is more than maxVcpus (${max}); raise maxVcpus or lower vcpus`);
+  if (typeof vcpus === "number" && typeof max === "number" && vcpus > max)
+    add("vcpus", `${vcpus} is more than maxVcpus (${max}); raise maxVcpus or lower vcpus`);
   const xen = type === "xen";
   const os = (p["os"] ?? {}) as Record<string, unknown>;
   if (!xen && type !== "auto" && typeof type === "string") {
@@ -134,15 +142,18 @@ export function validateDomain(p: Props, type: string): CheckFailure[] {
     const where = `disks[${i}]`;
     const sources = (["volume", "file", "block"] as const).filter((k) => d[k] !== undefined);
     if (sources.length > 1) add(where, `give one of volume, file or block, not ${sources.join(" and ")}`);
-    if (sources.length === 0 && d.device !== "cdrom" && d.device !== "floppy") add(where, "needs a volume, file or block source (only a CD-ROM or floppy may be empty)");
+    if (sources.length === 0 && d.device !== "cdrom" && d.device !== "floppy")
+      add(where, "needs a volume, file or block source (only a CD-ROM or floppy may be empty)");
     if (d.bus === "xen" && !xen && type !== "auto") add(`${where}.bus`, `the xen bus needs a Xen domain; use virtio, scsi, sata or ide for a ${type} domain`);
-    if (xen && d.bus !== undefined && !["xen", "ide", "scsi"].includes(d.bus)) add(`${where}.bus`, `a Xen domain uses the xen bus (or ide/scsi for HVM), not ${d.bus}`);
+    if (xen && d.bus !== undefined && !["xen", "ide", "scsi"].includes(d.bus))
+      add(`${where}.bus`, `a Xen domain uses the xen bus (or ide/scsi for HVM), not ${d.bus}`);
     if (d.bootOrder !== undefined && Array.isArray(os["boot"])) add(`${where}.bootOrder`, "cannot be combined with os.boot; use one or the other");
   });
   const nics = (p["networkInterfaces"] as NicInput[] | undefined) ?? [];
   nics.forEach((n, i) => {
     const kinds = (["network", "bridge", "direct"] as const).filter((k) => n[k] !== undefined);
-    if (kinds.length !== 1) add(`networkInterfaces[${i}]`, `give exactly one of network, bridge or direct${kinds.length ? `, not ${kinds.join(" and ")}` : ""}`);
+    if (kinds.length !== 1)
+      add(`networkInterfaces[${i}]`, `give exactly one of network, bridge or direct${kinds.length ? `, not ${kinds.join(" and ")}` : ""}`);
     if (n.model === "netfront" && !xen && type !== "auto") add(`networkInterfaces[${i}].model`, `netfront is the Xen PV NIC; use virtio for a ${type} domain`);
   });
   const g = p["graphics"] as { type?: string; password?: unknown } | undefined;
@@ -150,7 +161,10 @@ export function validateDomain(p: Props, type: string): CheckFailure[] {
   // QEMU's VNC authentication (DES) takes at most 8 characters; libvirt refuses a longer one when the domain is
   // defined. Said here, before the host is touched, without the value (a secret).
   if (g?.type === "vnc" && typeof g.password === "string" && g.password.length > 8) {
-    add("graphics.password", `a VNC password may have at most 8 characters (VNC's own limit; libvirt refuses more), this one has ${g.password.length}: use a shorter one, or spice`);
+    add(
+      "graphics.password",
+      `a VNC password may have at most 8 characters (VNC's own limit; libvirt refuses more), this one has ${g.password.length}: use a shorter one, or spice`,
+    );
   }
   const serial = p["serialConsole"] as { type?: string; path?: string } | undefined;
   if (serial?.type === "file" && serial.path === undefined) add("serialConsole.path", "a file console needs the path of its log file");

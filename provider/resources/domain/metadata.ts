@@ -21,7 +21,8 @@ const URI_CHARS = /^[A-Za-z0-9\-._~:/?#[\]@!$'()*+,;=%]*$/;
 /** Why `uri` cannot be a metadata namespace, or undefined. */
 export function metadataUriProblem(uri: string): string | undefined {
   if (!ABSOLUTE_URI.test(uri)) return `"${uri}" is not an absolute URI; use one with a scheme, e.g. "https://example.org/ns/app/1"`;
-  if (uri.includes("&")) return `"${uri}" has "&", which libvirt stores unescaped in the domain's saved config (leaving a file that is not XML); write it as %26`;
+  if (uri.includes("&"))
+    return `"${uri}" has "&", which libvirt stores unescaped in the domain's saved config (leaving a file that is not XML); write it as %26`;
   const bad = [...uri].find((c) => !URI_CHARS.test(c));
   if (bad !== undefined) {
     return `"${uri}" has ${JSON.stringify(bad)}, which is not a URI character (RFC 3986); percent-encode it (e.g. ${encodeURIComponent(bad) === bad ? "%" + bad.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0") : encodeURIComponent(bad)})`;

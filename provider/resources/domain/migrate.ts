@@ -17,8 +17,19 @@
 import { Readable } from "node:stream";
 import { clock } from "../clock";
 import {
-  DomainJobStatsFlags, DomainJobType, DomainRef, DomainUndefineFlags, DomainXMLFlags, DriverFeature, InvalidArgumentError, isNotFound, Libvirt, MigrateFlags, MigrateParam,
-  TypedParam, TypedParamType,
+  DomainJobStatsFlags,
+  DomainJobType,
+  DomainRef,
+  DomainUndefineFlags,
+  DomainXMLFlags,
+  DriverFeature,
+  InvalidArgumentError,
+  isNotFound,
+  Libvirt,
+  MigrateFlags,
+  MigrateParam,
+  TypedParam,
+  TypedParamType,
 } from "../../libvirt";
 import { containsUnknown, UNKNOWN } from "../../diff";
 import { parseDomainXml } from "../../xml";
@@ -74,7 +85,11 @@ export function migrationPlan(olds: Props, news: Props, newUri: string, running:
   const disks = copiedDisks(news).filter((d) => d.volume !== undefined || d.file !== undefined);
   const names = disks.map((d) => d.target ?? (d.volume !== undefined ? `${d.volume.pool}/${d.volume.volume}` : String(d.file))).join(", ");
   const storage =
-    m.copyStorage === false ? "storage not copied (it must be shared)" : disks.length === 0 ? "no disk to copy" : `disk data copied to the destination (${names}): the data moves, nothing is lost`;
+    m.copyStorage === false
+      ? "storage not copied (it must be shared)"
+      : disks.length === 0
+        ? "no disk to copy"
+        : `disk data copied to the destination (${names}): the data moves, nothing is lost`;
   let line: string;
   if (running && mode === "live") {
     line =
@@ -97,7 +112,8 @@ export function migrationPlan(olds: Props, news: Props, newUri: string, running:
 export async function migrationRefusals(news: Props, dst: Libvirt | undefined): Promise<string[]> {
   const out: string[] = [];
   const fs = (news["filesystems"] as { source?: string }[] | undefined) ?? [];
-  if (fs.length > 0) out.push(`filesystems (${fs.map((f) => f.source).join(", ")}) are host directories shared with the guest: they cannot follow it to another host`);
+  if (fs.length > 0)
+    out.push(`filesystems (${fs.map((f) => f.source).join(", ")}) are host directories shared with the guest: they cannot follow it to another host`);
   for (const d of (news["disks"] as DiskInput[] | undefined) ?? []) {
     if (d.block !== undefined) out.push(`disk ${d.target ?? d.block}: ${d.block} is a block device of this host`);
   }
@@ -122,7 +138,9 @@ export async function migrationRefusals(news: Props, dst: Libvirt | undefined): 
 async function checkFeatures(src: Libvirt, name: string): Promise<void> {
   const [p2p, params] = await Promise.all([src.host.supportsFeature(DriverFeature.MIGRATION_P2P), src.host.supportsFeature(DriverFeature.MIGRATION_PARAMS)]);
   if (!p2p || !params) {
-    throw new Error(`${name}: the source host ${src.uri} cannot run a peer-to-peer migration (${!p2p ? "no MIGRATION_P2P" : "no MIGRATION_PARAMS"}); nothing was changed`);
+    throw new Error(
+      `${name}: the source host ${src.uri} cannot run a peer-to-peer migration (${!p2p ? "no MIGRATION_P2P" : "no MIGRATION_PARAMS"}); nothing was changed`,
+    );
   }
 }
 
@@ -168,7 +186,9 @@ export async function migrateLive(src: Libvirt, dst: Libvirt, dom: DomainRef, ne
   if (copy) {
     // Only the writable disks are copied (by target): read-only disks and CD-ROMs must exist on the destination.
     const config = parseDomainXml(await src.domains.getXMLDesc(dom, DomainXMLFlags.SECURE));
-    const targets = (config.devices.disks ?? []).filter((d) => d.device !== "cdrom" && d.device !== "floppy" && d.readonly !== true && d.source.type !== "network").map((d) => d.target.dev);
+    const targets = (config.devices.disks ?? [])
+      .filter((d) => d.device !== "cdrom" && d.device !== "floppy" && d.readonly !== true && d.source.type !== "network")
+      .map((d) => d.target.dev);
     if (targets.length > 0) {
       flags |= MigrateFlags.NON_SHARED_DISK;
       for (const t of targets) params.push({ field: MigrateParam.MIGRATE_DISKS, value: { type: TypedParamType.STRING, value: t } });
@@ -201,13 +221,23 @@ export async function migrateLive(src: Libvirt, dst: Libvirt, dom: DomainRef, ne
     await job;
   } catch (e) {
     const still = await orNull(src.domains.lookupByUUID(dom.uuid));
-    const where = still !== null && (await src.domains.isActive(still).catch(() => false)) ? `it is still running on ${src.uri}` : `see the hosts: it is not running on ${src.uri}`;
-    if (aborted) throw new MigrationAborted(`${name}: migration to ${destUri} aborted after ${timeoutMs / 1000} s (migration.timeoutSec): ${where}; the state keeps it there, the next up tries again`);
+    const where =
+      still !== null && (await src.domains.isActive(still).catch(() => false))
+        ? `it is still running on ${src.uri}`
+        : `see the hosts: it is not running on ${src.uri}`;
+    if (aborted)
+      throw new MigrationAborted(
+        `${name}: migration to ${destUri} aborted after ${timeoutMs / 1000} s (migration.timeoutSec): ${where}; the state keeps it there, the next up tries again`,
+      );
     throw new MigrationAborted(`${name}: migration to ${destUri} failed: ${(e as Error).message}; ${where}`);
   }
   // The completed job as the destination measured it (kept for other readers: a first read would clear it).
-  const s = await dst.domains.getJobStats(await dst.domains.lookupByUUID(dom.uuid), DomainJobStatsFlags.COMPLETED | DomainJobStatsFlags.KEEP_COMPLETED).catch(() => undefined);
-  report(`${name}: migrated live to ${destUri}${s !== undefined && s.params["downtime"] !== undefined ? ` (${progress(s.params)}, downtime ${Number(s.params["downtime"])} ms)` : ""}`);
+  const s = await dst.domains
+    .getJobStats(await dst.domains.lookupByUUID(dom.uuid), DomainJobStatsFlags.COMPLETED | DomainJobStatsFlags.KEEP_COMPLETED)
+    .catch(() => undefined);
+  report(
+    `${name}: migrated live to ${destUri}${s !== undefined && s.params["downtime"] !== undefined ? ` (${progress(s.params)}, downtime ${Number(s.params["downtime"])} ms)` : ""}`,
+  );
 }
 
 /**
@@ -267,7 +297,9 @@ export async function migrationDiff(base: ResourceImpl, id: string, olds: Props,
   const dst = await connect(to).catch(() => undefined);
   const refusals = await migrationRefusals(news, dst);
   if (refusals.length > 0) {
-    throw new ResourceInputError(`${who}: cannot move from ${mig.from} to ${to} (migration): ${refusals.join("; ")}. Remove them, or remove migration to replace the domain instead`);
+    throw new ResourceInputError(
+      `${who}: cannot move from ${mig.from} to ${to} (migration): ${refusals.join("; ")}. Remove them, or remove migration to replace the domain instead`,
+    );
   }
   if (dst === undefined) report(`${who}: the destination ${to} cannot be reached now: its file disks are checked when the domain moves`);
   report(`${who}: ${mig.line}`);

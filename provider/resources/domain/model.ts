@@ -66,7 +66,8 @@ export function toModel(p: Props, type: string, formats: DiskFormats, uuid?: str
   const metadata = metadataModel(p);
   if (metadata !== undefined) m.metadata = metadata;
   if (p["cpu"] !== undefined) m.cpu = p["cpu"] as DomainModel["cpu"] & object;
-  for (const k of ["arch", "machine", "firmware", "secureBoot", "boot", "kernel", "initrd", "cmdline", "bootloader"]) if (os[k] !== undefined) (m.os as unknown as Rec)[k] = os[k];
+  for (const k of ["arch", "machine", "firmware", "secureBoot", "boot", "kernel", "initrd", "cmdline", "bootloader"])
+    if (os[k] !== undefined) (m.os as unknown as Rec)[k] = os[k];
   // PCI hot-plug on i440fx needs ACPI: an HVM guest gets acpi and apic unless features are given.
   m.features = (p["features"] as DomainModel["features"]) ?? (osType === "hvm" ? { acpi: true, apic: true, ...(type === "xen" ? { pae: true } : {}) } : {});
   const dev = m.devices;
@@ -74,7 +75,17 @@ export function toModel(p: Props, type: string, formats: DiskFormats, uuid?: str
   dev.disks = disks.map((d) => toDisk(d, type, formats));
   dev.interfaces = ((p["networkInterfaces"] as NicInput[] | undefined) ?? []).map((n) => toNic(n, type));
   const g = p["graphics"] as Rec | undefined;
-  dev.graphics = g === undefined ? [] : [{ type: g["type"] as "vnc", listen: (g["listen"] as string) ?? "127.0.0.1", ...(g["port"] !== undefined ? { port: g["port"] as number } : {}), ...(g["password"] !== undefined ? { passwd: g["password"] as string } : {}) }];
+  dev.graphics =
+    g === undefined
+      ? []
+      : [
+          {
+            type: g["type"] as "vnc",
+            listen: (g["listen"] as string) ?? "127.0.0.1",
+            ...(g["port"] !== undefined ? { port: g["port"] as number } : {}),
+            ...(g["password"] !== undefined ? { passwd: g["password"] as string } : {}),
+          },
+        ];
   if (p["video"] !== undefined && p["video"] !== "none") dev.videos = [{ model: p["video"] as string }];
   const serial = p["serialConsole"] as Rec | undefined;
   dev.serials = serial === undefined ? [] : [serial["type"] === "file" ? { type: "file", path: serial["path"] as string } : { type: "pty" }];
@@ -98,7 +109,10 @@ export function toModel(p: Props, type: string, formats: DiskFormats, uuid?: str
 
 /** Object rows whose fields the spec table maps to XML leaves by path (PropSpec.xml), with those fields. */
 const MAPPED: [string, [string, PropSpec][]][] = Object.entries(domainSpec.inputs)
-  .map(([top, row]): [string, [string, PropSpec][]] => [top, row.type.kind === "object" ? Object.entries(row.type.properties).filter(([, f]) => f.xml !== undefined) : []])
+  .map(([top, row]): [string, [string, PropSpec][]] => [
+    top,
+    row.type.kind === "object" ? Object.entries(row.type.properties).filter(([, f]) => f.xml !== undefined) : [],
+  ])
   .filter(([, fields]) => fields.length > 0);
 
 /**
@@ -207,7 +221,12 @@ export function readBack(m: DomainModel, declared: Props): Props {
   if (declared["rng"] !== undefined) out["rng"] = (m.devices.rngs ?? []).length > 0;
   if (declared["tpm"] !== undefined) out["tpm"] = (m.devices.tpms ?? []).length > 0;
   if (declared["filesystems"] !== undefined) {
-    out["filesystems"] = (m.devices.filesystems ?? []).map((f) => ({ type: f.driver, source: f.sourceDir, target: f.tag, ...(f.readonly ? { readonly: true } : {}) }));
+    out["filesystems"] = (m.devices.filesystems ?? []).map((f) => ({
+      type: f.driver,
+      source: f.sourceDir,
+      target: f.tag,
+      ...(f.readonly ? { readonly: true } : {}),
+    }));
   }
   if (declared["memballoon"] !== undefined) out["memballoon"] = m.devices.memballoon?.model ?? "none";
   const dExtra = declared["extraDevices"] as string[] | undefined;

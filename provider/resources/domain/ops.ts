@@ -114,7 +114,8 @@ export function planDomainOps(p: Plan, news: Record<string, unknown>): DomainOps
     const keyed = /^\w+\[([^\]]+)\]\.(\w+)/.exec(c.path);
     if (op === "setMemory") ops.live.push({ kind: "setMemory", bytes: (news["currentMemory"] ?? news["memory"]) as number });
     else if (op === "setVcpus") ops.live.push({ kind: "setVcpus", count: news["vcpus"] as number });
-    else if (op === "setTitle" || op === "setDescription") ops.live.push({ kind: "setMetadata", field: top as "title" | "description", value: news[top] as string | undefined });
+    else if (op === "setTitle" || op === "setDescription")
+      ops.live.push({ kind: "setMetadata", field: top as "title" | "description", value: news[top] as string | undefined });
     else if (op === "updateGraphics") updates.push({ kind: "updateDevice", device: "graphics", key: "0" });
     else if (device !== undefined && keyed !== null) updates.push({ kind: "updateDevice", device, key: keyed[1]! });
     else if (device !== undefined) {

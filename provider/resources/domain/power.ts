@@ -83,6 +83,7 @@ export async function shutdownGracefully(lv: Libvirt, dom: DomainRef, timeoutSec
   return "forced";
 }
 
-
 export const stateName = (s: number): string =>
-  Object.entries(DomainState).find(([, v]) => v === s)?.[0].toLowerCase() ?? `state-${s}`;
+  Object.entries(DomainState)
+    .find(([, v]) => v === s)?.[0]
+    .toLowerCase() ?? `state-${s}`;

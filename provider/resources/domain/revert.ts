@@ -62,7 +62,10 @@ export async function deleteSnapshots(lv: Libvirt, dom: DomainRef, who: string):
     try {
       await lv.domains.snapshotDelete(await lv.domains.snapshotLookupByName(dom, root), DomainSnapshotDeleteFlags.CHILDREN);
     } catch (e) {
-      throw new Error(`${who}: not deleted: libvirt would not delete its snapshot "${root}" with its data: ${(e as Error).message}. Delete the snapshots yourself (virsh snapshot-delete), or set snapshotsOnDelete "keep-data", then run again`, { cause: e });
+      throw new Error(
+        `${who}: not deleted: libvirt would not delete its snapshot "${root}" with its data: ${(e as Error).message}. Delete the snapshots yourself (virsh snapshot-delete), or set snapshotsOnDelete "keep-data", then run again`,
+        { cause: e },
+      );
     }
   }
 }

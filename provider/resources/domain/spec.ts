@@ -50,10 +50,18 @@ const disk: PropSpec = {
           update: "config",
           updateWhen: [{ field: "device", equals: "cdrom", update: "live", verb: "media changed live" }],
         },
-        bus: { type: { kind: "string", enum: DISK_BUSES }, doc: "virtio, scsi, sata, ide, usb; xen for Xen guests. Default: virtio (disk), sata (cdrom), xen on Xen.", update: "config" },
+        bus: {
+          type: { kind: "string", enum: DISK_BUSES },
+          doc: "virtio, scsi, sata, ide, usb; xen for Xen guests. Default: virtio (disk), sata (cdrom), xen on Xen.",
+          update: "config",
+        },
         format: { type: { kind: "string" }, doc: "Image format (qcow2, raw); default: the volume's, or raw.", update: "config" },
         readonly: bool("Read-only for the guest (CD-ROMs always are).", "config"),
-        cache: { type: { kind: "string", enum: ["default", "none", "writethrough", "writeback", "directsync", "unsafe"] }, doc: "Host cache mode.", update: "config" },
+        cache: {
+          type: { kind: "string", enum: ["default", "none", "writethrough", "writeback", "directsync", "unsafe"] },
+          doc: "Host cache mode.",
+          update: "config",
+        },
         discard: { type: { kind: "string", enum: ["ignore", "unmap"] }, doc: "Pass discard (TRIM) to the image.", update: "config" },
         serial: str("Serial number the guest sees.", "config"),
         bootOrder: int("Boot priority (1 first); cannot be combined with os.boot.", "config", 1),
@@ -114,7 +122,10 @@ const metadata: PropSpec = {
       name: "DomainMetadata",
       properties: {
         uri: str("Namespace URI, absolute (e.g. `https://example.org/ns/app/1`); identifies the element, one per namespace.", "live", { required: true }),
-        prefix: str('Namespace prefix libvirt writes the element with (e.g. "app"): an XML name without a colon.', "live", { required: true, verb: "set live" }),
+        prefix: str('Namespace prefix libvirt writes the element with (e.g. "app"): an XML name without a colon.', "live", {
+          required: true,
+          verb: "set live",
+        }),
         xml: str(
           "One XML element without a namespace prefix or xmlns declaration on it, e.g. `<app><owner>ops</owner></app>`; libvirt puts it in the namespace. " +
             "Compared in canonical form (whitespace between elements, attribute quoting and namespace declarations do not count).",
@@ -141,7 +152,7 @@ export const domainSpec: ResourceSpec = {
     "A virtual machine. Each change is applied the least disruptive way libvirt allows: live on the running domain " +
     "and in its config where possible (memory balloon, vCPUs, hot-plugged disks and NICs, CD-ROM media, link state, " +
     "graphics password, autostart, power state), else saved in the config and reported in `pendingRestart` until the " +
-    "next boot (or applied now by a graceful restart with `restartPolicy: \"restart\"`). Only type, arch, firmware and " +
+    'next boot (or applied now by a graceful restart with `restartPolicy: "restart"`). Only type, arch, firmware and ' +
     "name replace the domain. Deleting shuts it down gracefully, then forces it off, and undefines it; volumes are " +
     "separate resources and are never deleted here.",
   inputs: {
@@ -155,8 +166,19 @@ export const domainSpec: ResourceSpec = {
     title: str("Short title shown by virsh and virt-manager.", "live", { verb: "set live", apply: { op: "setTitle", persists: true } }),
     description: str("Free-form description.", "live", { verb: "set live", apply: { op: "setDescription", persists: true } }),
     metadata: metadata,
-    memory: { type: { kind: "size", min: 16 * 1024 * 1024 }, doc: 'Memory at boot (the maximum the balloon can give), e.g. "2GiB".', required: true, update: "config" },
-    currentMemory: { type: { kind: "size", min: 16 * 1024 * 1024 }, doc: "Balloon target, at most `memory`; default: `memory`.", update: "live", verb: "ballooned live", apply: { op: "setMemory", persists: true } },
+    memory: {
+      type: { kind: "size", min: 16 * 1024 * 1024 },
+      doc: 'Memory at boot (the maximum the balloon can give), e.g. "2GiB".',
+      required: true,
+      update: "config",
+    },
+    currentMemory: {
+      type: { kind: "size", min: 16 * 1024 * 1024 },
+      doc: "Balloon target, at most `memory`; default: `memory`.",
+      update: "live",
+      verb: "ballooned live",
+      apply: { op: "setMemory", persists: true },
+    },
     memtune: {
       type: {
         kind: "object",
@@ -220,16 +242,28 @@ export const domainSpec: ResourceSpec = {
       type: {
         kind: "object",
         properties: {
-          type: { type: { kind: "string", enum: ["hvm", "xen", "xenpvh"] }, doc: "hvm (full virtualisation), xen (Xen PV), xenpvh (Xen PVH). Default hvm.", update: "replace" },
+          type: {
+            type: { kind: "string", enum: ["hvm", "xen", "xenpvh"] },
+            doc: "hvm (full virtualisation), xen (Xen PV), xenpvh (Xen PVH). Default hvm.",
+            update: "replace",
+          },
           arch: str("Guest architecture; default: the host's.", "replace"),
           machine: str('Machine type ("q35", "pc", "pc-q35-7.2").', "config"),
           firmware: { type: { kind: "string", enum: ["bios", "efi"] }, doc: "Firmware.", update: "replace" },
           secureBoot: bool("UEFI secure boot (with firmware efi).", "replace"),
-          boot: { type: { kind: "array", items: { kind: "string", enum: ["hd", "cdrom", "network", "fd"] } }, doc: "Boot order by device class.", update: "config" },
+          boot: {
+            type: { kind: "array", items: { kind: "string", enum: ["hd", "cdrom", "network", "fd"] } },
+            doc: "Boot order by device class.",
+            update: "config",
+          },
           kernel: { type: { kind: "string", format: "absolutePath" }, doc: "Direct kernel boot: kernel image on the host.", update: "config" },
           initrd: { type: { kind: "string", format: "absolutePath" }, doc: "Initrd for direct kernel boot.", update: "config" },
           cmdline: str("Kernel command line.", "config"),
-          bootloader: { type: { kind: "string", format: "absolutePath" }, doc: "Xen PV: a bootloader on the host (e.g. /usr/lib/xen-4.17/bin/pygrub).", update: "config" },
+          bootloader: {
+            type: { kind: "string", format: "absolutePath" },
+            doc: "Xen PV: a bootloader on the host (e.g. /usr/lib/xen-4.17/bin/pygrub).",
+            update: "config",
+          },
         },
       },
       doc: "How the domain boots.",
@@ -297,7 +331,11 @@ export const domainSpec: ResourceSpec = {
       doc: "Host directories shared with the guest.",
       update: "config",
     },
-    memballoon: { type: { kind: "string", enum: ["virtio", "xen", "none"] }, doc: "Balloon device; default virtio (xen on Xen). Needed for live memory changes.", update: "config" },
+    memballoon: {
+      type: { kind: "string", enum: ["virtio", "xen", "none"] },
+      doc: "Balloon device; default virtio (xen on Xen). Needed for live memory changes.",
+      update: "config",
+    },
     extraDevices: {
       type: { kind: "array", items: { kind: "string" } },
       doc: "Raw device XML snippets (e.g. a <watchdog>), kept as given and carried through every update: the escape hatch for devices not modelled here.",
@@ -305,7 +343,7 @@ export const domainSpec: ResourceSpec = {
     },
     autostart: bool("Start the domain when the host boots.", "live", { default: false, verb: "set live", apply: { op: "autostart", persists: true } }),
     running: bool(
-      "Desired power state, the short form: true runs it, false shuts it down gracefully. The same as `powerState` \"running\" / \"shutoff\" " +
+      'Desired power state, the short form: true runs it, false shuts it down gracefully. The same as `powerState` "running" / "shutoff" ' +
         "(declare either; both must agree). Default: true.",
       "live",
       { verb: "applied live", apply: { op: "running", persists: true } },
@@ -315,7 +353,7 @@ export const domainSpec: ResourceSpec = {
       doc:
         'Desired power state, applied live: "running" (started, or resumed: the same domain id), "paused" (vCPUs stopped, memory kept: ' +
         '`virsh suspend`; created paused when new), "shutoff" (graceful shutdown, forced after shutdownTimeout). Default: from `running` ' +
-        "(\"running\"). A domain paused, resumed, started or stopped behind the stack is drift: refresh reports it and up restores this state.",
+        '("running"). A domain paused, resumed, started or stopped behind the stack is drift: refresh reports it and up restores this state.',
       update: "live",
       verb: "applied live: start, pause, resume or graceful shutdown",
       apply: { op: "power", persists: true },
@@ -381,7 +419,7 @@ export const domainSpec: ResourceSpec = {
       type: { kind: "string", enum: ["keep-data", "delete"] },
       doc:
         'What deleting the domain does to its snapshots: "keep-data" (default) drops their metadata only: internal snapshots ' +
-        "stay inside the qcow2 images (`qemu-img snapshot -l`) and external overlays stay as files; \"delete\" deletes every snapshot " +
+        'stay inside the qcow2 images (`qemu-img snapshot -l`) and external overlays stay as files; "delete" deletes every snapshot ' +
         "with its data first (as DomainSnapshot's delete does), and fails the delete, naming the snapshot, where libvirt will not.",
       default: "keep-data",
       update: "live",
@@ -434,8 +472,18 @@ export const domainSpec: ResourceSpec = {
             update: "live",
             control: true,
           },
-          maxDowntimeMs: { type: { kind: "integer", min: 1, max: 600000 }, doc: "Longest pause of the guest at the switch-over, in ms (libvirt's default: 300).", update: "live", control: true },
-          bandwidthMiBs: { type: { kind: "integer", min: 1, max: 1048576 }, doc: "Bandwidth limit of the migration stream, in MiB/s (default: unlimited).", update: "live", control: true },
+          maxDowntimeMs: {
+            type: { kind: "integer", min: 1, max: 600000 },
+            doc: "Longest pause of the guest at the switch-over, in ms (libvirt's default: 300).",
+            update: "live",
+            control: true,
+          },
+          bandwidthMiBs: {
+            type: { kind: "integer", min: 1, max: 1048576 },
+            doc: "Bandwidth limit of the migration stream, in MiB/s (default: unlimited).",
+            update: "live",
+            control: true,
+          },
           timeoutSec: {
             type: { kind: "integer", min: 1, max: 86400 },
             doc: "Seconds a live migration may take; then it is aborted, the domain keeps running on the source, and the update fails saying so.",
@@ -490,7 +538,10 @@ export const domainSpec: ResourceSpec = {
     },
     actualMemory: { type: { kind: "integer" }, doc: "Memory the guest has now, in bytes (what its balloon driver reports)." },
     resolvedType: { type: { kind: "string" }, doc: "The hypervisor type used (type auto resolved)." },
-    persistent: { type: { kind: "boolean" }, doc: "Whether the domain has a saved definition; false when it was made transient behind the stack (up defines it again)." },
+    persistent: {
+      type: { kind: "boolean" },
+      doc: "Whether the domain has a saved definition; false when it was made transient behind the stack (up defines it again).",
+    },
     networkProblems: {
       type: { kind: "array", items: { kind: "string" } },
       doc: 'NICs whose libvirt network is gone or not running (they have no link), e.g. "52:54:00:12:34:56: network lab no longer exists"; empty when every network is there.',

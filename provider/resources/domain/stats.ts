@@ -111,7 +111,10 @@ export function shapeStats(name: string, uri: string, params: TypedParam[]): Dom
  * (see withLookupConnection for the host). A missing domain is an error naming it and the host.
  */
 export async function domainStats(name: string, connection?: ConnectionInput, configuredUri?: string): Promise<DomainStats> {
-  if (typeof name !== "string" || name === "") throw new ResourceInputError(`getDomainStats: name: expected a domain name, got ${JSON.stringify(name)}; pass the Domain's name (e.g. its \`name\` output)`);
+  if (typeof name !== "string" || name === "")
+    throw new ResourceInputError(
+      `getDomainStats: name: expected a domain name, got ${JSON.stringify(name)}; pass the Domain's name (e.g. its \`name\` output)`,
+    );
   return withLookupConnection(connection, configuredUri, async (lv, uri) => {
     const dom = await lv.domains.lookupByName(name).catch((e: Error) => {
       throw new ResourceInputError(`getDomainStats: no domain named "${name}" on ${uri}: ${e.message}`);

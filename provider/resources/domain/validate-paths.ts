@@ -9,7 +9,12 @@ import type { CheckFailure, Props } from "../provider";
 const SYSTEM_TREES = ["/bin/", "/boot/", "/dev/", "/etc/", "/lib/", "/lib32/", "/lib64/", "/libx32/", "/proc/", "/root/", "/run/", "/sbin/", "/sys/", "/usr/"];
 
 function systemTree(path: string): string | undefined {
-  const norm = "/" + path.split("/").filter((x) => x !== "" && x !== ".").join("/");
+  const norm =
+    "/" +
+    path
+      .split("/")
+      .filter((x) => x !== "" && x !== ".")
+      .join("/");
   return SYSTEM_TREES.find((t) => norm.startsWith(t))?.slice(0, -1);
 }
 

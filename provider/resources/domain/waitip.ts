@@ -64,7 +64,9 @@ export function validateWaitForIp(p: Props): CheckFailure[] {
       );
     }
   } else if (source === "agent" && p["guestAgent"] !== true) {
-    add(`"agent" asks the QEMU guest agent for the addresses, but the domain has no agent channel; set guestAgent: true (and run qemu-guest-agent in the guest), or use source "lease" or "arp"`);
+    add(
+      `"agent" asks the QEMU guest agent for the addresses, but the domain has no agent channel; set guestAgent: true (and run qemu-guest-agent in the guest), or use source "lease" or "arp"`,
+    );
   }
   return f;
 }
@@ -130,13 +132,7 @@ function advice(source: IpSource, network: string | undefined): string {
  * addresses of those NICs. Transient libvirt errors (agent not up yet) count as "no address yet"; the last one is
  * quoted in the timeout error.
  */
-export async function waitForAddresses(
-  lv: Libvirt,
-  dom: DomainRef,
-  p: Props,
-  who: string,
-  opts: WaitOptions = {},
-): Promise<NicAddresses[] | undefined> {
+export async function waitForAddresses(lv: Libvirt, dom: DomainRef, p: Props, who: string, opts: WaitOptions = {}): Promise<NicAddresses[] | undefined> {
   const w = waitSpec(p);
   if (w === undefined) return undefined;
   const now = opts.now ?? (() => clock().now());

@@ -59,7 +59,10 @@ const base = makeResource({
         // Nothing holds data yet: undo the definition so no orphan is left.
         const defined = net;
         const u = await undo(() => lv.networks.undefine(defined));
-        const left = mark.uuid !== undefined ? "it is left defined on the host, and the next up resumes it (it carries this resource's mark)" : `it is left defined on the host: remove it (virsh net-undefine ${name}) or set adopt: true`;
+        const left =
+          mark.uuid !== undefined
+            ? "it is left defined on the host, and the next up resumes it (it carries this resource's mark)"
+            : `it is left defined on the host: remove it (virsh net-undefine ${name}) or set adopt: true`;
         throw new Error(`${who}: could not start the network, so ${undoOutcome(u, "its definition was removed again", left)}: ${message(e)}`, { cause: e });
       }
     }
@@ -164,7 +167,7 @@ async function reportAttached(olds: Props): Promise<void> {
     report(
       names.length > 0
         ? `virt:Network ${name}: replacing it disconnects the running domains attached to it: ${names.join(", ")}` +
-          (olds["forceDelete"] === true ? "" : "; the replacement is refused unless forceDelete is true")
+            (olds["forceDelete"] === true ? "" : "; the replacement is refused unless forceDelete is true")
         : `virt:Network ${name}: no running domains are attached, so replacing it disconnects none`,
     );
   } catch (e) {

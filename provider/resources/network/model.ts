@@ -17,7 +17,11 @@ function ipModel(ip: IpIn): NetworkIp {
   const m: NetworkIp = { family: ip.family ?? familyOf(ip.address), address: ip.address, prefix: ip.prefix };
   const ranges = ip.dhcp?.ranges ?? [];
   const hosts = ip.dhcp?.hosts ?? [];
-  if (ranges.length + hosts.length > 0) m.dhcp = { ranges: ranges.map((r) => ({ start: r.start, end: r.end })), hosts: hosts.map((h) => defined<DhcpHost>({ mac: h.mac, id: h.id, name: h.name, ip: h.ip })) };
+  if (ranges.length + hosts.length > 0)
+    m.dhcp = {
+      ranges: ranges.map((r) => ({ start: r.start, end: r.end })),
+      hosts: hosts.map((h) => defined<DhcpHost>({ mac: h.mac, id: h.id, name: h.name, ip: h.ip })),
+    };
   return m;
 }
 

@@ -12,9 +12,25 @@ const dhcpHost: PropType = {
   name: "DhcpHost",
   properties: {
     mac: { type: { kind: "string", format: "mac" }, doc: "The guest NIC's MAC address (IPv4 only; read back lower-case).", update: "live", verb: LIVE },
-    id: { type: { kind: "string" }, doc: 'The client\'s DHCP identifier, hex digits and colons: for IPv6 its DUID, e.g. "0:3:0:1:52:54:0:a:b:10".', update: "live", verb: LIVE },
-    name: { type: { kind: "string" }, doc: "Host name handed out with the lease. An IPv4 host needs mac or name; an IPv6 host id or name.", update: "live", verb: LIVE },
-    ip: { type: { kind: "string", format: "ip" }, doc: "The address to give it, inside the subnet; identifies the entry.", required: true, update: "live", verb: LIVE },
+    id: {
+      type: { kind: "string" },
+      doc: 'The client\'s DHCP identifier, hex digits and colons: for IPv6 its DUID, e.g. "0:3:0:1:52:54:0:a:b:10".',
+      update: "live",
+      verb: LIVE,
+    },
+    name: {
+      type: { kind: "string" },
+      doc: "Host name handed out with the lease. An IPv4 host needs mac or name; an IPv6 host id or name.",
+      update: "live",
+      verb: LIVE,
+    },
+    ip: {
+      type: { kind: "string", format: "ip" },
+      doc: "The address to give it, inside the subnet; identifies the entry.",
+      required: true,
+      update: "live",
+      verb: LIVE,
+    },
   },
 };
 
@@ -24,7 +40,13 @@ const dhcpRange: PropType = {
   name: "DhcpRange",
   properties: {
     start: { type: { kind: "string", format: "ip" }, doc: "First address handed out, inside the subnet.", required: true, update: "live", verb: RANGE_LIVE },
-    end: { type: { kind: "string", format: "ip" }, doc: "Last address handed out (inclusive), not before start.", required: true, update: "live", verb: RANGE_LIVE },
+    end: {
+      type: { kind: "string", format: "ip" },
+      doc: "Last address handed out (inclusive), not before start.",
+      required: true,
+      update: "live",
+      verb: RANGE_LIVE,
+    },
   },
 };
 
@@ -33,14 +55,25 @@ const ip: PropType = {
   kind: "object",
   name: "NetworkIp",
   properties: {
-    address: { type: { kind: "string", format: "ip" }, doc: 'The bridge\'s address on the network (the guests\' gateway), e.g. "10.0.50.1" or "fd00:50::1".', required: true, update: "replace" },
+    address: {
+      type: { kind: "string", format: "ip" },
+      doc: 'The bridge\'s address on the network (the guests\' gateway), e.g. "10.0.50.1" or "fd00:50::1".',
+      required: true,
+      update: "replace",
+    },
     prefix: { type: { kind: "integer", min: 1, max: 128 }, doc: "Prefix length: 1 to 32 for IPv4, 1 to 128 for IPv6.", required: true, update: "replace" },
     family: { type: { kind: "string", enum: ["ipv4", "ipv6"] }, doc: "ipv4 or ipv6; derived from the address when omitted.", update: "replace" },
     dhcp: {
       type: {
         kind: "object",
         properties: {
-          ranges: { type: { kind: "array", items: dhcpRange, key: "start" }, doc: "Address ranges handed out dynamically, matched by start.", default: [], update: "live", verb: RANGE_LIVE },
+          ranges: {
+            type: { kind: "array", items: dhcpRange, key: "start" },
+            doc: "Address ranges handed out dynamically, matched by start.",
+            default: [],
+            update: "live",
+            verb: RANGE_LIVE,
+          },
           hosts: { type: { kind: "array", items: dhcpHost, key: "ip" }, doc: "Static leases, matched by ip.", default: [], update: "live", verb: LIVE },
         },
       },
@@ -75,7 +108,11 @@ export const networkSpec: ResourceSpec = {
       type: {
         kind: "object",
         properties: {
-          name: { type: { kind: "string", format: "bridgeName" }, doc: "Bridge device name; libvirt picks a free virbrN when omitted. Required for mode bridge: an existing Linux bridge of the host, which check looks up (refused when the host has none of that name, or it is not a bridge).", update: "replace" },
+          name: {
+            type: { kind: "string", format: "bridgeName" },
+            doc: "Bridge device name; libvirt picks a free virbrN when omitted. Required for mode bridge: an existing Linux bridge of the host, which check looks up (refused when the host has none of that name, or it is not a bridge).",
+            update: "replace",
+          },
           stp: { type: { kind: "boolean" }, doc: "Spanning tree protocol on the bridge (libvirt's default: on).", update: "replace" },
           delay: { type: { kind: "integer", min: 0 }, doc: "Forward delay in seconds (libvirt's default: 0).", update: "replace" },
         },
@@ -109,7 +146,13 @@ export const networkSpec: ResourceSpec = {
           name: "NetworkDnsHost",
           properties: {
             ip: { type: { kind: "string", format: "ip" }, doc: "The address the names resolve to.", required: true, update: "live", verb: LIVE },
-            hostnames: { type: { kind: "array", items: { kind: "string" } }, doc: "Names answered for ip; at least one.", required: true, update: "live", verb: LIVE },
+            hostnames: {
+              type: { kind: "array", items: { kind: "string" } },
+              doc: "Names answered for ip; at least one.",
+              required: true,
+              update: "live",
+              verb: LIVE,
+            },
           },
         },
       },

@@ -86,7 +86,8 @@ export function updateOps(current: NetworkState, desired: Props, touched: Touche
   for (const address of touched.ips) {
     const idx = curIps.findIndex((ip) => key(ip.address) === key(address));
     const want = wantIps.find((ip) => key(ip.address) === key(address));
-    if (idx < 0 || want === undefined) throw new Error(`address ${address} is not on the network both before and after; a change of addresses replaces the network`);
+    if (idx < 0 || want === undefined)
+      throw new Error(`address ${address} is not on the network both before and after; a change of addresses replaces the network`);
     const cur = curIps[idx]!;
 
     const curRanges = cur.dhcp?.ranges ?? [];
@@ -124,7 +125,8 @@ export function updateOps(current: NetworkState, desired: Props, touched: Touche
     const cur = current.dnsHosts ?? [];
     const want = ((desired["dnsHosts"] as DnsHostIn[] | undefined) ?? []).map((d): DnsHost => ({ ip: d.ip, hostnames: [...d.hostnames] }));
     const k = (h: DnsHost): string => canonicalIp(h.ip);
-    const same = (a: DnsHost, b: DnsHost): boolean => k(a) === k(b) && a.hostnames.length === b.hostnames.length && a.hostnames.every((n, i) => n === b.hostnames[i]);
+    const same = (a: DnsHost, b: DnsHost): boolean =>
+      k(a) === k(b) && a.hostnames.length === b.hostnames.length && a.hostnames.every((n, i) => n === b.hostnames[i]);
     for (const h of cur) if (!want.some((w) => same(w, h))) deletes.push(op(DELETE, DNS_HOST, -1, dnsHostXml({ ip: h.ip, hostnames: [] })));
     for (const w of want) if (!cur.some((h) => same(h, w))) adds.push(op(ADD_LAST, DNS_HOST, -1, dnsHostXml(w)));
   }

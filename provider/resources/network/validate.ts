@@ -52,13 +52,21 @@ export function validateNetwork(inputs: Props): CheckFailure[] {
   if (mode === "bridge") {
     if (bridge?.name === undefined) fail("bridge.name", 'is required for mode "bridge": the name of the existing host bridge to hand guests to, e.g. "br0"');
     for (const k of ["stp", "delay"] as const) {
-      if (bridge?.[k] !== undefined) fail(`bridge.${k}`, `${String(bridge[k])} is not allowed with mode "bridge" (libvirt does not configure a host bridge); remove it, or use mode nat, route, open or isolated`);
+      if (bridge?.[k] !== undefined)
+        fail(
+          `bridge.${k}`,
+          `${String(bridge[k])} is not allowed with mode "bridge" (libvirt does not configure a host bridge); remove it, or use mode nat, route, open or isolated`,
+        );
     }
     const why = 'mode "bridge" hands guests to an existing host bridge, where libvirt runs no DHCP or DNS and sets no addresses';
     if (ips.length > 0) fail("ips", `${why}; remove ips, or use mode nat, route, open or isolated`);
     if (dnsHosts.length > 0) fail("dnsHosts", `${why}; remove dnsHosts, or use mode nat, route, open or isolated`);
     if (inputs["domain"] !== undefined) fail("domain", `${why}; remove domain, or use mode nat, route, open or isolated`);
-    if (inputs["mtu"] !== undefined) fail("mtu", `${String(inputs["mtu"])}: libvirt sets an MTU only on a bridge it runs (nat, route, open, isolated); set it on the host bridge instead, and remove mtu`);
+    if (inputs["mtu"] !== undefined)
+      fail(
+        "mtu",
+        `${String(inputs["mtu"])}: libvirt sets an MTU only on a bridge it runs (nat, route, open, isolated); set it on the host bridge instead, and remove mtu`,
+      );
     return failures;
   }
 
@@ -68,7 +76,13 @@ export function validateNetwork(inputs: Props): CheckFailure[] {
   }
 
   // Identities that must be unique across the whole network: value → the path that has it first.
-  const seen = { address: new Map<string, string>(), mac: new Map<string, string>(), hostIp: new Map<string, string>(), name: new Map<string, string>(), id: new Map<string, string>() };
+  const seen = {
+    address: new Map<string, string>(),
+    mac: new Map<string, string>(),
+    hostIp: new Map<string, string>(),
+    name: new Map<string, string>(),
+    id: new Map<string, string>(),
+  };
   const unique = (map: Map<string, string>, key: string, at: string, value: string, what: string): void => {
     const first = map.get(key);
     if (first === undefined) map.set(key, at);
@@ -83,7 +97,10 @@ export function validateNetwork(inputs: Props): CheckFailure[] {
     if (v === 0) return; // refused by the spec's format check already
     const family = v === 4 ? "ipv4" : "ipv6";
     if (known(ip.family) && ip.family !== family) {
-      fail(`${at}.family`, `"${ip.family}" does not match address "${ip.address}", an IPv${v} address; use "${family}" or leave family out (it is derived from the address)`);
+      fail(
+        `${at}.family`,
+        `"${ip.family}" does not match address "${ip.address}", an IPv${v} address; use "${family}" or leave family out (it is derived from the address)`,
+      );
     }
     unique(seen.address, canonicalIp(ip.address), `${at}.address`, ip.address, "address");
     let subnet: { cidr: string; first: string; last: string } | undefined;
@@ -94,8 +111,10 @@ export function validateNetwork(inputs: Props): CheckFailure[] {
     /** Why `addr` cannot be used inside this ip's subnet, or undefined. */
     const outside = (addr: string): string | undefined => {
       const av = ipVersion(addr);
-      if (av !== v) return `"${addr}" is an IPv${av} address, but ${at} (${ip.address}) is IPv${v}; use an IPv${v} address${subnet ? ` inside ${subnet.cidr}` : ""}`;
-      if (subnet && !inSubnet(addr, ip.address, ip.prefix)) return `"${addr}" is outside ${at}'s subnet ${subnet.cidr}; use an address from ${subnet.first} to ${subnet.last}`;
+      if (av !== v)
+        return `"${addr}" is an IPv${av} address, but ${at} (${ip.address}) is IPv${v}; use an IPv${v} address${subnet ? ` inside ${subnet.cidr}` : ""}`;
+      if (subnet && !inSubnet(addr, ip.address, ip.prefix))
+        return `"${addr}" is outside ${at}'s subnet ${subnet.cidr}; use an address from ${subnet.first} to ${subnet.last}`;
       return undefined;
     };
 
@@ -106,7 +125,10 @@ export function validateNetwork(inputs: Props): CheckFailure[] {
     if (ranges.length + hosts.length > 0) {
       const other = dhcpOn[v];
       if (other !== undefined) {
-        fail(`${at}.dhcp`, `ips[${other}] already has DHCP; libvirt serves DHCP on only one IPv${v} address per network: put the ranges and hosts on one address`);
+        fail(
+          `${at}.dhcp`,
+          `ips[${other}] already has DHCP; libvirt serves DHCP on only one IPv${v} address per network: put the ranges and hosts on one address`,
+        );
       } else dhcpOn[v] = i;
     }
 
@@ -125,7 +147,10 @@ export function validateNetwork(inputs: Props): CheckFailure[] {
           fail(`${rp}.${end}`, err);
           ok = false;
         } else if (v === 4 && subnet && ip.prefix <= 30 && (a === subnet.first || a === subnet.last)) {
-          fail(`${rp}.${end}`, `"${a}" is the ${a === subnet.first ? "network" : "broadcast"} address of ${subnet.cidr}, which libvirt refuses in a DHCP range; use ${addOne(subnet.first)} to ${subOne(subnet.last)}`);
+          fail(
+            `${rp}.${end}`,
+            `"${a}" is the ${a === subnet.first ? "network" : "broadcast"} address of ${subnet.cidr}, which libvirt refuses in a DHCP range; use ${addOne(subnet.first)} to ${subOne(subnet.last)}`,
+          );
           ok = false;
         }
       }
@@ -141,13 +166,22 @@ export function validateNetwork(inputs: Props): CheckFailure[] {
         unique(seen.hostIp, canonicalIp(h.ip), `${hp}.ip`, h.ip, "DHCP host ip");
       }
       if (v === 6) {
-        if (h.mac !== undefined) fail(`${hp}.mac`, `"${String(h.mac)}": libvirt takes no MAC for a host on an IPv6 address (DHCPv6 knows clients by DUID); give id (the client's DUID) or name instead`);
-        if (h.id === undefined && h.name === undefined) fail(hp, `a host on an IPv6 address needs id (the client's DUID, e.g. "0:3:0:1:52:54:0:a:b:10") or name, so DHCPv6 knows which client gets ${String(h.ip)}`);
+        if (h.mac !== undefined)
+          fail(
+            `${hp}.mac`,
+            `"${String(h.mac)}": libvirt takes no MAC for a host on an IPv6 address (DHCPv6 knows clients by DUID); give id (the client's DUID) or name instead`,
+          );
+        if (h.id === undefined && h.name === undefined)
+          fail(
+            hp,
+            `a host on an IPv6 address needs id (the client's DUID, e.g. "0:3:0:1:52:54:0:a:b:10") or name, so DHCPv6 knows which client gets ${String(h.ip)}`,
+          );
       } else if (h.mac === undefined && h.name === undefined) {
         fail(hp, `a host on an IPv4 address needs mac or name, so DHCP knows which guest gets ${String(h.ip)}`);
       }
       if (known(h.mac)) {
-        if ((parseInt(h.mac.slice(0, 2), 16) & 1) === 1) fail(`${hp}.mac`, `"${h.mac}" is a multicast address; a guest NIC has a unicast MAC (first byte even), e.g. 52:54:00:12:34:56`);
+        if ((parseInt(h.mac.slice(0, 2), 16) & 1) === 1)
+          fail(`${hp}.mac`, `"${h.mac}" is a multicast address; a guest NIC has a unicast MAC (first byte even), e.g. 52:54:00:12:34:56`);
         unique(seen.mac, h.mac.toLowerCase(), `${hp}.mac`, h.mac, "DHCP host mac");
       }
       if (known(h.id)) {
@@ -206,7 +240,8 @@ export function canonicalInputs(inputs: Props): Props {
       if (isRecord(dhcp)) {
         const d: Record<string, unknown> = { ...dhcp };
         if (Array.isArray(dhcp["ranges"])) d["ranges"] = dhcp["ranges"].map((r) => (isRecord(r) ? { ...r, start: c(r["start"]), end: c(r["end"]) } : r));
-        if (Array.isArray(dhcp["hosts"])) d["hosts"] = dhcp["hosts"].map((h) => (isRecord(h) ? { ...h, ...(h["ip"] !== undefined ? { ip: c(h["ip"]) } : {}) } : h));
+        if (Array.isArray(dhcp["hosts"]))
+          d["hosts"] = dhcp["hosts"].map((h) => (isRecord(h) ? { ...h, ...(h["ip"] !== undefined ? { ip: c(h["ip"]) } : {}) } : h));
         o["dhcp"] = d;
       }
       return o;

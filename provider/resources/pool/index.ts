@@ -21,9 +21,44 @@ const SOURCE_RULES: Record<string, { required: (keyof Source)[]; allowed: (keyof
 
 /** Directories a pool may never be on: building, mounting over or removing them would break the host. */
 const SYSTEM_DIRS = new Set([
-  "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32", "/media", "/mnt", "/opt", "/proc", "/root",
-  "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/usr/bin", "/usr/include", "/usr/lib", "/usr/lib64", "/usr/libexec", "/usr/local",
-  "/usr/sbin", "/usr/share", "/usr/src", "/var", "/var/cache", "/var/lib", "/var/lib/libvirt", "/var/log", "/var/run", "/var/spool", "/var/tmp",
+  "/",
+  "/bin",
+  "/boot",
+  "/dev",
+  "/etc",
+  "/home",
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/libx32",
+  "/media",
+  "/mnt",
+  "/opt",
+  "/proc",
+  "/root",
+  "/run",
+  "/sbin",
+  "/srv",
+  "/sys",
+  "/tmp",
+  "/usr",
+  "/usr/bin",
+  "/usr/include",
+  "/usr/lib",
+  "/usr/lib64",
+  "/usr/libexec",
+  "/usr/local",
+  "/usr/sbin",
+  "/usr/share",
+  "/usr/src",
+  "/var",
+  "/var/cache",
+  "/var/lib",
+  "/var/lib/libvirt",
+  "/var/log",
+  "/var/run",
+  "/var/spool",
+  "/var/tmp",
 ]);
 /** Trees no pool directory belongs in (a logical or disk pool's /dev target is not a directory we make). */
 const SYSTEM_TREES = ["/boot/", "/dev/", "/etc/", "/proc/", "/run/", "/sys/"];
@@ -31,7 +66,12 @@ const SYSTEM_TREES = ["/boot/", "/dev/", "/etc/", "/proc/", "/run/", "/sys/"];
 /** Why a pool of this type may not have its target at `path` (a system directory), or undefined. */
 export function systemTargetProblem(type: string, path: string): string | undefined {
   if (type !== "dir" && type !== "fs" && type !== "netfs") return undefined;
-  const norm = "/" + path.split("/").filter((x) => x !== "" && x !== ".").join("/");
+  const norm =
+    "/" +
+    path
+      .split("/")
+      .filter((x) => x !== "" && x !== ".")
+      .join("/");
   const tree = SYSTEM_TREES.find((t) => `${norm}/`.startsWith(t));
   if (!SYSTEM_DIRS.has(norm) && tree === undefined) return undefined;
   const what = type === "dir" ? "builds, fills and on delete removes" : "mounts a filesystem over";
@@ -57,7 +97,10 @@ function validate(inputs: Props): CheckFailure[] {
   }
   for (const k of Object.keys(src) as (keyof Source)[]) {
     if (src[k] !== undefined && !rule.allowed.includes(k)) {
-      failures.push({ property: `source.${k}`, reason: `source.${k} does not apply to a ${type} pool${rule.allowed.length ? `; it takes ${rule.allowed.join(", ")}` : "; remove source"}` });
+      failures.push({
+        property: `source.${k}`,
+        reason: `source.${k} does not apply to a ${type} pool${rule.allowed.length ? `; it takes ${rule.allowed.join(", ")}` : "; remove source"}`,
+      });
     }
   }
   return failures;
@@ -120,7 +163,6 @@ async function info(lv: Libvirt, pool: PoolRef): Promise<Props> {
     available: toSafeNumber(i.available, "pool available"),
   };
 }
-
 
 /**
  * allocation and available change with every write into the pool: a refresh keeps the values recorded at the
@@ -198,8 +240,14 @@ export const storagePool = makeResource({
         // Nothing holds data yet: undo the definition so no orphan is left.
         const defined = pool;
         const u = await undo(() => lv.pools.undefine(defined));
-        const left = mark.uuid !== undefined ? "it is left defined on the host, and the next up resumes it (it carries this resource's mark)" : `it is left defined on the host: remove it (virsh pool-undefine ${name}) or set adopt: true`;
-        throw new Error(`virt:StoragePool ${name}: could not build and start the pool, so ${undoOutcome(u, "its definition was removed again", left)}: ${(e as Error).message}`, { cause: e });
+        const left =
+          mark.uuid !== undefined
+            ? "it is left defined on the host, and the next up resumes it (it carries this resource's mark)"
+            : `it is left defined on the host: remove it (virsh pool-undefine ${name}) or set adopt: true`;
+        throw new Error(
+          `virt:StoragePool ${name}: could not build and start the pool, so ${undoOutcome(u, "its definition was removed again", left)}: ${(e as Error).message}`,
+          { cause: e },
+        );
       }
     }
     const id = uuidString(pool.uuid);

@@ -26,7 +26,12 @@ export const poolSpec: ResourceSpec = {
       type: {
         kind: "object",
         properties: {
-          path: { type: { kind: "string", format: "absolutePath" }, doc: "Absolute path where volumes appear (a directory; /dev/VG for logical).", required: true, update: "replace" },
+          path: {
+            type: { kind: "string", format: "absolutePath" },
+            doc: "Absolute path where volumes appear (a directory; /dev/VG for logical).",
+            required: true,
+            update: "replace",
+          },
           permissions,
         },
       },
@@ -39,11 +44,19 @@ export const poolSpec: ResourceSpec = {
         kind: "object",
         properties: {
           device: { type: { kind: "string" }, doc: "Block device path (fs, disk), or the target IQN (iscsi).", update: "replace" },
-          devices: { type: { kind: "array", items: { kind: "string", format: "absolutePath" } }, doc: "Physical volumes of an LVM volume group (logical).", update: "replace" },
+          devices: {
+            type: { kind: "array", items: { kind: "string", format: "absolutePath" } },
+            doc: "Physical volumes of an LVM volume group (logical).",
+            update: "replace",
+          },
           host: { type: { kind: "string" }, doc: "Server host name or address (netfs, iscsi).", update: "replace" },
           port: { type: { kind: "integer", min: 1, max: 65535 }, doc: "Server port (iscsi).", update: "replace" },
           dir: { type: { kind: "string", format: "absolutePath" }, doc: "Exported directory on the server (netfs).", update: "replace" },
-          format: { type: { kind: "string" }, doc: "Source format: nfs/cifs/glusterfs/auto (netfs), a filesystem (fs), dos/gpt (disk), lvm2 (logical).", update: "replace" },
+          format: {
+            type: { kind: "string" },
+            doc: "Source format: nfs/cifs/glusterfs/auto (netfs), a filesystem (fs), dos/gpt (disk), lvm2 (logical).",
+            update: "replace",
+          },
           name: { type: { kind: "string" }, doc: "Volume group name (logical).", update: "replace" },
         },
       },

@@ -1,4 +1,14 @@
-import { DomainRef, DomainSnapshotCreateFlags, DomainSnapshotRef, DomainXMLFlags, ErrorNumber, Libvirt, LibvirtError, NotSupportedError, uuidString } from "../../libvirt";
+import {
+  DomainRef,
+  DomainSnapshotCreateFlags,
+  DomainSnapshotRef,
+  DomainXMLFlags,
+  ErrorNumber,
+  Libvirt,
+  LibvirtError,
+  NotSupportedError,
+  uuidString,
+} from "../../libvirt";
 import { containsUnknown } from "../../diff";
 import { buildSnapshotXml, DomainDisk, parseDomainXml, parseSnapshotXml, SnapshotDiskSpec } from "../../xml";
 import { connect, ConnectionInput, resolveUri } from "../connections";
@@ -39,22 +49,30 @@ export function hostProblems(p: Props, disks: DomainDisk[], running: boolean): C
       });
     }
     if (running && p["memory"] === false) {
-      f.push({ property: "memory", reason: `${who}: memory false: an internal snapshot of a running domain always holds its memory state (QEMU's savevm); leave memory out, use kind "external", or shut the domain off first` });
+      f.push({
+        property: "memory",
+        reason: `${who}: memory false: an internal snapshot of a running domain always holds its memory state (QEMU's savevm); leave memory out, use kind "external", or shut the domain off first`,
+      });
     }
   } else if (p["memory"] === true) {
-    f.push({ property: "memory", reason: `${who}: memory true with kind "external": only disk-only external snapshots are supported; use kind "internal" for one with memory` });
+    f.push({
+      property: "memory",
+      reason: `${who}: memory true with kind "external": only disk-only external snapshots are supported; use kind "internal" for one with memory`,
+    });
   }
   const targets = new Set(disks.map((d) => d.target.dev));
   for (const o of (p["overlays"] as { target: string }[] | undefined) ?? []) {
     if (kind !== "external") f.push({ property: "overlays", reason: `${who}: overlays are for kind "external" only` });
-    else if (!targets.has(o.target)) f.push({ property: "overlays", reason: `${who}: overlays: the domain has no disk ${o.target} (it has ${[...targets].join(", ") || "none"})` });
+    else if (!targets.has(o.target))
+      f.push({ property: "overlays", reason: `${who}: overlays: the domain has no disk ${o.target} (it has ${[...targets].join(", ") || "none"})` });
   }
   return f;
 }
 
 async function lookupDomain(lv: Libvirt, p: Props): Promise<DomainRef> {
   const dom = await orNull(lv.domains.lookupByName(p["domain"] as string));
-  if (dom === null) throw new ResourceInputError(`${label(p)}: domain: no domain named "${String(p["domain"])}" on ${lv.uri}; pass a Domain's name output so it is made first`);
+  if (dom === null)
+    throw new ResourceInputError(`${label(p)}: domain: no domain named "${String(p["domain"])}" on ${lv.uri}; pass a Domain's name output so it is made first`);
   return dom;
 }
 
@@ -70,7 +88,6 @@ async function observe(lv: Libvirt, snap: DomainSnapshotRef): Promise<Props> {
   };
 }
 
-
 /** Takes the snapshot (create's work). */
 async function take(lv: Libvirt, p: Props): Promise<{ id: string; outs: Props }> {
   const who = label(p);
@@ -79,7 +96,8 @@ async function take(lv: Libvirt, p: Props): Promise<{ id: string; outs: Props }>
   const id = idOf(uuidString(dom.uuid), name);
   const existing = await orNull(lv.domains.snapshotLookupByName(dom, name));
   if (existing !== null) {
-    if (p["adopt"] !== true) throw new ResourceInputError(`${who}: the domain already has a snapshot named "${name}"; set adopt: true to manage it, or choose another name`);
+    if (p["adopt"] !== true)
+      throw new ResourceInputError(`${who}: the domain already has a snapshot named "${name}"; set adopt: true to manage it, or choose another name`);
     return { id, outs: await observe(lv, existing) };
   }
   const [running, xml] = await Promise.all([lv.domains.isActive(dom), lv.domains.getXMLDesc(dom, DomainXMLFlags.INACTIVE)]);
@@ -113,7 +131,8 @@ const base = makeResource({
       return await take(lv, p);
     } catch (e) {
       // e.g. Xen's libxl driver, which implements no snapshot call.
-      if (e instanceof NotSupportedError) throw new ResourceInputError(`${label(p)}: the libvirt driver on ${lv.uri} does not support snapshots (${e.message}); nothing was taken`);
+      if (e instanceof NotSupportedError)
+        throw new ResourceInputError(`${label(p)}: the libvirt driver on ${lv.uri} does not support snapshots (${e.message}); nothing was taken`);
       throw e;
     }
   },

@@ -39,20 +39,26 @@ function validate(inputs: Props, olds: Props | undefined): CheckFailure[] {
     } else if (olds?.["source"] === source) {
       // Already used: the file may be gone since, and is not read again.
     } else if (!existsSync(source)) {
-      f.push({ property: "source", reason: `source: ${source} does not exist on the machine running Pulumi (a local source is read there, not on the libvirt host)` });
+      f.push({
+        property: "source",
+        reason: `source: ${source} does not exist on the machine running Pulumi (a local source is read there, not on the libvirt host)`,
+      });
     } else if (!statSync(source).isFile()) {
       f.push({ property: "source", reason: `source: ${source} is not a regular file` });
     }
   }
   const checksum = inputs["checksum"];
   if (typeof checksum === "string" && !isUnknown(checksum)) {
-    if (!CHECKSUM_RE.test(checksum)) f.push({ property: "checksum", reason: `checksum: "${checksum}" is not "sha256:" and 64 hex digits, or "sha512:" and 128` });
+    if (!CHECKSUM_RE.test(checksum))
+      f.push({ property: "checksum", reason: `checksum: "${checksum}" is not "sha256:" and 64 hex digits, or "sha512:" and 128` });
     if (inputs["source"] === undefined) f.push({ property: "checksum", reason: "checksum: verifies a source; give source, or remove checksum" });
   }
   const b = inputs["backingStore"] as Backing | undefined;
   if (b !== undefined) {
-    if ((b.volume === undefined) === (b.path === undefined)) f.push({ property: "backingStore", reason: "backingStore takes either volume (a volume name) or path (an image path), not both or neither" });
-    if (inputs["format"] !== "qcow2") f.push({ property: "format", reason: `format "${String(inputs["format"])}" cannot have a backing store; use qcow2 for copy-on-write` });
+    if ((b.volume === undefined) === (b.path === undefined))
+      f.push({ property: "backingStore", reason: "backingStore takes either volume (a volume name) or path (an image path), not both or neither" });
+    if (inputs["format"] !== "qcow2")
+      f.push({ property: "format", reason: `format "${String(inputs["format"])}" cannot have a backing store; use qcow2 for copy-on-write` });
   }
   const oldCap = olds?.["capacity"];
   const newCap = inputs["capacity"];
@@ -144,7 +150,9 @@ const base = makeResource({
         report(`${who}: an interrupted create of this resource left the volume behind; deleting it and creating it again`);
         await whilePoolBusy(() => lv.volumes.delete(existing));
       } else if (p["adopt"] !== true) {
-        throw new ResourceInputError(`${who}: a volume named "${String(p["name"])}" already exists in pool "${poolName}" on ${lv.uri}; set adopt: true to manage it, or choose another name`);
+        throw new ResourceInputError(
+          `${who}: a volume named "${String(p["name"])}" already exists in pool "${poolName}" on ${lv.uri}; set adopt: true to manage it, or choose another name`,
+        );
       } else {
         if (p["source"] !== undefined) await verifyAdopted(lv, existing, p["source"] as string, p["checksum"] as string | undefined, who);
         return { id: existing.key, outs: await sizes(lv, existing) };
@@ -186,7 +194,10 @@ const base = makeResource({
             entry !== undefined
               ? "the partial volume is left in the pool, recorded as incomplete: the next up deletes it and uploads again"
               : `the partial volume is left in the pool: delete it (virsh vol-delete --pool ${poolName} ${String(p["name"])}) before the next up`;
-          throw new Error(`${who}: filling from ${String(p["source"])} failed, so ${undoOutcome(u, "the partial volume was deleted", left)}: ${(e as Error).message}`, { cause: e });
+          throw new Error(
+            `${who}: filling from ${String(p["source"])} failed, so ${undoOutcome(u, "the partial volume was deleted", left)}: ${(e as Error).message}`,
+            { cause: e },
+          );
         }
       } else {
         vol = await lv.volumes.createXML(pool, buildVolumeXml(toModel(p, capacity!)));
@@ -275,7 +286,10 @@ async function reportReplace(olds: Props, news: Props, replaces: string[]): Prom
       return;
     }
     const list = users.map((u) => `${u.name} (${u.running ? "running" : "shut off"})`).join(", ");
-    const format = olds["format"] !== news["format"] && !isUnknown(news["format"]) ? `; their disk format follows (${String(olds["format"])} → ${String(news["format"])}) in the same up` : "";
+    const format =
+      olds["format"] !== news["format"] && !isUnknown(news["format"])
+        ? `; their disk format follows (${String(olds["format"])} → ${String(news["format"])}) in the same up`
+        : "";
     report(
       `${who}: used by the domain${users.length === 1 ? "" : "s"} ${list}: they lose the data on it${format}` +
         `${users.some((u) => u.running) ? "; a running domain keeps the deleted image open until it stops, then boots from the new volume" : ""}`,

@@ -163,7 +163,8 @@ export async function* verified(chunks: AsyncIterable<Buffer>, checksum: string,
     yield c;
   }
   const actual = hash.digest("hex");
-  if (actual !== expected.toLowerCase()) throw new Error(`${label}: source ${source} has ${algorithm} ${actual}, not the checksum ${expected.toLowerCase()}; the volume is not kept`);
+  if (actual !== expected.toLowerCase())
+    throw new Error(`${label}: source ${source} has ${algorithm} ${actual}, not the checksum ${expected.toLowerCase()}; the volume is not kept`);
 }
 
 /** Passes chunks through, reporting progress every 10% for sources of 64 MiB and more. */

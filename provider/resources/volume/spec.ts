@@ -24,7 +24,12 @@ export const volumeSpec: ResourceSpec = {
     "volume, or filled from a local file or an http(s) URL streamed over the connection. Growing `capacity` resizes " +
     "in place and keeps the data; shrinking is refused unless `allowShrink` is set.",
   inputs: {
-    name: { type: { kind: "string", format: "name" }, doc: "The volume's name, unique in its pool (the file name in a dir pool).", required: true, update: "replace" },
+    name: {
+      type: { kind: "string", format: "name" },
+      doc: "The volume's name, unique in its pool (the file name in a dir pool).",
+      required: true,
+      update: "replace",
+    },
     pool: { type: { kind: "string", format: "name" }, doc: "The pool's name (e.g. a StoragePool's `name` output).", required: true, update: "replace" },
     capacity: {
       type: { kind: "size", min: 1 },
@@ -92,7 +97,10 @@ export const volumeSpec: ResourceSpec = {
     key: { type: { kind: "string" }, doc: "libvirt's key for the volume (the path, in a dir pool)." },
     path: { type: { kind: "string" }, doc: "The volume's path on the host." },
     capacityBytes: { type: { kind: "integer" }, doc: "Virtual size in bytes, as libvirt reports it." },
-    allocationBytes: { type: { kind: "integer" }, doc: "Bytes allocated on the host, as of the last create or update (a refresh does not report usage as drift)." },
+    allocationBytes: {
+      type: { kind: "integer" },
+      doc: "Bytes allocated on the host, as of the last create or update (a refresh does not report usage as drift).",
+    },
     uri: { type: { kind: "string" }, doc: "The libvirt URI the volume lives on." },
   },
 };

@@ -151,7 +151,12 @@ function applyExtras(devices: XmlElement, declared: readonly string[], previous:
   const matched = matchSnippets(wanted, candidates);
   const kept = new Set(matched.filter((m): m is XmlElement => m !== undefined));
   const dropped = previous.map((s, i) => parseSnippet(s, `previousExtraDevices[${i}]`));
-  const gone = new Set(matchSnippets(dropped, candidates.filter((c) => !kept.has(c))).filter((m): m is XmlElement => m !== undefined));
+  const gone = new Set(
+    matchSnippets(
+      dropped,
+      candidates.filter((c) => !kept.has(c)),
+    ).filter((m): m is XmlElement => m !== undefined),
+  );
   devices.children = devices.children.filter((c) => !gone.has(c as XmlElement));
   wanted.forEach((el, i) => {
     if (matched[i] === undefined) insertChild(devices, el, [...before(DEVICE_ORDER, el.name), el.name]);

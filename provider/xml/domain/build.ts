@@ -52,7 +52,10 @@ export function buildDevices(devices: DomainDevices): XmlElement[] {
     const i = DEVICE_ORDER.indexOf(el.name);
     return i < 0 ? DEVICE_ORDER.length : i;
   };
-  return out.map((el, i) => ({ el, i })).sort((a, b) => rank(a.el) - rank(b.el) || a.i - b.i).map((x) => x.el);
+  return out
+    .map((el, i) => ({ el, i }))
+    .sort((a, b) => rank(a.el) - rank(b.el) || a.i - b.i)
+    .map((x) => x.el);
 }
 
 /** Parses the extra device snippets, refusing those a typed list covers (apply would fight over them). */

@@ -15,7 +15,19 @@ export { canonicalDeviceXml, extraDeviceMatches } from "./devices/extra";
 export { canonicalMetadataXml, metadataPrefixProblem, metadataXmlProblem, sameMetadataXml } from "./metadata";
 export type { DomainMetadataElement } from "./metadata";
 export type {
-  BootDevice, DomainCpu, DomainDevices, DomainFeatures, DomainLoader, DomainModel, DomainNvram, DomainOs, DomainType, DomainVcpu, LifecycleAction, OsType, XenFeatures,
+  BootDevice,
+  DomainCpu,
+  DomainDevices,
+  DomainFeatures,
+  DomainLoader,
+  DomainModel,
+  DomainNvram,
+  DomainOs,
+  DomainType,
+  DomainVcpu,
+  LifecycleAction,
+  OsType,
+  XenFeatures,
 } from "./model";
 export type { DeviceAddress, DeviceInfo } from "./util";
 export type { DiskBus, DiskDevice, DiskDriver, DiskSource, DomainDisk, NetworkDiskHost } from "./devices/disk";

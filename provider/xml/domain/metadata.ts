@@ -42,7 +42,8 @@ export function metadataXmlProblem(xml: string): string | undefined {
   } catch (e) {
     return `is not one well-formed XML element (${(e as Error).message}); give a single element such as <app><owner>ops</owner></app>`;
   }
-  if (root.name.includes(":")) return `<${root.name}>: write the element without a namespace prefix (<${root.name.split(":")[1]}>): the namespace comes from uri and prefix`;
+  if (root.name.includes(":"))
+    return `<${root.name}>: write the element without a namespace prefix (<${root.name.split(":")[1]}>): the namespace comes from uri and prefix`;
   const decl = root.attrs.find(([n]) => n === "xmlns" || n.startsWith("xmlns:"));
   if (decl !== undefined) return `remove ${decl[0]}="${decl[1]}" from <${root.name}>: the namespace comes from uri and prefix`;
   return undeclaredPrefix(root, new Set(["xml"]));
@@ -53,7 +54,8 @@ function undeclaredPrefix(el: XmlElement, declared: Set<string>): string | undef
   for (const [n] of el.attrs) if (n.startsWith("xmlns:")) scope.add(n.slice(6));
   for (const name of [el.name, ...el.attrs.map(([n]) => n).filter((n) => n !== "xmlns" && !n.startsWith("xmlns:"))]) {
     const i = name.indexOf(":");
-    if (i > 0 && !scope.has(name.slice(0, i))) return `the prefix "${name.slice(0, i)}" of ${name} is not declared; add xmlns:${name.slice(0, i)}="..." or drop the prefix`;
+    if (i > 0 && !scope.has(name.slice(0, i)))
+      return `the prefix "${name.slice(0, i)}" of ${name} is not declared; add xmlns:${name.slice(0, i)}="..." or drop the prefix`;
   }
   for (const c of elementChildren(el)) {
     const p = undeclaredPrefix(c, scope);

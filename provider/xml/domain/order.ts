@@ -5,6 +5,7 @@
  */
 
 /** Children of `<domain>`. */
+// prettier-ignore
 export const DOMAIN_ORDER = [
   "name", "uuid", "genid", "title", "description", "metadata", "maxMemory", "memory", "currentMemory",
   "blkiotune", "memtune", "memoryBacking", "vcpu", "vcpus", "iothreads", "iothreadids", "cputune",
@@ -14,9 +15,11 @@ export const DOMAIN_ORDER = [
 ];
 
 /** Children of `<os>`. */
+// prettier-ignore
 export const OS_ORDER = ["type", "firmware", "loader", "nvram", "kernel", "initrd", "cmdline", "dtb", "acpi", "boot", "bootmenu", "smbios", "bios"];
 
 /** Children of `<features>` (libvirt's virDomainFeature order). */
+// prettier-ignore
 export const FEATURE_ORDER = [
   "acpi", "apic", "pae", "hap", "viridian", "privnet", "hyperv", "kvm", "pvspinlock", "capabilities", "pmu",
   "vmport", "gic", "smm", "ioapic", "hpt", "vmcoreinfo", "htm", "nested-hv", "msrs", "ccf-assist", "xen",
@@ -24,6 +27,7 @@ export const FEATURE_ORDER = [
 ];
 
 /** Children of `<devices>`, by element name. */
+// prettier-ignore
 export const DEVICE_ORDER = [
   "emulator", "disk", "controller", "lease", "filesystem", "interface", "smartcard", "serial", "parallel",
   "console", "channel", "input", "tpm", "graphics", "sound", "audio", "video", "hostdev", "redirdev",
@@ -32,12 +36,14 @@ export const DEVICE_ORDER = [
 ];
 
 /** Children of `<disk>`. */
+// prettier-ignore
 export const DISK_ORDER = [
   "driver", "auth", "source", "backingStore", "backenddomain", "geometry", "blockio", "mirror", "target", "iotune",
   "readonly", "shareable", "transient", "serial", "wwn", "vendor", "product", "encryption", "boot", "alias", "address",
 ];
 
 /** Children of `<interface>`. */
+// prettier-ignore
 export const INTERFACE_ORDER = [
   "mac", "source", "virtualport", "ip", "route", "script", "downscript", "backenddomain", "target", "guest", "model",
   "driver", "backend", "filterref", "tune", "teaming", "link", "mtu", "coalesce", "boot", "alias", "rom", "address",

@@ -164,7 +164,10 @@ export function applyOs(root: XmlElement, os: DomainOs, deviceBoot: boolean): vo
 }
 
 function applyFirmwareFeatures(os: XmlElement, spec: DomainOs): void {
-  const want: [string, boolean | undefined][] = [["enrolled-keys", spec.enrolledKeys], ["secure-boot", spec.secureBoot]];
+  const want: [string, boolean | undefined][] = [
+    ["enrolled-keys", spec.enrolledKeys],
+    ["secure-boot", spec.secureBoot],
+  ];
   let fw = child(os, "firmware");
   if (fw === undefined && want.every(([, v]) => v === undefined)) return;
   fw ??= ensureChild(os, "firmware", { after: before(OS_ORDER, "firmware") });

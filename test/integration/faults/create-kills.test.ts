@@ -92,7 +92,12 @@ describe("faults: kills at each step of a create (private libvirtd)", function (
   }
 
   /** The create through the proxy; the proxy kills the daemon when the client calls `procedure`, and restarts it `restartAfterMs` later (never when null). */
-  async function killDaemonAt(impl: ResourceImpl, raw: Raw, rule: { call: number } | { streamPackets: number }, restartAfterMs: number | null): Promise<{ error: Error | undefined; restarted: Promise<void> }> {
+  async function killDaemonAt(
+    impl: ResourceImpl,
+    raw: Raw,
+    rule: { call: number } | { streamPackets: number },
+    restartAfterMs: number | null,
+  ): Promise<{ error: Error | undefined; restarted: Promise<void> }> {
     let restarted: Promise<void> = Promise.resolve();
     // Runs synchronously when the rule fires, so `restarted` is the restart of this very kill.
     const then = (): Promise<void> =>
@@ -113,7 +118,11 @@ describe("faults: kills at each step of a create (private libvirtd)", function (
   }
 
   const count = (list: string[], n: string) => list.filter((x) => x === n).length;
-  const lines = (out: string | null) => (out ?? "").split("\n").map((l) => l.trim().split(/\s+/)[0]!).filter(Boolean);
+  const lines = (out: string | null) =>
+    (out ?? "")
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/)[0]!)
+      .filter(Boolean);
   const domains = () => lines(daemon.virshMaybe("list", "--all", "--name"));
   const networks = () => lines(daemon.virshMaybe("net-list", "--all", "--name"));
   const pools = () => lines(daemon.virshMaybe("pool-list", "--all", "--name"));
@@ -123,24 +132,94 @@ describe("faults: kills at each step of a create (private libvirtd)", function (
   /** The claim an error makes about its rollback matches the host. */
   function assertTruthful(err: Error | undefined, present: boolean): void {
     if (err === undefined) return;
-    if (/removed again|was deleted|it was deleted/.test(err.message)) assert.equal(present, false, `the error claims the rollback happened but the object is still there: ${err.message}`);
+    if (/removed again|was deleted|it was deleted/.test(err.message))
+      assert.equal(present, false, `the error claims the rollback happened but the object is still there: ${err.message}`);
     if (/left defined|left in the pool/.test(err.message)) assert.equal(present, true, `the error says the object was left but it is gone: ${err.message}`);
   }
 
-  const netRaw = (n: string, o: string, octet: number): Raw => ({ name: n, mode: "isolated", bridge: { name: `pvtflt${octet}` }, ips: [{ address: `10.251.${octet}.1`, prefix: 24 }], __owner: o });
+  const netRaw = (n: string, o: string, octet: number): Raw => ({
+    name: n,
+    mode: "isolated",
+    bridge: { name: `pvtflt${octet}` },
+    ips: [{ address: `10.251.${octet}.1`, prefix: 24 }],
+    __owner: o,
+  });
   const domRaw = (n: string, o: string): Raw => ({ name: n, type: "qemu", memory: "64MiB", vcpus: 1, running: true, shutdownTimeout: 2, __owner: o });
   const poolRaw = (n: string, o: string): Raw => ({ name: n, type: "dir", target: { path: join(daemon.dir, n) }, __owner: o });
   const volRaw = (n: string, o: string): Raw => ({ name: n, pool: POOL, format: "raw", source, __owner: o });
   const seedRaw = (n: string, o: string): Raw => ({ name: n, pool: POOL, userData: "#cloud-config\nhostname: flt\n", __owner: o });
 
   describe("the provider is killed (b)", () => {
-    const cases: { what: string; kind: "domain" | "network" | "pool"; impl: ResourceImpl; mod: string; exp: string; raw: (n: string, o: string) => Raw; after: number; list: () => string[] }[] = [
-      { what: "Network, after its definition", kind: "network", impl: network, mod: "network", exp: "network", raw: (n, o) => netRaw(n, o, 11), after: Proc.NETWORK_DEFINE_XML_FLAGS.number, list: networks },
-      { what: "Network, after it started", kind: "network", impl: network, mod: "network", exp: "network", raw: (n, o) => netRaw(n, o, 12), after: Proc.NETWORK_CREATE.number, list: networks },
-      { what: "Domain, after its definition", kind: "domain", impl: domain, mod: "domain", exp: "domain", raw: domRaw, after: Proc.DOMAIN_DEFINE_XML_FLAGS.number, list: domains },
-      { what: "Domain, after it started", kind: "domain", impl: domain, mod: "domain", exp: "domain", raw: domRaw, after: Proc.DOMAIN_CREATE_WITH_FLAGS.number, list: domains },
-      { what: "StoragePool, after its definition", kind: "pool", impl: storagePool, mod: "pool", exp: "storagePool", raw: poolRaw, after: Proc.STORAGE_POOL_DEFINE_XML.number, list: pools },
-      { what: "StoragePool, after it was built", kind: "pool", impl: storagePool, mod: "pool", exp: "storagePool", raw: poolRaw, after: Proc.STORAGE_POOL_BUILD.number, list: pools },
+    const cases: {
+      what: string;
+      kind: "domain" | "network" | "pool";
+      impl: ResourceImpl;
+      mod: string;
+      exp: string;
+      raw: (n: string, o: string) => Raw;
+      after: number;
+      list: () => string[];
+    }[] = [
+      {
+        what: "Network, after its definition",
+        kind: "network",
+        impl: network,
+        mod: "network",
+        exp: "network",
+        raw: (n, o) => netRaw(n, o, 11),
+        after: Proc.NETWORK_DEFINE_XML_FLAGS.number,
+        list: networks,
+      },
+      {
+        what: "Network, after it started",
+        kind: "network",
+        impl: network,
+        mod: "network",
+        exp: "network",
+        raw: (n, o) => netRaw(n, o, 12),
+        after: Proc.NETWORK_CREATE.number,
+        list: networks,
+      },
+      {
+        what: "Domain, after its definition",
+        kind: "domain",
+        impl: domain,
+        mod: "domain",
+        exp: "domain",
+        raw: domRaw,
+        after: Proc.DOMAIN_DEFINE_XML_FLAGS.number,
+        list: domains,
+      },
+      {
+        what: "Domain, after it started",
+        kind: "domain",
+        impl: domain,
+        mod: "domain",
+        exp: "domain",
+        raw: domRaw,
+        after: Proc.DOMAIN_CREATE_WITH_FLAGS.number,
+        list: domains,
+      },
+      {
+        what: "StoragePool, after its definition",
+        kind: "pool",
+        impl: storagePool,
+        mod: "pool",
+        exp: "storagePool",
+        raw: poolRaw,
+        after: Proc.STORAGE_POOL_DEFINE_XML.number,
+        list: pools,
+      },
+      {
+        what: "StoragePool, after it was built",
+        kind: "pool",
+        impl: storagePool,
+        mod: "pool",
+        exp: "storagePool",
+        raw: poolRaw,
+        after: Proc.STORAGE_POOL_BUILD.number,
+        list: pools,
+      },
     ];
     for (const c of cases) {
       it(`${c.what}: the next create resumes the marked object; another resource's create is refused`, async () => {
@@ -155,7 +234,10 @@ describe("faults: kills at each step of a create (private libvirtd)", function (
         assert.equal(r.id, left, "the object was taken over, not made again");
         assert.equal(uuidOf(c.kind, n), r.id);
         assert.equal(count(c.list(), n), 1);
-        assert.ok(reported.some((l) => l.includes(n) && /resuming an interrupted create/.test(l)), reported.join("\n"));
+        assert.ok(
+          reported.some((l) => l.includes(n) && /resuming an interrupted create/.test(l)),
+          reported.join("\n"),
+        );
         if (c.kind === "domain") assert.equal(daemon.virsh("domstate", n), "running");
         if (c.kind === "network") assert.match(daemon.virsh("net-info", n), /Active:\s+yes/);
         if (c.kind === "pool") assert.match(daemon.virsh("pool-info", n), /State:\s+running/);
@@ -178,7 +260,12 @@ describe("faults: kills at each step of a create (private libvirtd)", function (
       const lv = await Libvirt.connect(daemon.uri);
       try {
         const vol = await lv.volumes.lookupByKey(r.id);
-        assert.equal(createHash("sha256").update(await lv.volumes.downloadToBuffer(vol)).digest("hex"), sourceHash);
+        assert.equal(
+          createHash("sha256")
+            .update(await lv.volumes.downloadToBuffer(vol))
+            .digest("hex"),
+          sourceHash,
+        );
       } finally {
         await lv.close();
       }
@@ -227,7 +314,14 @@ describe("faults: kills at each step of a create (private libvirtd)", function (
       assert.match(daemon.virsh("net-info", n), /Active:\s+yes/);
     });
 
-    const cases: { what: string; impl: ResourceImpl; kind: "domain" | "network" | "pool"; raw: (n: string, o: string) => Raw; at: number; list: () => string[] }[] = [
+    const cases: {
+      what: string;
+      impl: ResourceImpl;
+      kind: "domain" | "network" | "pool";
+      raw: (n: string, o: string) => Raw;
+      at: number;
+      list: () => string[];
+    }[] = [
       { what: "Network being started", impl: network, kind: "network", raw: (n, o) => netRaw(n, o, 22), at: Proc.NETWORK_CREATE.number, list: networks },
       { what: "Domain being defined", impl: domain, kind: "domain", raw: domRaw, at: Proc.DOMAIN_DEFINE_XML_FLAGS.number, list: domains },
       { what: "Domain being started", impl: domain, kind: "domain", raw: domRaw, at: Proc.DOMAIN_CREATE_WITH_FLAGS.number, list: domains },
@@ -256,7 +350,12 @@ describe("faults: kills at each step of a create (private libvirtd)", function (
       const r = await create(volume, { ...volRaw(n, o), connection: proxied() });
       const lv = await Libvirt.connect(daemon.uri);
       try {
-        assert.equal(createHash("sha256").update(await lv.volumes.downloadToBuffer(await lv.volumes.lookupByKey(r.id))).digest("hex"), sourceHash);
+        assert.equal(
+          createHash("sha256")
+            .update(await lv.volumes.downloadToBuffer(await lv.volumes.lookupByKey(r.id)))
+            .digest("hex"),
+          sourceHash,
+        );
       } finally {
         await lv.close();
       }

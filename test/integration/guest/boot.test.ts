@@ -203,7 +203,10 @@ describe("test guest under qemu:///system (virsh only)", function () {
     truncateSync(disk, 16 * 1024 * 1024);
     chmodSync(disk, 0o644);
     const disksNow = () => {
-      const last = guestFacts(serial).filter((f) => f === "disks" || f.startsWith("disks ")).pop() ?? "disks";
+      const last =
+        guestFacts(serial)
+          .filter((f) => f === "disks" || f.startsWith("disks "))
+          .pop() ?? "disks";
       return last.split(" ").slice(1);
     };
     const before = disksNow();
@@ -230,6 +233,9 @@ describe("test guest under qemu:///system (virsh only)", function () {
     virsh(URI, "shutdown", dom);
     await poll("the domain to shut off", 30000, 250, () => virsh(URI, "domstate", dom) === "shut off");
     console.log(`      guest: shut off ${((Date.now() - t0) / 1000).toFixed(1)} s after virsh shutdown`);
-    assert.ok(guestFacts(serial).some((f) => f.startsWith("poweroff")), "the guest logged its power-off");
+    assert.ok(
+      guestFacts(serial).some((f) => f.startsWith("poweroff")),
+      "the guest logged its power-off",
+    );
   });
 });

@@ -33,14 +33,17 @@ describe("Domain migration between two hosts (test/fixtures/migration, real gues
   const pool = () => `${prefix}-pool`;
   const vol = () => `${prefix}-disk.raw`;
   const serial = (h: TestHost) => join(h.dir, "log", "qemu", `${prefix}.serial.log`);
-  const lines = (h: TestHost) => readFileSync(serial(h), "latin1").split("\n").filter((l) => l.startsWith("GUEST: "));
+  const lines = (h: TestHost) =>
+    readFileSync(serial(h), "latin1")
+      .split("\n")
+      .filter((l) => l.startsWith("GUEST: "));
   const ticks = (h: TestHost) =>
     lines(h)
       .map((l) => /^GUEST: tick (\d+) uptime=([\d.]+)/.exec(l))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => ({ n: Number(m[1]), up: Number(m[2]) }));
   const has = (h: TestHost, what: "list" | "vol-list", name: string) =>
-    (what === "list" ? virsh(h.sock, "list", "--all", "--name") : virshMaybe(h.sock, "vol-list", pool()) ?? "").includes(name);
+    (what === "list" ? virsh(h.sock, "list", "--all", "--name") : (virshMaybe(h.sock, "vol-list", pool()) ?? "")).includes(name);
   const uuidOn = (h: TestHost) => virsh(h.sock, "domuuid", prefix);
   /** The disk's bytes at 1 MiB on a host (where the test wrote its marker). */
   const marker = (h: TestHost) => {
@@ -57,7 +60,10 @@ describe("Domain migration between two hosts (test/fixtures/migration, real gues
 
   after(() =>
     cleanupAll([
-      () => stack().destroy().catch(() => undefined),
+      () =>
+        stack()
+          .destroy()
+          .catch(() => undefined),
       () => {
         const left = [a!, b!].map((h) => [h.name, removeLeftovers(h.sock, prefix)] as const).filter(([, l]) => !isClean(l));
         if (left.length > 0) throw new Error(`left on the hosts:\n${left.map(([n, l]) => `${n}:\n${describeLeftovers(l)}`).join("\n")}`);
@@ -85,8 +91,16 @@ describe("Domain migration between two hosts (test/fixtures/migration, real gues
     const r = await stack().preview();
     // The old disk's deletion comes last (create-before-delete): after the domain has moved.
     assert.deepEqual(ops(r).sort(), ["disk:delete-replaced", "disk:replace", "vm:update"], plan(r));
-    assert.match(plan(r), new RegExp(`virt:Domain ${prefix}: migrated live from ${a.tcp.replace(/[+.]/g, "\\$&")} to ${b.tcp.replace(/[+.]/g, "\\$&")} \\(peer-to-peer; the guest keeps running, same UUID; disk data copied`));
-    assert.match(plan(r), /moves with its domain from .* created there first \(empty\), the domain's migration copies the disk's data into it.*the data moves, it is not lost/);
+    assert.match(
+      plan(r),
+      new RegExp(
+        `virt:Domain ${prefix}: migrated live from ${a.tcp.replace(/[+.]/g, "\\$&")} to ${b.tcp.replace(/[+.]/g, "\\$&")} \\(peer-to-peer; the guest keeps running, same UUID; disk data copied`,
+      ),
+    );
+    assert.match(
+      plan(r),
+      /moves with its domain from .* created there first \(empty\), the domain's migration copies the disk's data into it.*the data moves, it is not lost/,
+    );
     assert.doesNotMatch(plan(r), /DELETES the volume/);
   });
 
@@ -116,16 +130,23 @@ describe("Domain migration between two hosts (test/fixtures/migration, real gues
   it("a migration that exceeds timeoutSec is aborted: the guest keeps running on b, the state says b, and the next up moves it", async () => {
     const domid = virsh(b.sock, "domid", prefix);
     Object.assign(config, { on: "a", timeoutSec: "2", bandwidthMiBs: "1" });
-    const err = await stack().up().then(
-      () => assert.fail("the migration finished within 2 s at 1 MiB/s"),
-      (e: unknown) => e as DeploymentError,
-    );
+    const err = await stack()
+      .up()
+      .then(
+        () => assert.fail("the migration finished within 2 s at 1 MiB/s"),
+        (e: unknown) => e as DeploymentError,
+      );
     assert.ok(err instanceof DeploymentError, String(err));
-    assert.match(err.failures.map((f) => f.message).join("\n"), /migration to .* aborted after 2 s \(migration\.timeoutSec\): it is still running on qemu\+tcp:\/\/10\.252\.0\.12/);
+    assert.match(
+      err.failures.map((f) => f.message).join("\n"),
+      /migration to .* aborted after 2 s \(migration\.timeoutSec\): it is still running on qemu\+tcp:\/\/10\.252\.0\.12/,
+    );
     assert.equal(virsh(b.sock, "domstate", prefix), "running");
     assert.equal(virsh(b.sock, "domid", prefix), domid, "the same QEMU on b");
     assert.ok(!has(a, "list", prefix));
-    const vm = stack().state().resources.find((x) => x.urn.endsWith("::vm"))!;
+    const vm = stack()
+      .state()
+      .resources.find((x) => x.urn.endsWith("::vm"))!;
     assert.equal(vm.outputs["uri"], b.tcp, "the state keeps it on b");
 
     delete config["timeoutSec"];
@@ -160,17 +181,26 @@ describe("Domain migration between two hosts (test/fixtures/migration, real gues
     config["cdromFile"] = iso;
     await stack().up(); // the CD-ROM is added on b, where the file is a volume
     config["on"] = "a";
-    const err = await stack().preview().then(
-      () => assert.fail("preview accepted a CD-ROM the destination lacks"),
-      (e: unknown) => e as DeploymentError,
+    const err = await stack()
+      .preview()
+      .then(
+        () => assert.fail("preview accepted a CD-ROM the destination lacks"),
+        (e: unknown) => e as DeploymentError,
+      );
+    assert.match(
+      String(err.failures.map((f) => f.message)),
+      new RegExp(
+        `cannot move from .* \\(migration\\): disk sdb? ?.*\\(CD-ROM\\): ${iso.replace(/[.]/g, "\\.")} is not a volume in any pool of the destination`,
+      ),
     );
-    assert.match(String(err.failures.map((f) => f.message)), new RegExp(`cannot move from .* \\(migration\\): disk sdb? ?.*\\(CD-ROM\\): ${iso.replace(/[.]/g, "\\.")} is not a volume in any pool of the destination`));
     delete config["cdromFile"];
     config["shareDir"] = dir.path;
-    const err2 = await stack().preview().then(
-      () => assert.fail("preview accepted a host directory share"),
-      (e: unknown) => e as DeploymentError,
-    );
+    const err2 = await stack()
+      .preview()
+      .then(
+        () => assert.fail("preview accepted a host directory share"),
+        (e: unknown) => e as DeploymentError,
+      );
     assert.match(String(err2.failures.map((f) => f.message)), /filesystems .* are host directories shared with the guest: they cannot follow it/);
     delete config["shareDir"];
     config["migrate"] = "false";
@@ -183,11 +213,16 @@ describe("Domain migration between two hosts (test/fixtures/migration, real gues
 
   it("a disk moved without its domain: the old volume is not deleted while the domain on its host uses it", async () => {
     config["diskOn"] = "a"; // the domain stays on b
-    const err = await stack().up().then(
-      () => assert.fail("the old disk was deleted under its domain"),
-      (e: unknown) => e as DeploymentError,
+    const err = await stack()
+      .up()
+      .then(
+        () => assert.fail("the old disk was deleted under its domain"),
+        (e: unknown) => e as DeploymentError,
+      );
+    assert.match(
+      err.failures.map((f) => f.message).join("\n"),
+      new RegExp(`not deleted from ${b.tcp.replace(/[+.]/g, "\\$&")}: the domain ${prefix} still uses it \\(followsDomain`),
     );
-    assert.match(err.failures.map((f) => f.message).join("\n"), new RegExp(`not deleted from ${b.tcp.replace(/[+.]/g, "\\$&")}: the domain ${prefix} still uses it \\(followsDomain`));
     assert.ok(has(b, "vol-list", vol()), "the data stays on b");
     assert.equal(marker(b), MARK);
     delete config["diskOn"];

@@ -61,7 +61,11 @@ describe("virt:CloudInitDisk against qemu:///system", function () {
         }
       },
       () => {
-        for (const v of virsh(URI, "vol-list", pool).split("\n").map((l) => l.trim().split(/\s+/)[0]).filter(Boolean)) virshMaybe(URI, "vol-delete", "--pool", pool, v!);
+        for (const v of virsh(URI, "vol-list", pool)
+          .split("\n")
+          .map((l) => l.trim().split(/\s+/)[0])
+          .filter(Boolean))
+          virshMaybe(URI, "vol-delete", "--pool", pool, v!);
         virshMaybe(URI, "pool-destroy", pool);
         virshMaybe(URI, "pool-undefine", pool);
       },
@@ -86,7 +90,7 @@ describe("virt:CloudInitDisk against qemu:///system", function () {
     assert.equal(id, path, "a dir pool's key is the path");
     assert.equal(outs["key"], path);
     assert.equal(outs["size"], statSync(path).size);
-    assert.equal(outs["size"] as number % 2048, 0);
+    assert.equal((outs["size"] as number) % 2048, 0);
     assert.equal(outs["uri"], URI);
     const iid = deriveInstanceId({ userData, metaData: { localHostname: "web" }, networkConfig });
     assert.equal(outs["instanceId"], iid);
@@ -160,12 +164,19 @@ describe("virt:CloudInitDisk against qemu:///system", function () {
     const deadline = Date.now() + 240000; // TCG boots in about 30 s, slower when the host is busy
     while (fact === undefined && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
-      fact = (existsSync(serial) ? readFileSync(serial, "latin1") : "").split("\n").find((l) => l.startsWith("GUEST: cidata "))?.trim();
+      fact = (existsSync(serial) ? readFileSync(serial, "latin1") : "")
+        .split("\n")
+        .find((l) => l.startsWith("GUEST: cidata "))
+        ?.trim();
     }
     virsh(URI, "destroy", dom);
     virsh(URI, "undefine", dom);
     domains.pop();
-    assert.equal(fact, `GUEST: cidata instance-id=${String(outs["instanceId"])} hostname=pvt-seeded device=sr0`, readFileSync(serial, "latin1").split("\n").slice(-15).join("\n"));
+    assert.equal(
+      fact,
+      `GUEST: cidata instance-id=${String(outs["instanceId"])} hostname=pvt-seeded device=sr0`,
+      readFileSync(serial, "latin1").split("\n").slice(-15).join("\n"),
+    );
     await cloudInitDisk.delete(id, outs);
   });
 
@@ -182,7 +193,10 @@ describe("virt:CloudInitDisk against qemu:///system", function () {
     const newId = deriveInstanceId({ userData: changedUserData, metaData: { localHostname: "web" } });
     assert.notEqual(newId, a.outs["instanceId"]);
     assert.ok(lines.includes(`virt:CloudInitDisk ${name}: userData [secret] → [secret] (replaces it)`), lines.join("\n"));
-    assert.ok(lines.includes(`virt:CloudInitDisk ${name}: the seed is replaced; cloud-init acts on it only with a new instance-id (now ${newId})`), lines.join("\n"));
+    assert.ok(
+      lines.includes(`virt:CloudInitDisk ${name}: the seed is replaced; cloud-init acts on it only with a new instance-id (now ${newId})`),
+      lines.join("\n"),
+    );
     assert.ok(!lines.join("\n").includes("web2"), "the user data is not printed");
 
     // What the engine does for deleteBeforeReplace: delete the old seed, then create the new one.
@@ -210,7 +224,10 @@ describe("virt:CloudInitDisk against qemu:///system", function () {
     const drifted = await cloudInitDisk.read(id, outs);
     assert.equal(drifted.props["size"], (outs["size"] as number) + 1024 * 1024);
     assert.equal(drifted.props["userData"], "#!/bin/sh\necho hi\n", "declared inputs are kept");
-    assert.ok(lines.some((l) => l.startsWith(`virt:CloudInitDisk ${name}: the seed on the host is`) && l.includes("changed outside Pulumi")), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => l.startsWith(`virt:CloudInitDisk ${name}: the seed on the host is`) && l.includes("changed outside Pulumi")),
+      lines.join("\n"),
+    );
 
     virsh(URI, "vol-delete", "--pool", pool, name);
     assert.deepEqual(await cloudInitDisk.read(id, outs), { id: "", props: {} });
@@ -268,7 +285,11 @@ describe("virt:CloudInitDisk against qemu:///system", function () {
       writeFileSync(join(src, "meta-data"), meta);
       writeFileSync(join(src, "network-config"), networkConfig);
       const t1 = process.hrtime.bigint();
-      execFileSync("genisoimage", ["-quiet", "-output", out, "-volid", "cidata", "-joliet", "-rock", join(src, "user-data"), join(src, "meta-data"), join(src, "network-config")], { stdio: "ignore" });
+      execFileSync(
+        "genisoimage",
+        ["-quiet", "-output", out, "-volid", "cidata", "-joliet", "-rock", join(src, "user-data"), join(src, "meta-data"), join(src, "network-config")],
+        { stdio: "ignore" },
+      );
       gen.push(ms(t1));
       readFileSync(out);
       genIo.push(ms(t0));
@@ -319,14 +340,14 @@ describe("virt:CloudInitDisk against qemu:///system", function () {
       "a: {b: 1}}\n",
       "- a\nb: 1\n",
       "a: - b\n",
-      "a: \"x\" y\n",
+      'a: "x" y\n',
       "key: | x\n",
       "key: @x\n",
       "a: 1\n---\nb: 2\n",
       "---\na: 1\n...\n",
       "a: *y\n",
       "a: !custom x\n",
-      "a: \"C:\\dir\"\n",
+      'a: "C:\\dir"\n',
       "a: 'unterminated\n",
       "a:x\nb: 2\n",
       "a: x #c\n  y\n",
@@ -342,7 +363,12 @@ describe("virt:CloudInitDisk against qemu:///system", function () {
     const verdicts = (docs: string[]) => {
       const file = join(dir.path, "corpus.json");
       writeFileSync(file, JSON.stringify(docs));
-      const py = run("/usr/bin/python3", "-c", "import json,sys,yaml\nout=[]\nfor c in json.load(open(sys.argv[1])):\n  try:\n    yaml.safe_load(c); out.append(True)\n  except Exception:\n    out.append(False)\nprint(json.dumps(out))", file);
+      const py = run(
+        "/usr/bin/python3",
+        "-c",
+        "import json,sys,yaml\nout=[]\nfor c in json.load(open(sys.argv[1])):\n  try:\n    yaml.safe_load(c); out.append(True)\n  except Exception:\n    out.append(False)\nprint(json.dumps(out))",
+        file,
+      );
       const ours = docs.map((c) => {
         try {
           parseYaml(c);

@@ -73,7 +73,16 @@ describe("virt:Domain with a booted guest (type qemu, q35)", function () {
     await waitForSerial(serial, /GUEST: ready /, 240000);
     const idBefore = virsh(URI, "domid", name);
 
-    const plugged = await checked(spec({ disks: [{ volume: { pool, volume: "data.raw" } }], networkInterfaces: [{ network: net, mac: "52:54:00:5e:00:01" }, { network: net, mac: "52:54:00:5e:00:02" }] }), outs);
+    const plugged = await checked(
+      spec({
+        disks: [{ volume: { pool, volume: "data.raw" } }],
+        networkInterfaces: [
+          { network: net, mac: "52:54:00:5e:00:01" },
+          { network: net, mac: "52:54:00:5e:00:02" },
+        ],
+      }),
+      outs,
+    );
     const u1 = await domain.update(id, outs, plugged);
     assert.match(virsh(URI, "domblklist", name), /vda\s+data\.raw/);
     assert.match(virsh(URI, "domiflist", name), /52:54:00:5e:00:02/);

@@ -59,7 +59,13 @@ for (const t of targets) {
     it("creates with metadata, changes one namespace live, removes one; other tools' namespaces untouched", async () => {
       const name = uniqueName("meta");
       names.push(name);
-      const inputs = await checked({ ...base(name), metadata: [{ uri: APP, prefix: "app", xml: app1 }, { uri: OPS, prefix: "ops", xml: ops1 }] });
+      const inputs = await checked({
+        ...base(name),
+        metadata: [
+          { uri: APP, prefix: "app", xml: app1 },
+          { uri: OPS, prefix: "ops", xml: ops1 },
+        ],
+      });
       const { id, outs } = await domain.create(inputs);
       assert.equal(outs["state"], "running");
       for (const where of ["--live", "--config"] as const) {
@@ -78,11 +84,23 @@ for (const t of targets) {
 
       // One namespace changed: live and in the config, the domain keeps running as the same id.
       const idBefore = run("domid", name);
-      const changed = await checked({ ...base(name), metadata: [{ uri: APP, prefix: "app", xml: app2 }, { uri: OPS, prefix: "ops", xml: ops1 }] }, read.props);
+      const changed = await checked(
+        {
+          ...base(name),
+          metadata: [
+            { uri: APP, prefix: "app", xml: app2 },
+            { uri: OPS, prefix: "ops", xml: ops1 },
+          ],
+        },
+        read.props,
+      );
       const d = await domain.diff(id, read.props, changed);
       assert.equal(d.changes, true);
       assert.deepEqual(d.replaces, []);
-      assert.ok(lines.some((l) => l.includes(`metadata[${APP}].xml`) && l.includes("set live")), lines.join("\n"));
+      assert.ok(
+        lines.some((l) => l.includes(`metadata[${APP}].xml`) && l.includes("set live")),
+        lines.join("\n"),
+      );
       const u1 = await domain.update(id, read.props, changed);
       for (const where of ["--live", "--config"] as const) {
         assert.match(meta(name, APP, where) ?? "", /<app version="2">\s*<owner>platform<\/owner>\s*<\/app>/, where);

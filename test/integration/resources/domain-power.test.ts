@@ -66,7 +66,14 @@ describe("virt:Domain power state, reboot, reset and stats (booted guest, type q
   };
   const domid = () => virsh(URI, "domid", name);
   const boots = () => readSerialLog(serial).filter((l) => /GUEST: boot /.test(l)).length;
-  const lastTick = () => Number(/GUEST: tick (\d+)/.exec(readSerialLog(serial).filter((l) => /GUEST: tick /.test(l)).pop() ?? "")?.[1] ?? 0);
+  const lastTick = () =>
+    Number(
+      /GUEST: tick (\d+)/.exec(
+        readSerialLog(serial)
+          .filter((l) => /GUEST: tick /.test(l))
+          .pop() ?? "",
+      )?.[1] ?? 0,
+    );
 
   it("refuses contradicting running and powerState at check, naming both", async () => {
     const r = await domain.check({}, spec({ running: false, powerState: "paused" }));
@@ -120,7 +127,10 @@ describe("virt:Domain power state, reboot, reset and stats (booted guest, type q
     assert.equal(d.changes, true);
     assert.deepEqual(d.replaces, []);
     const said = await up({ powerState: "running", resetTrigger: "r1" });
-    assert.deepEqual(said.filter((l) => /reset/.test(l)), [`virt:Domain ${name}: reset (resetTrigger changed)`]);
+    assert.deepEqual(
+      said.filter((l) => /reset/.test(l)),
+      [`virt:Domain ${name}: reset (resetTrigger changed)`],
+    );
     assert.equal(domid(), idBefore, "same process");
     await waitForSerial(serial, /GUEST: boot /, 240000, readSerialLog(serial).findIndex((l) => /GUEST: ready/.test(l)) + 1);
     assert.equal(boots(), 2, "the guest booted a second time in the same log");
@@ -130,10 +140,20 @@ describe("virt:Domain power state, reboot, reset and stats (booted guest, type q
   });
 
   it("rebootTrigger: a change reboots gracefully (ACPI shutdown answered, then a start: a new domain id)", async () => {
-    await waitForSerial(serial, /GUEST: ready /, 240000, readSerialLog(serial).map((l) => /GUEST: boot /.test(l)).lastIndexOf(true));
+    await waitForSerial(
+      serial,
+      /GUEST: ready /,
+      240000,
+      readSerialLog(serial)
+        .map((l) => /GUEST: boot /.test(l))
+        .lastIndexOf(true),
+    );
     const idBefore = domid();
     const said = await up({ powerState: "running", resetTrigger: "r1", currentMemory: "224MiB", rebootTrigger: "b1" });
-    assert.ok(said.some((l) => l === `virt:Domain ${name}: rebooting (rebootTrigger changed): graceful shutdown, up to 60 s, then start`), said.join("\n"));
+    assert.ok(
+      said.some((l) => l === `virt:Domain ${name}: rebooting (rebootTrigger changed): graceful shutdown, up to 60 s, then start`),
+      said.join("\n"),
+    );
     assert.equal(virsh(URI, "domstate", name), "running");
     assert.notEqual(domid(), idBefore, "a new QEMU process");
     await waitForSerial(serial, /GUEST: ready /, 240000);

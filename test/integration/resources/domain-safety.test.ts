@@ -94,8 +94,14 @@ describe("virt:Domain data safety against qemu:///system (no guest OS)", functio
       lv.domains.detachDevice = original;
     }
     assert.equal(asked.length, 2, asked.join("\n"));
-    assert.ok(asked.some((x) => /<disk[\s\S]*<target dev=.vda./.test(x)), asked.join("\n"));
-    assert.ok(asked.some((x) => new RegExp(`<interface[\\s\\S]*<mac address=.${mac}.`).test(x)), asked.join("\n"));
+    assert.ok(
+      asked.some((x) => /<disk[\s\S]*<target dev=.vda./.test(x)),
+      asked.join("\n"),
+    );
+    assert.ok(
+      asked.some((x) => new RegExp(`<interface[\\s\\S]*<mac address=.${mac}.`).test(x)),
+      asked.join("\n"),
+    );
     assert.match(partial!.message, new RegExp(`the disk vda and the interface ${mac} were asked to detach but the guest has not released them after 2 s`));
     assert.equal(partial!.id, id);
     // The state it returns: the config (no disk, no NIC) and what the running domain still holds, pending.
@@ -129,7 +135,10 @@ describe("virt:Domain data safety against qemu:///system (no guest OS)", functio
     const keep = await checked({ ...base(name), keepNvram: true, shutdownTimeout: 7 }, outs);
     lines.length = 0;
     assert.equal((await domain.diff(id, outs, keep)).changes, true);
-    assert.ok(lines.includes(`virt:Domain ${name}: keepNvram false → true (recorded in the state for later operations; nothing changes on the host)`), lines.join("\n"));
+    assert.ok(
+      lines.includes(`virt:Domain ${name}: keepNvram false → true (recorded in the state for later operations; nothing changes on the host)`),
+      lines.join("\n"),
+    );
     const u = await domain.update(id, outs, keep);
     assert.equal(u.outs["keepNvram"], true);
     assert.equal(u.outs["shutdownTimeout"], 7);
@@ -142,7 +151,10 @@ describe("virt:Domain data safety against qemu:///system (no guest OS)", functio
     const inputs = await checked({ ...base(name), os: { machine: "q35" } });
     const { id, outs } = await domain.create(inputs);
     assert.ok(freePorts(virsh(URI, "dumpxml", name)) >= 4, virsh(URI, "dumpxml", name));
-    const both = await checked({ ...base(name), os: { machine: "q35" }, disks: [{ volume: { pool, volume: "b.qcow2" } }], networkInterfaces: [{ network: net }] }, outs);
+    const both = await checked(
+      { ...base(name), os: { machine: "q35" }, disks: [{ volume: { pool, volume: "b.qcow2" } }], networkInterfaces: [{ network: net }] },
+      outs,
+    );
     const u = await domain.update(id, outs, both);
     assert.match(virsh(URI, "domblklist", name), /vda\s+b\.qcow2/);
     assert.match(virsh(URI, "domiflist", name), new RegExp(`network\\s+${net}`));
@@ -154,18 +166,26 @@ describe("virt:Domain data safety against qemu:///system (no guest OS)", functio
     const inputs = await checked({ ...base(name), os: { machine: "q35" }, hotplugSlots: 0 });
     const { id, outs } = await domain.create(inputs);
     const free = freePorts(virsh(URI, "dumpxml", name));
-    const both = await checked({ ...base(name), os: { machine: "q35" }, hotplugSlots: 0, disks: [{ volume: { pool, volume: "c.qcow2" } }], networkInterfaces: [{ network: net }] }, outs);
+    const both = await checked(
+      { ...base(name), os: { machine: "q35" }, hotplugSlots: 0, disks: [{ volume: { pool, volume: "c.qcow2" } }], networkInterfaces: [{ network: net }] },
+      outs,
+    );
     lines.length = 0;
     const d = await domain.diff(id, outs, both);
     assert.equal(d.changes, true);
     assert.ok(
-      lines.some((l) => l.startsWith(`virt:Domain ${name}: 2 PCI devices to hot-plug (disk vda, interface `) && l.includes(`but only ${free} free PCIe root port`)),
+      lines.some(
+        (l) => l.startsWith(`virt:Domain ${name}: 2 PCI devices to hot-plug (disk vda, interface `) && l.includes(`but only ${free} free PCIe root port`),
+      ),
       lines.join("\n"),
     );
     const u = await domain.update(id, outs, both);
     const mac = (u.outs["macs"] as string[])[0]!;
     assert.match(virsh(URI, "dumpxml", "--inactive", name), /c\.qcow2/);
-    assert.ok(lines.some((l) => l.includes("no free PCIe root port left for")), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => l.includes("no free PCIe root port left for")),
+      lines.join("\n"),
+    );
     const pending = u.outs["pendingRestart"] as string[];
     assert.equal(pending.filter((p) => p === "disks[vda]" || p === `networkInterfaces[${mac}]`).length, 2 - free, JSON.stringify(pending));
   });

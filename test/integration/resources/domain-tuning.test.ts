@@ -61,13 +61,17 @@ describe("virt:Domain tuning rows (memtune) on qemu:///system", function () {
     const domId = virsh(URI, "domid", name).trim();
     const added = await checked({ name, memtune: { hardLimit: "1GiB", softLimit: "512MiB" } });
     const { outs: o1 } = await domain.update(id, outs, added);
-    for (const where of ["--live", "--config"] as const) assert.deepEqual([memtune(name, where)["hard_limit"], memtune(name, where)["soft_limit"]], ["1048576", "524288"], where);
+    for (const where of ["--live", "--config"] as const)
+      assert.deepEqual([memtune(name, where)["hard_limit"], memtune(name, where)["soft_limit"]], ["1048576", "524288"], where);
     const changed = await checked({ name, memtune: { hardLimit: "2GiB", softLimit: "512MiB" } });
     lines.length = 0;
     const d = await domain.diff(id, o1, changed);
     assert.equal(d.changes, true);
     assert.deepEqual(d.replaces, []);
-    assert.ok(lines.some((l) => /memtune\.hardLimit.*1 ?GiB.*2 ?GiB.*set live/.test(l)), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => /memtune\.hardLimit.*1 ?GiB.*2 ?GiB.*set live/.test(l)),
+      lines.join("\n"),
+    );
     const { outs: after } = await domain.update(id, o1, changed);
     assert.equal(virsh(URI, "domid", name).trim(), domId, "same running domain");
     for (const where of ["--live", "--config"] as const) assert.equal(memtune(name, where)["hard_limit"], "2097152", where);

@@ -131,8 +131,18 @@ describe("virt:Domain type xen against the test driver (PV, PVH, HVM)", function
       for (const xml of [run("dumpxml", name), run("dumpxml", "--inactive", name)]) {
         assert.match(xml, /^<domain type='xen'/);
         assert.match(xml, new RegExp(`<os>\\s*<type arch='[^']+'>${v.osType}</type>`));
-        assert.match(xml, new RegExp(`<disk type='file' device='disk'>\\s*<driver name='phy'/>\\s*<source file='${join(dir.path, name)}\\.img'/>\\s*<target dev='xvda' bus='xen'/>`));
-        assert.match(xml, new RegExp(`<interface type='network'>\\s*<mac address='${(outs["macs"] as string[])[0]}'/>\\s*<source network='default'/>[\\s\\S]*?<model type='netfront'/>`));
+        assert.match(
+          xml,
+          new RegExp(
+            `<disk type='file' device='disk'>\\s*<driver name='phy'/>\\s*<source file='${join(dir.path, name)}\\.img'/>\\s*<target dev='xvda' bus='xen'/>`,
+          ),
+        );
+        assert.match(
+          xml,
+          new RegExp(
+            `<interface type='network'>\\s*<mac address='${(outs["macs"] as string[])[0]}'/>\\s*<source network='default'/>[\\s\\S]*?<model type='netfront'/>`,
+          ),
+        );
         assert.match(xml, /<memballoon model='xen'\/>/);
         const console = /<console type='pty'>\s*<target type='xen' port='0'\/>\s*<\/console>/;
         if (v.xenConsole) assert.match(xml, console);
@@ -189,7 +199,14 @@ describe("virt:Domain type xen against the test driver (PV, PVH, HVM)", function
   it("defines a stopped PV guest (running false) and starts it by an update", async () => {
     const name = uniqueName("xen");
     names.push(name);
-    const base = { name, memory: "128MiB", vcpus: 1, os: { type: "xen", kernel: "/boot/vmlinuz-xen" }, disks: [{ file: join(dir.path, `${name}.img`) }], shutdownTimeout: 1 };
+    const base = {
+      name,
+      memory: "128MiB",
+      vcpus: 1,
+      os: { type: "xen", kernel: "/boot/vmlinuz-xen" },
+      disks: [{ file: join(dir.path, `${name}.img`) }],
+      shutdownTimeout: 1,
+    };
     const stopped = await checked({ ...base, running: false });
     const { id, outs } = await domain.create(stopped);
     assert.equal(outs["state"], "shutoff");
@@ -203,10 +220,20 @@ describe("virt:Domain type xen against the test driver (PV, PVH, HVM)", function
   });
 
   it("refuses non-Xen devices on a Xen domain before touching the host", async () => {
-    const r = await domain.check({}, {
-      connection: { uri: URI }, name: "x", type: "xen", memory: "128MiB", os: { type: "xen", kernel: "/boot/vmlinuz-xen" },
-      disks: [{ file: "/a.img", bus: "virtio" }, { file: "/b.img", bus: "sata" }],
-    });
+    const r = await domain.check(
+      {},
+      {
+        connection: { uri: URI },
+        name: "x",
+        type: "xen",
+        memory: "128MiB",
+        os: { type: "xen", kernel: "/boot/vmlinuz-xen" },
+        disks: [
+          { file: "/a.img", bus: "virtio" },
+          { file: "/b.img", bus: "sata" },
+        ],
+      },
+    );
     const text = r.failures.map((f) => `${f.property}: ${f.reason}`).join("\n");
     assert.match(text, /disks\[0\]\.bus: a Xen domain uses the xen bus \(or ide\/scsi for HVM\), not virtio/);
     assert.match(text, /disks\[1\]\.bus: a Xen domain uses the xen bus \(or ide\/scsi for HVM\), not sata/);

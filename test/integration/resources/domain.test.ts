@@ -86,7 +86,13 @@ describe(`virt:Domain against qemu:///system (type ${ACCEL()}, no guest OS)`, fu
     assert.equal(virsh(URI, "vcpucount", name, "--live", "--active"), "2");
 
     // A volume disk and a second NIC, hot-plugged
-    const plugged = { ...base(name), currentMemory: "96MiB", vcpus: 2, disks: [{ volume: { pool, volume: "data.qcow2" } }], networkInterfaces: [{ network: net }] };
+    const plugged = {
+      ...base(name),
+      currentMemory: "96MiB",
+      vcpus: 2,
+      disks: [{ volume: { pool, volume: "data.qcow2" } }],
+      networkInterfaces: [{ network: net }],
+    };
     const withDevs = await checked(plugged, u2.outs);
     const d3 = await domain.diff(id, u2.outs, withDevs);
     assert.deepEqual(d3.replaces, []);
@@ -97,7 +103,10 @@ describe(`virt:Domain against qemu:///system (type ${ACCEL()}, no guest OS)`, fu
 
     // Removing them: the config drops them at once; a guest with no OS never releases them, which is a clear error.
     const removed = await checked({ ...base(name), currentMemory: "96MiB", vcpus: 2 }, u3.outs);
-    await assert.rejects(domain.update(id, u3.outs, removed), new RegExp(`the disk vda and the interface ${(u3.outs["macs"] as string[])[0]} were asked to detach but the guest has not released them after 3 s`));
+    await assert.rejects(
+      domain.update(id, u3.outs, removed),
+      new RegExp(`the disk vda and the interface ${(u3.outs["macs"] as string[])[0]} were asked to detach but the guest has not released them after 3 s`),
+    );
     assert.doesNotMatch(virsh(URI, "dumpxml", "--inactive", name), /data\.qcow2/);
 
     await domain.delete(id, u3.outs);
@@ -123,7 +132,10 @@ describe(`virt:Domain against qemu:///system (type ${ACCEL()}, no guest OS)`, fu
     assert.notEqual(domId(name), idBefore, "it was restarted");
     assert.equal(u2.outs["state"], "running");
 
-    assert.deepEqual((await domain.diff(id, u2.outs, await checked({ ...base(name), memory: "320MiB", type: ACCEL() === "kvm" ? "qemu" : "kvm" }, u2.outs))).replaces, ["type"]);
+    assert.deepEqual(
+      (await domain.diff(id, u2.outs, await checked({ ...base(name), memory: "320MiB", type: ACCEL() === "kvm" ? "qemu" : "kvm" }, u2.outs))).replaces,
+      ["type"],
+    );
     await domain.delete(id, u2.outs);
   });
 
@@ -148,12 +160,28 @@ describe(`virt:Domain against qemu:///system (type ${ACCEL()}, no guest OS)`, fu
   });
 
   it("refuses bad input before touching the host, naming the property", async () => {
-    const r = await domain.check({}, {
-      name: "x", type: "kvm", memory: "128MiB", currentMemory: "256MiB", vcpus: 4, maxVcpus: 2,
-      os: { type: "xen" }, memballoon: "xen",
-      disks: [{ file: "/a.img", bus: "xen" }, { file: "/b.img", target: "vdb" }, { file: "/c.img", target: "vdb" }],
-      networkInterfaces: [{ network: "n", mac: "52:54:00:00:00:01" }, { network: "n", mac: "52:54:00:00:00:01" }],
-    });
+    const r = await domain.check(
+      {},
+      {
+        name: "x",
+        type: "kvm",
+        memory: "128MiB",
+        currentMemory: "256MiB",
+        vcpus: 4,
+        maxVcpus: 2,
+        os: { type: "xen" },
+        memballoon: "xen",
+        disks: [
+          { file: "/a.img", bus: "xen" },
+          { file: "/b.img", target: "vdb" },
+          { file: "/c.img", target: "vdb" },
+        ],
+        networkInterfaces: [
+          { network: "n", mac: "52:54:00:00:00:01" },
+          { network: "n", mac: "52:54:00:00:00:01" },
+        ],
+      },
+    );
     const text = r.failures.map((f) => `${f.property}: ${f.reason}`).join("\n");
     for (const re of [
       /currentMemory: 256MiB is more than memory \(128MiB\)/,
@@ -163,6 +191,7 @@ describe(`virt:Domain against qemu:///system (type ${ACCEL()}, no guest OS)`, fu
       /disks\[0\]\.bus: the xen bus needs a Xen domain/,
       /target "vdb" is already used by disks\[1\]/,
       /mac "52:54:00:00:00:01" is already used by networkInterfaces\[0\]/,
-    ]) assert.match(text, re);
+    ])
+      assert.match(text, re);
   });
 });

@@ -13,7 +13,8 @@ import { cleanupAll, tempDir, virsh } from "../../../tools/support/host";
 const URI = "qemu:///system";
 const ip = (...args: string[]) => execFileSync("ip", args, { encoding: "utf8" });
 /** Every link of the root namespace as `ip -j link` reports it: the independent judge. */
-const links = (): { ifname: string; address?: string; operstate: string; master?: string; linkinfo?: { info_kind?: string } }[] => JSON.parse(ip("-j", "-d", "link", "show"));
+const links = (): { ifname: string; address?: string; operstate: string; master?: string; linkinfo?: { info_kind?: string } }[] =>
+  JSON.parse(ip("-j", "-d", "link", "show"));
 
 /*
  * getHostInterfaces against the real daemon (libvirt 9.0's udev interface backend), judged by `ip link` and
@@ -64,7 +65,10 @@ describe("host interfaces (getHostInterfaces) on qemu:///system", function () {
     assert.equal(b.stp, false);
     assert.ok(host.bridges.every((x) => x.type === "bridge"));
     // virsh (the C client) lists the same names (those that stayed meanwhile).
-    const listed = virsh(URI, "iface-list", "--all").split("\n").map((l) => l.trim().split(/\s+/)[0]!).filter(Boolean);
+    const listed = virsh(URI, "iface-list", "--all")
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/)[0]!)
+      .filter(Boolean);
     for (const l of stable) assert.ok(listed.includes(l.ifname), `virsh lists ${l.ifname} too`);
   });
 
@@ -76,11 +80,18 @@ describe("host interfaces (getHostInterfaces) on qemu:///system", function () {
     assert.match(ip("-br", "addr", "show", br), /198\.51\.100\.77\/32/);
     const host = await getHostInterfaces({ connection: { uri: URI } });
     const b = host.bridges.find((x) => x.name === br)!;
-    assert.deepEqual(b.ports?.map((p) => p.name), [portA]);
+    assert.deepEqual(
+      b.ports?.map((p) => p.name),
+      [portA],
+    );
     assert.equal(b.ports?.[0]?.mac, links().find((l) => l.ifname === portA)?.address);
     assert.equal(b.active, true, "with a running port the bridge is up");
     assert.deepEqual(b.addresses, [], "the udev backend reports no addresses, though the bridge has one");
-    assert.equal(host.interfaces.find((i) => i.name === portA), undefined, "a bridge port is not listed on its own");
+    assert.equal(
+      host.interfaces.find((i) => i.name === portA),
+      undefined,
+      "a bridge port is not listed on its own",
+    );
     assert.equal(host.interfaces.find((i) => i.name === portB)?.type, "ethernet", "its peer (no bridge) is");
   });
 
@@ -88,16 +99,27 @@ describe("host interfaces (getHostInterfaces) on qemu:///system", function () {
     const tunnel = join(tmp.path, "tunnel");
     writeFileSync(tunnel, "#!/bin/sh\nexec nc -q0 -U /var/run/libvirt/libvirt-sock\n");
     chmodSync(tunnel, 0o755);
-    const [local, ext] = await Promise.all([getHostInterfaces({ connection: { uri: URI } }), getHostInterfaces({ connection: { uri: `qemu+ext:///system?command=${tunnel}` } })]);
-    assert.deepEqual(ext.interfaces.map((i) => [i.name, i.mac, i.type]), local.interfaces.map((i) => [i.name, i.mac, i.type]));
+    const [local, ext] = await Promise.all([
+      getHostInterfaces({ connection: { uri: URI } }),
+      getHostInterfaces({ connection: { uri: `qemu+ext:///system?command=${tunnel}` } }),
+    ]);
+    assert.deepEqual(
+      ext.interfaces.map((i) => [i.name, i.mac, i.type]),
+      local.interfaces.map((i) => [i.name, i.mac, i.type]),
+    );
     const test = await getHostInterfaces({ connection: { uri: "test:///default" } });
-    assert.deepEqual(test.interfaces.map((i) => [i.name, i.addresses]), [["eth1", [{ family: "ipv4", address: "192.168.0.5", prefix: 24 }]]]);
+    assert.deepEqual(
+      test.interfaces.map((i) => [i.name, i.addresses]),
+      [["eth1", [{ family: "ipv4", address: "192.168.0.5", prefix: 24 }]]],
+    );
   });
 
   it("is exported from the SDK as getHostInterfaces and getHostInterfacesOutput", async () => {
     const host = await sdk.getHostInterfaces({ connection: { uri: URI } });
     assert.ok(host.bridges.some((b) => b.name === br));
-    const viaOutput = await new Promise<string[]>((resolve) => sdk.getHostInterfacesOutput({ connection: { uri: URI } }).apply((h) => resolve(h.bridges.map((b) => b.name))));
+    const viaOutput = await new Promise<string[]>((resolve) =>
+      sdk.getHostInterfacesOutput({ connection: { uri: URI } }).apply((h) => resolve(h.bridges.map((b) => b.name))),
+    );
     assert.ok(viaOutput.includes(br), "getHostInterfacesOutput resolves to the same bridges");
   });
 
@@ -107,7 +129,12 @@ describe("host interfaces (getHostInterfaces) on qemu:///system", function () {
     assert.deepEqual(ok.failures, []);
     const missing = await network.check({}, { name: "pvt-hb-chk", mode: "bridge", bridge: { name: `pvthb${tag}x` }, connection: { uri: URI } });
     assert.equal(missing.failures[0]?.property, "bridge.name");
-    assert.match(missing.failures[0]!.reason, new RegExp(`virt:Network pvt-hb-chk: "pvthb${tag}x" is not a network device on qemu:///system; the host's bridges: .*${br}.*ip link add pvthb${tag}x type bridge`));
+    assert.match(
+      missing.failures[0]!.reason,
+      new RegExp(
+        `virt:Network pvt-hb-chk: "pvthb${tag}x" is not a network device on qemu:///system; the host's bridges: .*${br}.*ip link add pvthb${tag}x type bridge`,
+      ),
+    );
     const notBridge = await network.check({}, { name: "pvt-hb-chk", mode: "bridge", bridge: { name: portB }, connection: { uri: URI } });
     assert.match(notBridge.failures[0]!.reason, new RegExp(`"${portB}" on qemu:///system is not a bridge \\(libvirt reports type ethernet\\)`));
     assert.equal(virsh(URI, "net-list", "--all", "--name").split("\n").includes("pvt-hb-chk"), false, "check made nothing");

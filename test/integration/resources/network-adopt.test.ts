@@ -52,7 +52,13 @@ describe("virt:Network adopted while running, against qemu:///system", function 
       mode: "isolated",
       adopt: true,
       mtu: 1400,
-      ips: [{ address: `${sub}.1`, prefix: 24, dhcp: { ranges: [{ start: `${sub}.100`, end: `${sub}.199` }], hosts: [{ mac: "52:54:00:d6:00:02", ip: `${sub}.12` }] } }],
+      ips: [
+        {
+          address: `${sub}.1`,
+          prefix: 24,
+          dhcp: { ranges: [{ start: `${sub}.100`, end: `${sub}.199` }], hosts: [{ mac: "52:54:00:d6:00:02", ip: `${sub}.12` }] },
+        },
+      ],
       dnsHosts: [{ ip: `${sub}.12`, hostnames: ["web"] }],
     });
     lines.length = 0;

@@ -65,8 +65,23 @@ describe("virt:Network in mode bridge on a host bridge, with the booted test gue
     ip("-n", ns, "link", "set", vethNs, "up");
     dnsmasq = spawn(
       "ip",
-      ["netns", "exec", ns, "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--port=0", `--interface=${vethNs}`, "--bind-interfaces", "--except-interface=lo",
-        `--dhcp-range=${subnet}.100,${subnet}.150,255.255.255.0,1h`, `--dhcp-leasefile=${leases}`, "--pid-file", "--log-dhcp", "--user=root"],
+      [
+        "netns",
+        "exec",
+        ns,
+        "dnsmasq",
+        "--keep-in-foreground",
+        "--conf-file=/dev/null",
+        "--port=0",
+        `--interface=${vethNs}`,
+        "--bind-interfaces",
+        "--except-interface=lo",
+        `--dhcp-range=${subnet}.100,${subnet}.150,255.255.255.0,1h`,
+        `--dhcp-leasefile=${leases}`,
+        "--pid-file",
+        "--log-dhcp",
+        "--user=root",
+      ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );
   });
@@ -77,7 +92,7 @@ describe("virt:Network in mode bridge on a host bridge, with the booted test gue
       async () => {
         if (domId !== undefined && domOuts !== undefined) await domain.delete(domId, { ...domOuts, shutdownTimeout: 1 }).catch(() => undefined);
         virshMaybe(URI, "destroy", vm);
-        virshMaybe(URI, "undefine", vm, "--nvram") ?? virshMaybe(URI, "undefine", vm);
+        if (virshMaybe(URI, "undefine", vm, "--nvram") == null) virshMaybe(URI, "undefine", vm);
       },
       async () => {
         if (netOuts !== undefined) await network.delete(String(netOuts["uuid"]), netOuts).catch(() => undefined);
@@ -122,42 +137,61 @@ describe("virt:Network in mode bridge on a host bridge, with the booted test gue
 
   it("boots the guest with a NIC on the network and one straight on the bridge: both taps are ports of the bridge, and both NICs get a lease from the namespace's DHCP server", async () => {
     assert.ok(netOuts !== undefined, "the network was made (see the first failure)");
-    const r = await domain.check({}, {
-      connection: { uri: URI },
-      name: vm,
-      type: ACCEL(),
-      memory: "256MiB",
-      vcpus: 1,
-      os: { machine: "q35", kernel: join(dir.path, "vmlinuz"), initrd: join(dir.path, "initrd.gz"), cmdline: GUEST_CMDLINE },
-      serialConsole: { type: "file", path: serial },
-      networkInterfaces: [
-        { network: netName, mac: mac1 },
-        { bridge: br, mac: mac2 },
-      ],
-      shutdownTimeout: 30,
-    });
+    const r = await domain.check(
+      {},
+      {
+        connection: { uri: URI },
+        name: vm,
+        type: ACCEL(),
+        memory: "256MiB",
+        vcpus: 1,
+        os: { machine: "q35", kernel: join(dir.path, "vmlinuz"), initrd: join(dir.path, "initrd.gz"), cmdline: GUEST_CMDLINE },
+        serialConsole: { type: "file", path: serial },
+        networkInterfaces: [
+          { network: netName, mac: mac1 },
+          { bridge: br, mac: mac2 },
+        ],
+        shutdownTimeout: 30,
+      },
+    );
     assert.deepEqual(r.failures, []);
     const { id, outs } = await domain.create(r.inputs);
     [domId, domOuts] = [id, outs];
 
     // virsh domiflist: "Interface Type Source Model MAC".
-    const rows = virsh(URI, "domiflist", vm).split("\n").map((l) => l.trim().split(/\s+/));
+    const rows = virsh(URI, "domiflist", vm)
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/));
     const row1 = rows.find((c) => c[4] === mac1)!;
     const row2 = rows.find((c) => c[4] === mac2)!;
     // A NIC on a host-bridge network is reported live with its actual type, bridge; its config names the network.
     assert.deepEqual([row1[1], row1[2]], ["bridge", netName]);
-    assert.match(virsh(URI, "dumpxml", "--inactive", vm), new RegExp(`<interface type='network'>\\s*<mac address='${mac1}'/>\\s*<source network='${netName}'/>`));
+    assert.match(
+      virsh(URI, "dumpxml", "--inactive", vm),
+      new RegExp(`<interface type='network'>\\s*<mac address='${mac1}'/>\\s*<source network='${netName}'/>`),
+    );
     assert.deepEqual([row2[1], row2[2]], ["bridge", br]);
-    const ports = ip("-br", "link", "show", "master", br).split("\n").map((l) => l.split(/\s+/)[0]!.replace(/@.*$/, "")).filter(Boolean);
+    const ports = ip("-br", "link", "show", "master", br)
+      .split("\n")
+      .map((l) => l.split(/\s+/)[0]!.replace(/@.*$/, ""))
+      .filter(Boolean);
     assert.deepEqual(ports.sort(), [row1[0]!, row2[0]!, vethHost].sort(), `ip link show master ${br}: the guest's two taps and our veth`);
 
     const a = await waitForSerial(serial, /GUEST: lease (\S+) (\S+)/, 300000);
     const b = await waitForSerial(serial, /GUEST: lease (\S+) (\S+)/, 120000, a.line + 1);
     const got = [a[1]!, b[1]!].sort();
     for (const addr of got) assert.match(addr, new RegExp(`^${subnet.replace(/\./g, "\\.")}\\.(1[0-4]\\d|150)$`), "an address from our range");
-    await waitFor("dnsmasq's lease file names both MACs", () => existsSync(leases) && [mac1, mac2].every((m) => readFileSync(leases, "utf8").includes(m)), 30000);
+    await waitFor(
+      "dnsmasq's lease file names both MACs",
+      () => existsSync(leases) && [mac1, mac2].every((m) => readFileSync(leases, "utf8").includes(m)),
+      30000,
+    );
     const file = readFileSync(leases, "utf8");
-    for (const [m, n] of [[mac1, 1], [mac2, 2]] as const) assert.match(file, new RegExp(`${m} ${subnet.replace(/\./g, "\\.")}\\.\\d+`), `lease ${n}`);
+    for (const [m, n] of [
+      [mac1, 1],
+      [mac2, 2],
+    ] as const)
+      assert.match(file, new RegExp(`${m} ${subnet.replace(/\./g, "\\.")}\\.\\d+`), `lease ${n}`);
 
     // The lookup reports the bridge up; its ports leave out libvirt's vnetN taps (the udev backend's filter).
     const host = await getHostInterfaces({ connection: { uri: URI } });

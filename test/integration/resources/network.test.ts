@@ -151,12 +151,24 @@ describe("virt:Network against qemu:///system", function () {
 
     it("adds a DHCP host and changes a DNS host live and in the config, without restarting the network", async () => {
       const pid = dnsmasqPid(name);
-      const news = await checked(spec([web, db, cache], [{ ip: `${sub}.10`, hostnames: ["web"] }, { ip: `${sub}.12`, hostnames: ["cache"] }]), inputs);
+      const news = await checked(
+        spec(
+          [web, db, cache],
+          [
+            { ip: `${sub}.10`, hostnames: ["web"] },
+            { ip: `${sub}.12`, hostnames: ["cache"] },
+          ],
+        ),
+        inputs,
+      );
       lines.length = 0;
       assert.deepEqual(await network.diff(id, state, news), { changes: true, replaces: [], deleteBeforeReplace: false });
       assert.ok(lines.includes(`virt:Network ${name}: ips[${sub}.1].dhcp.hosts +${sub}.12 (updated live, network not restarted)`), lines.join("\n"));
       assert.ok(lines.includes(`virt:Network ${name}: dnsHosts +${sub}.12 (updated live, network not restarted)`), lines.join("\n"));
-      assert.ok(lines.includes(`virt:Network ${name}: dnsHosts[${sub}.10].hostnames ["web","www"] → ["web"] (updated live, network not restarted)`), lines.join("\n"));
+      assert.ok(
+        lines.includes(`virt:Network ${name}: dnsHosts[${sub}.10].hostnames ["web","www"] → ["web"] (updated live, network not restarted)`),
+        lines.join("\n"),
+      );
 
       const up = await network.update(id, state, news);
       assert.equal(up.outs["bridgeName"], bridge);
@@ -197,7 +209,10 @@ describe("virt:Network against qemu:///system", function () {
       const moved = await checked({ ...inputs, ips: [{ ...(inputs["ips"] as Props[])[0]!, address: `${sub}.2` }] }, inputs);
       lines.length = 0;
       assert.deepEqual(await network.diff(id, state, moved), { changes: true, replaces: ["ips"], deleteBeforeReplace: true });
-      assert.deepEqual(lines, [`virt:Network ${name}: ips +${sub}.2 -${sub}.1 (replaces it)`, `virt:Network ${name}: no running domains are attached, so replacing it disconnects none`]);
+      assert.deepEqual(lines, [
+        `virt:Network ${name}: ips +${sub}.2 -${sub}.1 (replaces it)`,
+        `virt:Network ${name}: no running domains are attached, so replacing it disconnects none`,
+      ]);
 
       doms.push(dom);
       const xml =
@@ -208,7 +223,10 @@ describe("virt:Network against qemu:///system", function () {
       assert.deepEqual(await attachedDomains(lv, name), [dom]);
       lines.length = 0;
       await network.diff(id, state, moved);
-      assert.equal(lines[1], `virt:Network ${name}: replacing it disconnects the running domains attached to it: ${dom}; the replacement is refused unless forceDelete is true`);
+      assert.equal(
+        lines[1],
+        `virt:Network ${name}: replacing it disconnects the running domains attached to it: ${dom}; the replacement is refused unless forceDelete is true`,
+      );
     });
 
     it("sets autostart live", async () => {
@@ -238,14 +256,21 @@ describe("virt:Network against qemu:///system", function () {
     const name = uniqueName("net");
     nets.push(name);
     const sub = freeSubnet();
-    const inputs = await checked({ name, ips: [{ address: `${sub}.1`, prefix: 24, dhcp: { ranges: [{ start: `${sub}.50`, end: `${sub}.60` }] } }], autostart: false });
+    const inputs = await checked({
+      name,
+      ips: [{ address: `${sub}.1`, prefix: 24, dhcp: { ranges: [{ start: `${sub}.50`, end: `${sub}.60` }] } }],
+      autostart: false,
+    });
     assert.equal(inputs["mode"], "nat");
     const { id, outs } = await network.create(inputs);
     const info = virsh(URI, "net-info", name);
     assert.equal(field(info, "Active"), "yes");
     assert.equal(field(info, "Autostart"), "no");
     assert.match(virsh(URI, "net-dumpxml", name), /<forward mode='nat'>\s*<nat>\s*<port start='1024' end='65535'\/>/);
-    assert.match(execFileSync("iptables", ["-t", "nat", "-S"], { encoding: "utf8" }), new RegExp(`-s ${sub.replace(/\./g, "\\.")}\\.0/24 ! -d ${sub.replace(/\./g, "\\.")}\\.0/24 -j MASQUERADE`));
+    assert.match(
+      execFileSync("iptables", ["-t", "nat", "-S"], { encoding: "utf8" }),
+      new RegExp(`-s ${sub.replace(/\./g, "\\.")}\\.0/24 ! -d ${sub.replace(/\./g, "\\.")}\\.0/24 -j MASQUERADE`),
+    );
     let r = await network.read(id, outs);
     assert.equal(r.props["mode"], "nat");
     assert.deepEqual(await network.diff(id, r.props, inputs), { changes: false, replaces: [], deleteBeforeReplace: false });
@@ -254,19 +279,31 @@ describe("virt:Network against qemu:///system", function () {
     // a range (the plan's wording says so); the bridge and the network stay up.
     const bridge = field(info, "Bridge");
     const pid = dnsmasqPid(name);
-    const wider = await checked({ ...inputs, ips: [{ address: `${sub}.1`, prefix: 24, dhcp: { ranges: [{ start: `${sub}.50`, end: `${sub}.90` }] } }] }, inputs);
+    const wider = await checked(
+      { ...inputs, ips: [{ address: `${sub}.1`, prefix: 24, dhcp: { ranges: [{ start: `${sub}.50`, end: `${sub}.90` }] } }] },
+      inputs,
+    );
     lines.length = 0;
     await network.diff(id, r.props, wider);
-    assert.deepEqual(lines, [`virt:Network ${name}: ips[${sub}.1].dhcp.ranges[${sub}.50].end ${sub}.60 → ${sub}.90 (updated live; the network keeps running, its DHCP server restarts)`]);
+    assert.deepEqual(lines, [
+      `virt:Network ${name}: ips[${sub}.1].dhcp.ranges[${sub}.50].end ${sub}.60 → ${sub}.90 (updated live; the network keeps running, its DHCP server restarts)`,
+    ]);
     r = { id, props: (await network.update(id, r.props, wider)).outs };
-    for (const flags of [[], ["--inactive"]]) assert.match(virsh(URI, "net-dumpxml", ...flags, name), new RegExp(`<range start='${sub}\\.50' end='${sub}\\.90'/>`));
+    for (const flags of [[], ["--inactive"]])
+      assert.match(virsh(URI, "net-dumpxml", ...flags, name), new RegExp(`<range start='${sub}\\.50' end='${sub}\\.90'/>`));
     assert.equal(field(virsh(URI, "net-info", name), "Active"), "yes");
     assert.equal(field(virsh(URI, "net-info", name), "Bridge"), bridge);
     assert.notEqual(dnsmasqPid(name), pid, "libvirt restarts dnsmasq for a range change");
 
     // Stopped behind our back: DHCP changes go to the persistent config only, and it stays stopped.
     virsh(URI, "net-destroy", name);
-    const withHost = await checked({ ...wider, ips: [{ address: `${sub}.1`, prefix: 24, dhcp: { ranges: [{ start: `${sub}.50`, end: `${sub}.90` }], hosts: [{ name: "stopped", ip: `${sub}.5` }] } }] }, wider);
+    const withHost = await checked(
+      {
+        ...wider,
+        ips: [{ address: `${sub}.1`, prefix: 24, dhcp: { ranges: [{ start: `${sub}.50`, end: `${sub}.90` }], hosts: [{ name: "stopped", ip: `${sub}.5` }] } }],
+      },
+      wider,
+    );
     r = { id, props: (await network.update(id, (await network.read(id, r.props)).props, withHost)).outs };
     assert.match(virsh(URI, "net-dumpxml", "--inactive", name), new RegExp(`<host name='stopped' ip='${sub}\\.5'/>`));
     assert.equal(field(virsh(URI, "net-info", name), "Active"), "no");
@@ -281,7 +318,11 @@ describe("virt:Network against qemu:///system", function () {
     const sub = freeSubnet();
     writeFileSync(`${tmp.path}/${name}.xml`, `<network><name>${name}</name><ip address='${sub}.1' prefix='24'/></network>`);
     virsh(URI, "net-define", `${tmp.path}/${name}.xml`);
-    const inputs = await checked({ name, mode: "isolated", ips: [{ address: `${sub}.1`, prefix: 24, dhcp: { hosts: [{ mac: "52:54:00:d5:01:10", ip: `${sub}.10` }] } }] });
+    const inputs = await checked({
+      name,
+      mode: "isolated",
+      ips: [{ address: `${sub}.1`, prefix: 24, dhcp: { hosts: [{ mac: "52:54:00:d5:01:10", ip: `${sub}.10` }] } }],
+    });
     await assert.rejects(network.create(inputs), /virt:Network .*: a network named ".*" already exists on qemu:\/\/\/system; set adopt: true/);
     const { id, outs } = await network.create({ ...inputs, adopt: true });
     assert.equal(id, virsh(URI, "net-uuid", name));
@@ -302,9 +343,8 @@ describe("virt:Network against qemu:///system", function () {
     const sub = freeSubnet();
     const held = await network.create(await checked({ name: holder, mode: "isolated", ips: [{ address: `${sub}.1`, prefix: 24 }], autostart: false }));
     // Same subnet as a running network: libvirt refuses to start the second one.
-    await assert.rejects(
-      network.create(await checked({ name, mode: "isolated", ips: [{ address: `${sub}.1`, prefix: 24 }] })),
-      (e: Error) => /virt:Network .*: could not start the network, so its definition was removed again: .*in use/i.test(e.message),
+    await assert.rejects(network.create(await checked({ name, mode: "isolated", ips: [{ address: `${sub}.1`, prefix: 24 }] })), (e: Error) =>
+      /virt:Network .*: could not start the network, so its definition was removed again: .*in use/i.test(e.message),
     );
     assert.equal(virshMaybe(URI, "net-info", name), null);
     await network.delete(held.id, held.outs);

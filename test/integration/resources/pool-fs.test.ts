@@ -44,7 +44,10 @@ describe("virt:StoragePool of type fs on a loop device", function () {
     await cleanupAll([
       () => {
         for (const p of pools) {
-          for (const v of (virshMaybe(URI, "vol-list", p) ?? "").split("\n").map((l) => l.trim().split(/\s+/)[0]).filter((n) => n && n !== "lost+found")) {
+          for (const v of (virshMaybe(URI, "vol-list", p) ?? "")
+            .split("\n")
+            .map((l) => l.trim().split(/\s+/)[0])
+            .filter((n) => n && n !== "lost+found")) {
             virshMaybe(URI, "vol-delete", "--pool", p, v!);
           }
           virshMaybe(URI, "pool-destroy", p);

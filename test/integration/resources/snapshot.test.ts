@@ -39,7 +39,8 @@ describe("virt:DomainSnapshot and Domain revert (booted guest, type qemu)", func
     await cleanupAll([
       ...[name, rawDom, other].map((n) => () => {
         virshMaybe(URI, "destroy", n);
-        for (const s of (virshMaybe(URI, "snapshot-list", n, "--name") ?? "").split("\n").filter(Boolean)) virshMaybe(URI, "snapshot-delete", n, s, "--metadata");
+        for (const s of (virshMaybe(URI, "snapshot-list", n, "--name") ?? "").split("\n").filter(Boolean))
+          virshMaybe(URI, "snapshot-delete", n, s, "--metadata");
         virshMaybe(URI, "undefine", n, "--snapshots-metadata");
       }),
       () => closeAll(),
@@ -48,7 +49,11 @@ describe("virt:DomainSnapshot and Domain revert (booted guest, type qemu)", func
   });
 
   const spec = (extra: Record<string, unknown> = {}) =>
-    guestDomain(URI, name, dir.path, serial, "pvt.tick pvt.disk=vda", { disks: [{ file: image, format: "qcow2", target: "vda" }], shutdownTimeout: 60, ...extra });
+    guestDomain(URI, name, dir.path, serial, "pvt.tick pvt.disk=vda", {
+      disks: [{ file: image, format: "qcow2", target: "vda" }],
+      shutdownTimeout: 60,
+      ...extra,
+    });
   const checked = async (impl: typeof domain, news: Record<string, unknown>, olds: Props = {}) => {
     const r = await impl.check(olds, news);
     assert.deepEqual(r.failures, []);
@@ -76,11 +81,17 @@ describe("virt:DomainSnapshot and Domain revert (booted guest, type qemu)", func
 
   it("refuses at preview an internal snapshot of a domain with a raw disk, naming the disk and what to do", async () => {
     const xml = join(dir.path, "raw.xml");
-    writeFileSync(xml, `<domain type='qemu'><name>${rawDom}</name><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${join(dir.path, "raw.img")}'/><target dev='vda' bus='virtio'/></disk></devices></domain>`);
+    writeFileSync(
+      xml,
+      `<domain type='qemu'><name>${rawDom}</name><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${join(dir.path, "raw.img")}'/><target dev='vda' bus='virtio'/></disk></devices></domain>`,
+    );
     virsh(URI, "define", xml);
     const r = await domainSnapshot.check({}, { connection: { uri: URI }, domain: rawDom, name: "s" });
     assert.equal(r.failures.length, 1, JSON.stringify(r.failures));
-    assert.match(r.failures[0]!.reason, new RegExp(`virt:DomainSnapshot ${rawDom}/s: kind "internal" needs every writable disk in qcow2 .* vda is raw: use kind "external"`));
+    assert.match(
+      r.failures[0]!.reason,
+      new RegExp(`virt:DomainSnapshot ${rawDom}/s: kind "internal" needs every writable disk in qcow2 .* vda is raw: use kind "external"`),
+    );
     assert.equal(virsh(URI, "snapshot-list", rawDom, "--name"), "", "nothing taken");
   });
 
@@ -108,7 +119,10 @@ describe("virt:DomainSnapshot and Domain revert (booted guest, type qemu)", func
     const d = await domain.diff(id, state, news);
     assert.equal(d.changes, true);
     assert.deepEqual(d.replaces, []);
-    assert.ok(lines.some((l) => /will be REVERTED to snapshot "s1": everything the domain wrote since .* is discarded/.test(l)), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => /will be REVERTED to snapshot "s1": everything the domain wrote since .* is discarded/.test(l)),
+      lines.join("\n"),
+    );
     const revertAt = readSerialLog(serial).length;
     const highest = ticks().pop()!.n;
     const { outs } = await domain.update(id, state, news);
@@ -119,8 +133,16 @@ describe("virt:DomainSnapshot and Domain revert (booted guest, type qemu)", func
     const truncated = !readSerialLog(serial).some((l) => /GUEST: boot /.test(l));
     const from = truncated ? 0 : revertAt;
     const next = await waitForSerial(serial, /GUEST: tick (\d+) /, 120000, from);
-    assert.ok(Number(next[1]) <= after + 1 && Number(next[1]) >= before, `after the revert the guest counts from the snapshot (${before}..${after}), not from ${highest}: it printed tick ${next[1]}`);
-    assert.ok(!readSerialLog(serial).slice(from).some((l) => /GUEST: boot /.test(l)), "no boot after the revert: the memory state was restored, not rebooted");
+    assert.ok(
+      Number(next[1]) <= after + 1 && Number(next[1]) >= before,
+      `after the revert the guest counts from the snapshot (${before}..${after}), not from ${highest}: it printed tick ${next[1]}`,
+    );
+    assert.ok(
+      !readSerialLog(serial)
+        .slice(from)
+        .some((l) => /GUEST: boot /.test(l)),
+      "no boot after the revert: the memory state was restored, not rebooted",
+    );
     // The same trigger again: no second revert.
     const again = await checked(domain, spec({ revert: { snapshot: "s1", trigger: "1" } }), state);
     assert.equal((await domain.diff(id, state, again)).changes, false);
@@ -135,7 +157,9 @@ describe("virt:DomainSnapshot and Domain revert (booted guest, type qemu)", func
     assert.equal(s2.outs["parent"], "s1");
     // Boot again: the guest counts from 1 and writes over the sector.
     await up({ powerState: "running", revert: { snapshot: "s1", trigger: "1" } });
-    const bootAt = readSerialLog(serial).map((l) => /GUEST: boot /.test(l)).lastIndexOf(true);
+    const bootAt = readSerialLog(serial)
+      .map((l) => /GUEST: boot /.test(l))
+      .lastIndexOf(true);
     await waitForSerial(serial, /GUEST: tick 3 /, 240000, Math.max(0, bootAt));
     await up({ powerState: "shutoff", revert: { snapshot: "s1", trigger: "1" } });
     assert.notEqual(sector(), atSnapshot, "the guest wrote over it");
@@ -153,7 +177,12 @@ describe("virt:DomainSnapshot and Domain revert (booted guest, type qemu)", func
     assert.equal(s3.outs["parent"], "s2");
     assert.match(virsh(URI, "domblklist", name), new RegExp(`vda\\s+${overlay.replace(/\./g, "\\.")}`));
     await assert.rejects(domainSnapshot.delete(s3.id, { ...s3.outs, domain: name, name: "s3" }), (e: Error) => {
-      assert.match(e.message, new RegExp(`^virt:DomainSnapshot ${name}/s3: libvirt would not delete the snapshot: .*external snapshot that has internal snapshot as parent.*Nothing was removed; the snapshot stays in the state`));
+      assert.match(
+        e.message,
+        new RegExp(
+          `^virt:DomainSnapshot ${name}/s3: libvirt would not delete the snapshot: .*external snapshot that has internal snapshot as parent.*Nothing was removed; the snapshot stays in the state`,
+        ),
+      );
       return true;
     });
     assert.match(virsh(URI, "snapshot-list", name, "--name"), /s3/, "still there");
@@ -174,9 +203,17 @@ describe("virt:DomainSnapshot and Domain revert (booted guest, type qemu)", func
   it("on a domain of its own: an internal snapshot deleted (data and metadata), then an external one merged back on delete", async () => {
     const img = join(dir.path, "other.qcow2");
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", img, "16M"]);
-    const inputs = await checked(domain, { connection: { uri: URI }, name: other, type: "qemu", memory: "64MiB", disks: [{ file: img, format: "qcow2", target: "vda" }], shutdownTimeout: 0 });
+    const inputs = await checked(domain, {
+      connection: { uri: URI },
+      name: other,
+      type: "qemu",
+      memory: "64MiB",
+      disks: [{ file: img, format: "qcow2", target: "vda" }],
+      shutdownTimeout: 0,
+    });
     const made = await domain.create(inputs);
-    const mk = async (args: Record<string, unknown>) => domainSnapshot.create(await checked(domainSnapshot, { connection: { uri: URI }, domain: other, ...args }));
+    const mk = async (args: Record<string, unknown>) =>
+      domainSnapshot.create(await checked(domainSnapshot, { connection: { uri: URI }, domain: other, ...args }));
     const i1 = await mk({ name: "i1" });
     assert.equal(i1.outs["state"], "running");
     assert.match(execFileSync("qemu-img", ["snapshot", "-U", "-l", img]).toString(), /i1/, "the data is inside the image");
@@ -196,7 +233,10 @@ describe("virt:DomainSnapshot and Domain revert (booted guest, type qemu)", func
     assert.match(execFileSync("qemu-img", ["snapshot", "-U", "-l", img]).toString(), /i2[\s\S]*i3/);
     lines.length = 0;
     await domain.delete(made.id, { ...inputs, ...made.outs, snapshotsOnDelete: "delete" });
-    assert.ok(lines.includes(`virt:Domain ${other}: deleting snapshot "i2" and those taken on top of it, with their data (snapshotsOnDelete: delete)`), lines.join("\n"));
+    assert.ok(
+      lines.includes(`virt:Domain ${other}: deleting snapshot "i2" and those taken on top of it, with their data (snapshotsOnDelete: delete)`),
+      lines.join("\n"),
+    );
     assert.equal(virshMaybe(URI, "domstate", other), null);
     assert.doesNotMatch(execFileSync("qemu-img", ["snapshot", "-l", img]).toString(), /i2|i3/, "no snapshot data left in the image");
   });

@@ -41,7 +41,10 @@ describe("virt:Domain paused state and the destroy wait (qemu:///system)", funct
     assert.equal(paused.props["state"], "paused");
     assert.equal(paused.props["powerState"], "paused");
     assert.equal(paused.props["running"], true, "paused is not shut off: running stays true, powerState carries the drift");
-    assert.deepEqual(lines.map((l) => l.line), [`virt:Domain ${name}: is paused but declared running: up brings it back to running`]);
+    assert.deepEqual(
+      lines.map((l) => l.line),
+      [`virt:Domain ${name}: is paused but declared running: up brings it back to running`],
+    );
     virsh(URI, "resume", name);
     const resumed = await domain.read(id, state);
     assert.equal(resumed.props["powerState"], "running");
@@ -56,6 +59,11 @@ describe("virt:Domain paused state and the destroy wait (qemu:///system)", funct
     assert.equal(lines[0]!.state, "running", "said before the shutdown wait");
     // A domain with no OS ignores ACPI: after the 2 s it is forced off, and delete says so.
     assert.equal(lines[1]!.line, `virt:Domain ${name}: did not power off within 2 s: forced off`);
-    assert.match(lines[0]!.line, new RegExp(`^virt:Domain ${name}: asking the guest to shut down \\(ACPI power button\\) and waiting up to 2 s for it to power off, then forcing it off\\. A guest that ignores ACPI .* always takes the whole 2 s: set shutdownTimeout lower \\(0 forces it off at once\\) and run up before destroying$`));
+    assert.match(
+      lines[0]!.line,
+      new RegExp(
+        `^virt:Domain ${name}: asking the guest to shut down \\(ACPI power button\\) and waiting up to 2 s for it to power off, then forcing it off\\. A guest that ignores ACPI .* always takes the whole 2 s: set shutdownTimeout lower \\(0 forces it off at once\\) and run up before destroying$`,
+      ),
+    );
   });
 });

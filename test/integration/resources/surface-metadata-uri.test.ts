@@ -40,7 +40,11 @@ describe("virt:Domain metadata namespace URIs (qemu:///system)", function () {
   });
 
   const inputs = (name: string, uri: string) => ({
-    connection: { uri: URI }, name, type: "qemu", memory: "64MiB", running: false,
+    connection: { uri: URI },
+    name,
+    type: "qemu",
+    memory: "64MiB",
+    running: false,
     metadata: [{ uri, prefix: "app", xml: "<app><owner>ops</owner></app>" }],
   });
 

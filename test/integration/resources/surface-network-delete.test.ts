@@ -26,7 +26,10 @@ describe("virt:Network delete with running domains attached (qemu:///system)", f
     const made = await network.create(n.inputs);
     netId = made.id;
     netState = { ...n.inputs, ...made.outs };
-    const d = await domain.check({}, { connection: { uri: URI }, name: dom, type: "qemu", memory: "64MiB", shutdownTimeout: 0, networkInterfaces: [{ network: net }] });
+    const d = await domain.check(
+      {},
+      { connection: { uri: URI }, name: dom, type: "qemu", memory: "64MiB", shutdownTimeout: 0, networkInterfaces: [{ network: net }] },
+    );
     assert.deepEqual(d.failures, []);
     const created = await domain.create(d.inputs);
     domId = created.id;
@@ -66,10 +69,16 @@ describe("virt:Network delete with running domains attached (qemu:///system)", f
     lines.length = 0;
     assert.deepEqual(await network.diff(netId, netState, news), { changes: true, replaces: [], deleteBeforeReplace: false });
     assert.deepEqual(lines, [`virt:Network ${net}: forceDelete false → true (recorded for delete)`]);
-    const moved = (await network.check(netState, { connection: { uri: URI }, name: net, mode: "route", ips: [{ address: "10.213.251.1", prefix: 24 }] })).inputs;
+    const moved = (await network.check(netState, { connection: { uri: URI }, name: net, mode: "route", ips: [{ address: "10.213.251.1", prefix: 24 }] }))
+      .inputs;
     lines.length = 0;
     await network.diff(netId, netState, moved);
-    assert.ok(lines.includes(`virt:Network ${net}: replacing it disconnects the running domains attached to it: ${dom}; the replacement is refused unless forceDelete is true`), lines.join("\n"));
+    assert.ok(
+      lines.includes(
+        `virt:Network ${net}: replacing it disconnects the running domains attached to it: ${dom}; the replacement is refused unless forceDelete is true`,
+      ),
+      lines.join("\n"),
+    );
     const up = await network.update(netId, netState, news);
     netState = up.outs;
     assert.equal(netState["forceDelete"], true);

@@ -30,7 +30,10 @@ describe("virt:Domain file disks: read-only files change owner for good, so syst
     const file = `${dir.path}/base.img`;
     writeFileSync(file, Buffer.alloc(1024 * 1024));
     chownSync(file, 0, 0);
-    const r = await domain.check({}, { connection: { uri: URI }, name, type: "qemu", memory: "64MiB", shutdownTimeout: 0, disks: [{ file, readonly: true, format: "raw" }] });
+    const r = await domain.check(
+      {},
+      { connection: { uri: URI }, name, type: "qemu", memory: "64MiB", shutdownTimeout: 0, disks: [{ file, readonly: true, format: "raw" }] },
+    );
     assert.deepEqual(r.failures, []);
     const { id, outs } = await domain.create(r.inputs);
     assert.equal(virsh(URI, "domstate", name), "running");
@@ -49,13 +52,20 @@ describe("virt:Domain file disks: read-only files change owner for good, so syst
       ["/root/./disk.img", false, /under \/root/],
     ] as const) {
       const r = await domain.check({}, { name: "pvt-srf-x", type: "qemu", memory: "64MiB", disks: [{ file, readonly }] });
-      assert.deepEqual(r.failures.map((f) => f.property), ["disks[0].file"], file);
+      assert.deepEqual(
+        r.failures.map((f) => f.property),
+        ["disks[0].file"],
+        file,
+      );
       assert.match(r.failures[0]!.reason, re);
       assert.match(r.failures[0]!.reason, /copy it into a pool \(a Volume with source:/);
     }
     const cd = await domain.check({}, { name: "pvt-srf-x", type: "qemu", memory: "64MiB", disks: [{ file: "/usr/share/x.iso", device: "cdrom" }] });
     assert.match(cd.failures[0]!.reason, /never gives a read-only disk's file back/);
-    const ok = await domain.check({}, { name: "pvt-srf-x", type: "qemu", memory: "64MiB", disks: [{ file: "/var/lib/libvirt/images/a.img", readonly: true }, { file: "/srv/b.img" }] });
+    const ok = await domain.check(
+      {},
+      { name: "pvt-srf-x", type: "qemu", memory: "64MiB", disks: [{ file: "/var/lib/libvirt/images/a.img", readonly: true }, { file: "/srv/b.img" }] },
+    );
     assert.deepEqual(ok.failures, []);
   });
 });

@@ -21,7 +21,8 @@ describe("virt:StoragePool and virt:Volume: what delete removes, system director
       () => {
         for (const name of pools) {
           if (virshMaybe(URI, "pool-info", name) === null) continue;
-          for (const v of (virshMaybe(URI, "vol-list", name, "--name") ?? "").split("\n").filter(Boolean)) virshMaybe(URI, "vol-delete", "--pool", name, v.trim());
+          for (const v of (virshMaybe(URI, "vol-list", name, "--name") ?? "").split("\n").filter(Boolean))
+            virshMaybe(URI, "vol-delete", "--pool", name, v.trim());
           virshMaybe(URI, "pool-destroy", name);
           virshMaybe(URI, "pool-undefine", name);
         }
@@ -71,7 +72,10 @@ describe("virt:StoragePool and virt:Volume: what delete removes, system director
     const fs = await storagePool.check({}, { name: "pvt-srf-x", type: "fs", target: { path: "/mnt" }, source: { device: "/dev/sdz" } });
     assert.match(fs.failures.map((f) => f.reason).join("\n"), /a fs pool mounts a filesystem over its target/);
     // Targets that are not directories we make are left to libvirt: an LVM pool lives under /dev.
-    assert.deepEqual((await storagePool.check({}, { name: "pvt-srf-x", type: "logical", target: { path: "/dev/pvtvg" }, source: { name: "pvtvg" } })).failures, []);
+    assert.deepEqual(
+      (await storagePool.check({}, { name: "pvt-srf-x", type: "logical", target: { path: "/dev/pvtvg" }, source: { name: "pvtvg" } })).failures,
+      [],
+    );
     assert.deepEqual((await storagePool.check({}, { name: "pvt-srf-x", target: { path: "/var/lib/libvirt/images" } })).failures, []);
   });
 
@@ -99,7 +103,10 @@ describe("virt:StoragePool and virt:Volume: what delete removes, system director
     lines.length = 0;
     await checked(volume, { name: "full.raw", pool: name, capacity: "8MiB", format: "raw", adopt: true });
     assert.equal(lines.length, 1, lines.join("\n"));
-    assert.match(lines[0]!, /^virt:Volume full\.raw: adopt: true takes over an existing object of this name; .*deletes the volume and the data in its file.*retainOnDelete: true/);
+    assert.match(
+      lines[0]!,
+      /^virt:Volume full\.raw: adopt: true takes over an existing object of this name; .*deletes the volume and the data in its file.*retainOnDelete: true/,
+    );
     lines.length = 0;
     await volume.check({ ...volOuts }, { ...vin, adopt: true });
     assert.deepEqual(lines, [], "said once, when the resource is new");

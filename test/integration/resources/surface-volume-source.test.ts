@@ -62,7 +62,11 @@ describe("virt:Volume source: no link-local or metadata fetches (also after redi
     await cleanupAll([
       () => new Promise<void>((r) => http.close(() => r())),
       () => {
-        for (const v of (virshMaybe(URI, "vol-list", pool, "--name") ?? "").split("\n").map((l) => l.trim()).filter(Boolean)) virshMaybe(URI, "vol-delete", "--pool", pool, v);
+        for (const v of (virshMaybe(URI, "vol-list", pool, "--name") ?? "")
+          .split("\n")
+          .map((l) => l.trim())
+          .filter(Boolean))
+          virshMaybe(URI, "vol-delete", "--pool", pool, v);
         virshMaybe(URI, "pool-destroy", pool);
         virshMaybe(URI, "pool-undefine", pool);
       },
@@ -79,17 +83,28 @@ describe("virt:Volume source: no link-local or metadata fetches (also after redi
   const gone = (name: string) => virshMaybe(URI, "vol-info", "--pool", pool, name) === null;
 
   it("judges addresses without traffic: 169.254.0.0/16, fe80::/10 and metadata addresses are forbidden", () => {
-    for (const a of ["169.254.169.254", "169.254.0.1", "::ffff:169.254.169.254", "fe80::1", "febf::1", "fd00:ec2::254", "100.100.100.200"]) assert.ok(forbiddenAddress(a), a);
-    for (const a of ["127.0.0.1", "10.0.0.1", "169.253.255.255", "169.255.0.1", "fec0::1", "::1", "2001:db8::1"]) assert.equal(forbiddenAddress(a), undefined, a);
+    for (const a of ["169.254.169.254", "169.254.0.1", "::ffff:169.254.169.254", "fe80::1", "febf::1", "fd00:ec2::254", "100.100.100.200"])
+      assert.ok(forbiddenAddress(a), a);
+    for (const a of ["127.0.0.1", "10.0.0.1", "169.253.255.255", "169.255.0.1", "fec0::1", "::1", "2001:db8::1"])
+      assert.equal(forbiddenAddress(a), undefined, a);
   });
 
   it("refuses a host name that resolves to a link-local address before connecting (the resolved address is checked)", async () => {
     const fake = (answer: { address: string; family: number }[]) => (_h: string, _o: unknown, cb: (e: null, a: typeof answer) => void) => cb(null, answer);
-    const lookup = guardedLookup(fake([{ address: "10.1.2.3", family: 4 }, { address: "169.254.169.254", family: 4 }]) as never)!;
-    const err = await new Promise<Error | null>((r) => (lookup as unknown as (h: string, o: object, cb: (e: Error | null) => void) => void)("metadata.internal", {}, r));
+    const lookup = guardedLookup(
+      fake([
+        { address: "10.1.2.3", family: 4 },
+        { address: "169.254.169.254", family: 4 },
+      ]) as never,
+    )!;
+    const err = await new Promise<Error | null>((r) =>
+      (lookup as unknown as (h: string, o: object, cb: (e: Error | null) => void) => void)("metadata.internal", {}, r),
+    );
     assert.match(String(err), /metadata\.internal resolves to 169\.254\.169\.254 is a link-local address .*refused before connecting/);
     const ok = guardedLookup(fake([{ address: "127.0.0.1", family: 4 }]) as never)!;
-    const got = await new Promise<unknown[]>((r) => (ok as unknown as (h: string, o: object, cb: (...a: unknown[]) => void) => void)("localhost", {}, (...a) => r(a)));
+    const got = await new Promise<unknown[]>((r) =>
+      (ok as unknown as (h: string, o: object, cb: (...a: unknown[]) => void) => void)("localhost", {}, (...a) => r(a)),
+    );
     assert.deepEqual(got, [null, "127.0.0.1", 4]);
   });
 
@@ -101,13 +116,23 @@ describe("virt:Volume source: no link-local or metadata fetches (also after redi
       ["relative.img", /must be an absolute file path/],
     ] as const) {
       const r = await volume.check({}, { pool, name: "x.raw", format: "raw", source });
-      assert.deepEqual(r.failures.map((f) => f.property), ["source"], source);
+      assert.deepEqual(
+        r.failures.map((f) => f.property),
+        ["source"],
+        source,
+      );
       assert.match(r.failures[0]!.reason, re);
     }
     const bad = await volume.check({}, { pool, name: "x.raw", capacity: 1, source: `${base}/disk.raw`, checksum: "md5:abc" });
-    assert.deepEqual(bad.failures.map((f) => f.reason), ['"md5:abc" is not "sha256:" and 64 hex digits, or "sha512:" and 128']);
+    assert.deepEqual(
+      bad.failures.map((f) => f.reason),
+      ['"md5:abc" is not "sha256:" and 64 hex digits, or "sha512:" and 128'],
+    );
     const alone = await volume.check({}, { pool, name: "x.raw", capacity: 1, checksum: sha256(payload) });
-    assert.deepEqual(alone.failures.map((f) => f.reason), ["verifies a source; give source, or remove checksum"]);
+    assert.deepEqual(
+      alone.failures.map((f) => f.reason),
+      ["verifies a source; give source, or remove checksum"],
+    );
     assert.deepEqual(connects, [], "check made no connection");
   });
 
@@ -120,7 +145,10 @@ describe("virt:Volume source: no link-local or metadata fetches (also after redi
   });
 
   it("refuses a redirect to a metadata or link-local address before connecting to it; the volume is not created", async () => {
-    for (const [path, re] of [["/to-metadata", /169\.254\.169\.254 is a link-local address/], ["/to-link-local-v6", /fe80::1 is a link-local address/]] as const) {
+    for (const [path, re] of [
+      ["/to-metadata", /169\.254\.169\.254 is a link-local address/],
+      ["/to-link-local-v6", /fe80::1 is a link-local address/],
+    ] as const) {
       connects.length = 0;
       const name = uniqueName("srf-ll") + ".raw";
       await assert.rejects(volume.create(await checked({ name, source: `${base}${path}` })), (e: Error) => {
@@ -130,7 +158,10 @@ describe("virt:Volume source: no link-local or metadata fetches (also after redi
         return true;
       });
       // Only the 127.0.0.1 server that redirected was ever connected to (the guard would have named any other).
-      assert.ok(connects.every((c) => c.startsWith("127.0.0.1:")), connects.join(", "));
+      assert.ok(
+        connects.every((c) => c.startsWith("127.0.0.1:")),
+        connects.join(", "),
+      );
       assert.ok(gone(name));
     }
     await assert.rejects(volume.create(await checked({ name: "pvt-srf-loop.raw", source: `${base}/loop` })), /redirected more than 5 times/);

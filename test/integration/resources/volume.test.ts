@@ -43,7 +43,11 @@ describe("virt:Volume against qemu:///system", function () {
     await cleanupAll([
       () => new Promise<void>((r) => http.close(() => r())),
       () => {
-        for (const v of virsh(URI, "vol-list", pool).split("\n").map((l) => l.trim().split(/\s+/)[0]).filter(Boolean)) virshMaybe(URI, "vol-delete", "--pool", pool, v!);
+        for (const v of virsh(URI, "vol-list", pool)
+          .split("\n")
+          .map((l) => l.trim().split(/\s+/)[0])
+          .filter(Boolean))
+          virshMaybe(URI, "vol-delete", "--pool", pool, v!);
         virshMaybe(URI, "pool-destroy", pool);
         virshMaybe(URI, "pool-undefine", pool);
       },

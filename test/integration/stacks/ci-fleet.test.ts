@@ -18,9 +18,22 @@ describe("examples/ci-fleet through the engine harness (scaling runners up and d
   const pool = `${prefix}-images`;
   const runner = (i: number) => `${prefix}-runner-${i}`;
   /** The steps that did something, as "name:op", sorted. */
-  const changes = (r: OperationResult) => r.steps.filter((s) => s.op !== "same" && s.name !== "ci-fleet-dev").map((s) => `${s.name}:${s.op}`).sort();
-  const domains = () => virsh(URI, "list", "--all", "--name").split("\n").filter((n) => n.startsWith(prefix)).sort();
-  const clones = () => virsh(URI, "vol-list", pool).split("\n").map((l) => l.trim().split(/\s+/)[0]!).filter((v) => /-runner-\d+\.qcow2$/.test(v)).sort();
+  const changes = (r: OperationResult) =>
+    r.steps
+      .filter((s) => s.op !== "same" && s.name !== "ci-fleet-dev")
+      .map((s) => `${s.name}:${s.op}`)
+      .sort();
+  const domains = () =>
+    virsh(URI, "list", "--all", "--name")
+      .split("\n")
+      .filter((n) => n.startsWith(prefix))
+      .sort();
+  const clones = () =>
+    virsh(URI, "vol-list", pool)
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/)[0]!)
+      .filter((v) => /-runner-\d+\.qcow2$/.test(v))
+      .sort();
   const ids = () => Object.fromEntries(domains().map((d) => [d, virsh(URI, "domid", d)]));
   /** Each runner booted, read its own host name from its seed and got a lease that libvirt shows. */
   async function booted(r: OperationResult, n: number): Promise<void> {
@@ -31,7 +44,10 @@ describe("examples/ci-fleet through the engine harness (scaling runners up and d
       assert.match(leases, new RegExp(`${ip.replace(/\./g, "\\.")}/24\\s+${name}\\b`), leases);
       const log = join(g.dir, `${name}.serial.log`);
       await waitForSerial(log, /^GUEST: lease /, 300000);
-      assert.ok(guestFacts(log).some((f) => f.startsWith(`cidata instance-id=`) && f.includes(` hostname=${name} `)), guestFacts(log).join("\n"));
+      assert.ok(
+        guestFacts(log).some((f) => f.startsWith(`cidata instance-id=`) && f.includes(` hostname=${name} `)),
+        guestFacts(log).join("\n"),
+      );
     }
   }
 
@@ -52,7 +68,10 @@ describe("examples/ci-fleet through the engine harness (scaling runners up and d
     const r = await stack().up();
     assert.deepEqual(changes(r), ["runner-2-disk:create", "runner-2-seed:create", "runner-2:create"].sort());
     assert.deepEqual(domains(), [runner(0), runner(1), runner(2)]);
-    assert.deepEqual(clones(), [0, 1, 2].map((i) => `${runner(i)}.qcow2`));
+    assert.deepEqual(
+      clones(),
+      [0, 1, 2].map((i) => `${runner(i)}.qcow2`),
+    );
     const now = ids();
     for (const d of Object.keys(before)) assert.equal(now[d], before[d], `${d} kept its domain id`);
     await booted(r, 3);
@@ -65,16 +84,25 @@ describe("examples/ci-fleet through the engine harness (scaling runners up and d
       ["#cloud-config\nruncmd: [reboot\n", /userData is not valid YAML: line 2, column 9: the \[ opened here is never closed/],
     ] as const) {
       config["userData"] = userData;
-      const e = await stack().up().then(
-        () => assert.fail("the up should have failed"),
-        (err: DeploymentError) => err,
-      );
+      const e = await stack()
+        .up()
+        .then(
+          () => assert.fail("the up should have failed"),
+          (err: DeploymentError) => err,
+        );
       assert.ok(e instanceof DeploymentError, String(e));
       const f = e.failures.filter((x) => x.op === "check");
       assert.ok(f.length > 0, JSON.stringify(e.failures));
-      assert.ok(f.every((x) => x.type.endsWith("virt:CloudInitDisk") && /^runner-\d-seed$/.test(x.name)), JSON.stringify(f));
+      assert.ok(
+        f.every((x) => x.type.endsWith("virt:CloudInitDisk") && /^runner-\d-seed$/.test(x.name)),
+        JSON.stringify(f),
+      );
       assert.match(f[0]!.checkFailures?.find((c) => c.property === "" && c.reason.startsWith("userData"))?.reason ?? "", reason);
-      assert.deepEqual(e.result.steps.filter((s) => s.op !== "same").map((s) => s.name), [], "no step ran");
+      assert.deepEqual(
+        e.result.steps.filter((s) => s.op !== "same").map((s) => s.name),
+        [],
+        "no step ran",
+      );
     }
     delete config["userData"];
     assert.deepEqual(ids(), before, "the runners were not touched");

@@ -33,14 +33,21 @@ describe(`examples/kvm-domain through the engine harness (type auto → ${ACCEL(
       config: { ...config },
     });
   const ops = (r: OperationResult) => Object.fromEntries(r.steps.filter((s) => s.name !== "kvm-domain-dev").map((s) => [s.name, s.op]));
-  const plan = (r: OperationResult) => r.diagnostics.filter((d) => d.source === "plugin").map((d) => d.text).join("\n");
+  const plan = (r: OperationResult) =>
+    r.diagnostics
+      .filter((d) => d.source === "plugin")
+      .map((d) => d.text)
+      .join("\n");
   const domId = () => virsh(URI, "domid", vm);
   const onlyVm = (r: OperationResult, op: string) => assert.deepEqual(ops(r), { images: "same", data: "same", lab: "same", vm: op }, plan(r));
 
   after(async () => {
     await cleanupAll([
       // Whatever a failed test left: destroy through the stack, then virsh for what is still there.
-      () => stack().destroy().catch(() => undefined),
+      () =>
+        stack()
+          .destroy()
+          .catch(() => undefined),
       () => {
         virshMaybe(URI, "destroy", vm);
         virshMaybe(URI, "undefine", vm, "--nvram");

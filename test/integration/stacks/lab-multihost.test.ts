@@ -31,7 +31,11 @@ describe("examples/lab-multihost through the engine harness (two hosts, one stac
   const plan = (r: OperationResult) => r.diagnostics.map((d) => d.text).join("\n");
   const name = (i: number) => `${prefix}-${i}`;
   const serial = (h: TestHost, i: number) => join(h.dir, "log", "qemu", `${name(i)}.serial.log`);
-  const domains = (h: TestHost) => virsh(h.sock, "list", "--all", "--name").split("\n").filter((n) => n.startsWith(prefix)).sort();
+  const domains = (h: TestHost) =>
+    virsh(h.sock, "list", "--all", "--name")
+      .split("\n")
+      .filter((n) => n.startsWith(prefix))
+      .sort();
 
   before(() => {
     hosts = ensureHosts();
@@ -49,9 +53,15 @@ describe("examples/lab-multihost through the engine harness (two hosts, one stac
   after(() =>
     cleanupAll([
       () => hostsScript("up", "3"), // a test that stopped a host left it down
-      () => stack().destroy().catch(() => undefined),
+      () =>
+        stack()
+          .destroy()
+          .catch(() => undefined),
       () => {
-        const left = hosts.slice(0, 2).map((h) => [h.name, removeLeftovers(h.sock, prefix)] as const).filter(([, l]) => !isClean(l));
+        const left = hosts
+          .slice(0, 2)
+          .map((h) => [h.name, removeLeftovers(h.sock, prefix)] as const)
+          .filter(([, l]) => !isClean(l));
         if (left.length > 0) throw new Error(`left on the hosts:\n${left.map(([n, l]) => `${n}:\n${describeLeftovers(l)}`).join("\n")}`);
       },
       () => dir.remove(),
@@ -60,7 +70,10 @@ describe("examples/lab-multihost through the engine harness (two hosts, one stac
 
   it("creates each host's pool, network, boot files and base, and its machines, on both hosts at once", async () => {
     const r = await stack().up();
-    assert.ok(Object.values(ops(r)).every((op) => op === "create"), JSON.stringify(ops(r)));
+    assert.ok(
+      Object.values(ops(r)).every((op) => op === "create"),
+      JSON.stringify(ops(r)),
+    );
     assert.equal(Object.keys(ops(r)).length, 2 * 5 + 2 * 3, "per host: pool, network, kernel, initrd, base; per machine: disk, seed, domain");
     // Machine 0 on host 1, machine 1 on host 2, each only there.
     assert.deepEqual(domains(hosts[0]!), [name(0)]);
@@ -94,7 +107,10 @@ describe("examples/lab-multihost through the engine harness (two hosts, one stac
     const uuid = virsh(h1.sock, "domuuid", name(0));
     config["placement"] = JSON.stringify({ 0: 1 });
     const r = await stack().up();
-    const changed = Object.entries(ops(r)).filter(([, op]) => op !== "same").map(([n, op]) => `${n}:${op}`).sort();
+    const changed = Object.entries(ops(r))
+      .filter(([, op]) => op !== "same")
+      .map(([n, op]) => `${n}:${op}`)
+      .sort();
     assert.ok(changed.includes("vm-0:update") && changed.includes("disk-0:delete-replaced"), plan(r));
     assert.match(plan(r), new RegExp(`virt:Domain ${name(0)}: migrated live from ${h1.tcp.replace(/[+.]/g, "\\$&")} to ${h2.tls.replace(/[+.?]/g, "\\$&")}`));
     assert.deepEqual(domains(h2), [name(0), name(1)]);
@@ -113,10 +129,12 @@ describe("examples/lab-multihost through the engine harness (two hosts, one stac
     hostsScript("stop", "2");
     assert.equal(virshMaybe(h2.tcp, "version"), null, "host 2 does not answer");
     config["machines"] = "4"; // machine 2 on host 1, machine 3 on host 2
-    const err = await stack(true).up().then(
-      () => assert.fail("up succeeded with a host down"),
-      (e: unknown) => e as DeploymentError,
-    );
+    const err = await stack(true)
+      .up()
+      .then(
+        () => assert.fail("up succeeded with a host down"),
+        (e: unknown) => e as DeploymentError,
+      );
     assert.ok(err instanceof DeploymentError, String(err));
     const o = ops(err.result);
     assert.equal(o["vm-2"], "create", JSON.stringify(o));
@@ -131,7 +149,10 @@ describe("examples/lab-multihost through the engine harness (two hosts, one stac
     assert.deepEqual(domains(h2), [name(0), name(1)]);
 
     const r = await stack().up();
-    const changed = Object.entries(ops(r)).filter(([, op]) => op !== "same").map(([n, op]) => `${n}:${op}`).sort();
+    const changed = Object.entries(ops(r))
+      .filter(([, op]) => op !== "same")
+      .map(([n, op]) => `${n}:${op}`)
+      .sort();
     assert.deepEqual(changed, ["disk-3:create", "seed-3:create", "vm-3:create"], plan(r));
     assert.deepEqual(domains(h2), [name(0), name(1), name(3)]);
     assert.deepEqual(domains(hosts[0]!), [name(2)]);

@@ -37,7 +37,11 @@ describe("examples/lab through the engine harness (booted guests, cloud-init, DH
   const name = (i: number) => `${prefix}-${i}`;
   const serial = (i: number) => join(g.dir, `${name(i)}.serial.log`);
   const ops = (r: OperationResult) => Object.fromEntries(r.steps.filter((s) => s.name !== "lab-dev").map((s) => [s.name, s.op]));
-  const plan = (r: OperationResult) => r.diagnostics.filter((d) => d.source === "plugin").map((d) => d.text).join("\n");
+  const plan = (r: OperationResult) =>
+    r.diagnostics
+      .filter((d) => d.source === "plugin")
+      .map((d) => d.text)
+      .join("\n");
   const machines = (r: OperationResult) => r.outputs["machines"] as unknown as MachineOut[];
   /** Domain id and QEMU process: both unchanged means nothing restarted. */
   const identity = (i: number) => [virsh(URI, "domid", name(i)), qemuPid(name(i))];
@@ -50,7 +54,10 @@ describe("examples/lab through the engine harness (booted guests, cloud-init, DH
   it("brings up the network, pool, boot files, base, and machines that each read their own hostname and took a lease", async () => {
     const r = await stack().up();
     const created = Object.values(ops(r));
-    assert.ok(created.every((op) => op === "create"), JSON.stringify(ops(r)));
+    assert.ok(
+      created.every((op) => op === "create"),
+      JSON.stringify(ops(r)),
+    );
     assert.equal(created.length, 5 + 3 * MACHINES, "pool, network, kernel, initrd, base + per machine: disk, seed, domain");
     first = machines(r);
     assert.equal(first.length, MACHINES);
@@ -72,7 +79,10 @@ describe("examples/lab through the engine harness (booted guests, cloud-init, DH
       assert.ok(facts.includes(`cidata instance-id=${m.instanceId} hostname=${m.hostname} device=sr0`), facts.join("\n"));
       assert.ok(facts.includes("disks vda"), facts.join("\n"));
       // Its disk is a copy-on-write clone over the base volume; it boots the kernel uploaded into the pool.
-      assert.match(virsh(URI, "vol-dumpxml", "--pool", pool, `${m.name}.qcow2`), new RegExp(`<backingStore>\\s*<path>${g.dir}/images/${prefix}-base\\.qcow2</path>`));
+      assert.match(
+        virsh(URI, "vol-dumpxml", "--pool", pool, `${m.name}.qcow2`),
+        new RegExp(`<backingStore>\\s*<path>${g.dir}/images/${prefix}-base\\.qcow2</path>`),
+      );
       assert.match(virsh(URI, "dumpxml", m.name), new RegExp(`<kernel>${g.dir}/images/${prefix}-vmlinuz</kernel>`));
     }
     assert.equal(new Set(first.map((m) => m.ip)).size, MACHINES, "one address each");
@@ -143,6 +153,10 @@ describe("examples/lab through the engine harness (booted guests, cloud-init, DH
     await stack().destroy();
     const left = findLeftovers(URI, prefix);
     assert.ok(isClean(left), describeLeftovers(left));
-    assert.deepEqual(readdirSync(g.dir).filter((f) => f === "images"), [], "the pool's directory is gone with the pool");
+    assert.deepEqual(
+      readdirSync(g.dir).filter((f) => f === "images"),
+      [],
+      "the pool's directory is gone with the pool",
+    );
   });
 });

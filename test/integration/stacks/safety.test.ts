@@ -31,7 +31,10 @@ describe("data safety through the engine harness (test/fixtures/safety)", functi
   };
   const ops = (r: OperationResult) => Object.fromEntries(r.steps.filter((s) => s.type.includes("virt:")).map((s) => [s.name, s.op]));
   const plan = (r: OperationResult) => r.diagnostics.map((d) => d.text).join("\n");
-  const domState = () => stack().state().resources.find((r) => r.urn.endsWith("::dom"))!;
+  const domState = () =>
+    stack()
+      .state()
+      .resources.find((r) => r.urn.endsWith("::dom"))!;
 
   before(() => {
     // An isolated network with no addresses: enough to plug a NIC into.
@@ -42,7 +45,9 @@ describe("data safety through the engine harness (test/fixtures/safety)", functi
   after(async () => {
     await cleanupAll([
       async () => {
-        await stack({ running: "false" }).destroy().catch(() => undefined);
+        await stack({ running: "false" })
+          .destroy()
+          .catch(() => undefined);
       },
       () => {
         virshMaybe(URI, "destroy", dom);
@@ -87,7 +92,10 @@ describe("data safety through the engine harness (test/fixtures/safety)", functi
     assert.equal(ops(p)["vol"], "replace");
     const text = plan(p);
     assert.match(text, new RegExp(`virt:Volume ${prefix}-vol: replacing it \\(format changed\\) DELETES the volume \\S+ and all the data in it`));
-    assert.match(text, new RegExp(`virt:Volume ${prefix}-vol: used by the domain ${dom} \\(running\\): they lose the data on it; their disk format follows \\(qcow2 → raw\\)`));
+    assert.match(
+      text,
+      new RegExp(`virt:Volume ${prefix}-vol: used by the domain ${dom} \\(running\\): they lose the data on it; their disk format follows \\(qcow2 → raw\\)`),
+    );
 
     const r = await stack().up();
     assert.equal(ops(r)["vol"], "replace");

@@ -19,13 +19,26 @@ describe("examples/snapshots through the engine harness", function () {
   const dir = tempDir("snx-state");
   chmodSync(dir.path, 0o755);
   const config: Record<string, string> = { "virt:uri": URI, prefix, poolPath: join(dir.path, "images"), shutdownTimeout: "2" };
-  const stack = () => new Stack({ programDir: join(root, "examples", "snapshots"), entry: join(root, "dist", "examples", "snapshots", "index.js"), stateDir: join(dir.path, "state"), config: { ...config } });
+  const stack = () =>
+    new Stack({
+      programDir: join(root, "examples", "snapshots"),
+      entry: join(root, "dist", "examples", "snapshots", "index.js"),
+      stateDir: join(dir.path, "state"),
+      config: { ...config },
+    });
   const ops = (r: OperationResult) => Object.fromEntries(r.steps.filter((s) => s.type !== "pulumi:pulumi:Stack").map((s) => [s.name, s.op]));
-  const plan = (r: OperationResult) => r.diagnostics.filter((d) => d.source === "plugin").map((d) => d.text).join("\n");
+  const plan = (r: OperationResult) =>
+    r.diagnostics
+      .filter((d) => d.source === "plugin")
+      .map((d) => d.text)
+      .join("\n");
 
   after(async () => {
     await cleanupAll([
-      () => stack().destroy().catch(() => undefined),
+      () =>
+        stack()
+          .destroy()
+          .catch(() => undefined),
       () => {
         virshMaybe(URI, "destroy", vm);
         virshMaybe(URI, "undefine", vm, "--snapshots-metadata");
@@ -60,6 +73,7 @@ describe("examples/snapshots through the engine harness", function () {
     assert.equal(virsh(URI, "domstate", vm), "paused");
     config["powerState"] = "running";
     r = await stack().up();
+    assert.match(plan(r), new RegExp(`virt:Domain ${vm}: powerState paused → running`));
     assert.equal(virsh(URI, "domstate", vm), "running");
     assert.equal(virsh(URI, "domid", vm), idBefore);
   });
@@ -83,7 +97,12 @@ describe("examples/snapshots through the engine harness", function () {
   it("a revert to a snapshot the domain does not have is refused at preview", async () => {
     config["revertTo"] = "no-such-snapshot";
     config["revertTrigger"] = "2";
-    const err = await stack().preview().then(() => undefined, (e: Error) => e);
+    const err = await stack()
+      .preview()
+      .then(
+        () => undefined,
+        (e: Error) => e,
+      );
     assert.ok(err instanceof Error, "preview refused");
     assert.match(err.message, /revert\.snapshot: the domain has no snapshot named "no-such-snapshot" \(it has "before-upgrade"\)/);
     delete config["revertTo"];

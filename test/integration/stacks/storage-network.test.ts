@@ -28,7 +28,9 @@ describe("examples/storage-network through the engine harness", function () {
     await cleanupAll([
       async () => {
         // Whatever a failed test left: destroy through the stack, then the sweeper as the last resort.
-        await stack().destroy().catch(() => undefined);
+        await stack()
+          .destroy()
+          .catch(() => undefined);
       },
       () => dir.remove(),
     ]);
@@ -67,7 +69,11 @@ describe("examples/storage-network through the engine harness", function () {
     assert.ok(images.detail.driftKeys!.includes("autostart"), String(images.detail.driftKeys));
     const inputs = new Set(["name", "pool", "capacity", "format", "backingStore", "target", "type", "source", "autostart", "ips", "mode"]);
     for (const s of r.steps.filter((x) => x.name !== "images")) {
-      assert.deepEqual((s.detail.driftKeys ?? []).filter((k) => inputs.has(k)), [], `${s.name} shows no input drift`);
+      assert.deepEqual(
+        (s.detail.driftKeys ?? []).filter((k) => inputs.has(k)),
+        [],
+        `${s.name} shows no input drift`,
+      );
     }
     const fixed = await stack().up();
     assert.equal(ops(fixed)["images"], "update");
@@ -80,7 +86,12 @@ describe("examples/storage-network through the engine harness", function () {
     assert.deepEqual(ops(r), { images: "same", base: "same", web: "same", data: "update", lab: "update" });
     const plan = r.diagnostics.map((d) => d.text).join("\n");
     assert.match(plan, /virt:Volume \S+-data\.qcow2: capacity 32MiB → 64MiB \(grown in place\)/);
-    assert.match(plan, new RegExp(`virt:Network \\S+-net: ips\\[10\\.213\\.${subnet}\\.1\\]\\.dhcp\\.hosts \\+10\\.213\\.${subnet}\\.12 \\(updated live, network not restarted\\)`));
+    assert.match(
+      plan,
+      new RegExp(
+        `virt:Network \\S+-net: ips\\[10\\.213\\.${subnet}\\.1\\]\\.dhcp\\.hosts \\+10\\.213\\.${subnet}\\.12 \\(updated live, network not restarted\\)`,
+      ),
+    );
     assert.match(virsh(URI, "vol-info", "--pool", `${prefix}-images`, `${prefix}-data.qcow2`, "--bytes"), /Capacity:\s+67108864 bytes/);
     assert.equal((virsh(URI, "net-dumpxml", `${prefix}-net`).match(/<host mac=/g) ?? []).length, 3, "live");
     assert.equal((virsh(URI, "net-dumpxml", "--inactive", `${prefix}-net`).match(/<host mac=/g) ?? []).length, 3, "config");

@@ -41,7 +41,9 @@ describe("examples/xen-guest through the engine harness (test driver)", function
     const guest = `${prefix}-guest`;
     let domId: string;
     after(async () => {
-      await stack("vol", config).destroy().catch(() => undefined);
+      await stack("vol", config)
+        .destroy()
+        .catch(() => undefined);
     });
 
     it("brings up the pool, the volume and a running PV guest on the xen bus with a netfront NIC on xenbr0", async () => {
@@ -52,7 +54,10 @@ describe("examples/xen-guest through the engine harness (test driver)", function
       assert.match(run("vol-dumpxml", "--pool", `${prefix}-images`, `${prefix}-guest.img`), /<format type='raw'\/>/);
       const xml = run("dumpxml", guest);
       assert.match(xml, /^<domain type='xen' id='\d+'>/);
-      assert.match(xml, /<os>\s*<type arch='[^']+'>linux<\/type>\s*<kernel>\/var\/lib\/xen\/images\/vmlinuz<\/kernel>\s*<initrd>\/var\/lib\/xen\/images\/tiny-initrd\.gz<\/initrd>\s*<cmdline>console=hvc0<\/cmdline>/);
+      assert.match(
+        xml,
+        /<os>\s*<type arch='[^']+'>linux<\/type>\s*<kernel>\/var\/lib\/xen\/images\/vmlinuz<\/kernel>\s*<initrd>\/var\/lib\/xen\/images\/tiny-initrd\.gz<\/initrd>\s*<cmdline>console=hvc0<\/cmdline>/,
+      );
       assert.match(xml, new RegExp(`<driver name='phy'/>\\s*<source file='${image}'/>\\s*<target dev='xvda' bus='xen'/>`));
       assert.match(xml, /<interface type='bridge'>[\s\S]*?<source bridge='xenbr0'\/>[\s\S]*?<model type='netfront'\/>/);
       assert.match(xml, /<console type='pty'>\s*<target type='xen' port='0'\/>/);
@@ -96,7 +101,9 @@ describe("examples/xen-guest through the engine harness (test driver)", function
     const config = { prefix, diskPath: "/var/lib/xen/images/guest.img", network: "default", initrd: "" };
     const guest = `${prefix}-guest`;
     after(async () => {
-      await stack("file", config).destroy().catch(() => undefined);
+      await stack("file", config)
+        .destroy()
+        .catch(() => undefined);
     });
 
     it("up makes only the guest, on the file and the network; destroy removes it", async () => {

@@ -27,13 +27,7 @@ describe("xml models against libvirt (qemu:///system)", function () {
     const dir = tempDir("xml-pool");
     const name = uniqueName("xml-pool");
     const pool: DirPool = { type: "dir", name, target: { path: join(dir.path, "images"), permissions: { mode: "0751", owner: 0, group: 0 } } };
-    after(() =>
-      cleanupAll([
-        () => virshMaybe(URI, "pool-destroy", name),
-        () => virshMaybe(URI, "pool-undefine", name),
-        () => dir.remove(),
-      ]),
-    );
+    after(() => cleanupAll([() => virshMaybe(URI, "pool-destroy", name), () => virshMaybe(URI, "pool-undefine", name), () => dir.remove()]));
 
     it("defines, builds and starts from buildPoolXml; reads back the declaration plus uuid and sizes", () => {
       run("pool-define", file(buildPoolXml(pool)));
@@ -54,10 +48,19 @@ describe("xml models against libvirt (qemu:///system)", function () {
       assert.equal(base.path, join(pool.target.path, "base.qcow2"));
       assert.deepEqual(base.permissions, { mode: "0600", owner: 0, group: 0 }); // libvirt's default when unset
 
-      const spec = { name: "child.qcow2", capacity: 128 * 2 ** 20, format: "qcow2", permissions: { mode: "0640", owner: 107, group: 107 }, backingStore: { path: base.path!, format: "qcow2" } };
+      const spec = {
+        name: "child.qcow2",
+        capacity: 128 * 2 ** 20,
+        format: "qcow2",
+        permissions: { mode: "0640", owner: 107, group: 107 },
+        backingStore: { path: base.path!, format: "qcow2" },
+      };
       run("vol-create", name, file(buildVolumeXml(spec)));
       const child = parseVolumeXml(run("vol-dumpxml", "--pool", name, "child.qcow2"));
-      assert.deepEqual({ name: child.name, capacity: child.capacity, format: child.format, permissions: child.permissions, backingStore: child.backingStore }, spec);
+      assert.deepEqual(
+        { name: child.name, capacity: child.capacity, format: child.format, permissions: child.permissions, backingStore: child.backingStore },
+        spec,
+      );
 
       run("vol-create", name, file(buildVolumeXml({ name: "sparse.raw", capacity: 2 ** 30, allocation: 0, format: "raw" })));
       const sparse = parseVolumeXml(run("vol-dumpxml", "--pool", name, "sparse.raw"));
@@ -87,8 +90,21 @@ describe("xml models against libvirt (qemu:///system)", function () {
       domain: { name: "pvt.test", localOnly: true },
       dnsHosts: [{ ip: "10.213.60.10", hostnames: ["web"] }],
       ips: [
-        { family: "ipv4", address: "10.213.60.1", prefix: 24, dhcp: { ranges: [{ start: "10.213.60.100", end: "10.213.60.199" }], hosts: [{ mac: "52:54:00:60:00:10", name: "web", ip: "10.213.60.10" }] } },
-        { family: "ipv6", address: "fd00:213:60::1", prefix: 64, dhcp: { ranges: [{ start: "fd00:213:60::100", end: "fd00:213:60::1ff" }], hosts: [{ id: "0:3:0:1:52:54:0:60:0:10", name: "web6", ip: "fd00:213:60::10" }] } },
+        {
+          family: "ipv4",
+          address: "10.213.60.1",
+          prefix: 24,
+          dhcp: { ranges: [{ start: "10.213.60.100", end: "10.213.60.199" }], hosts: [{ mac: "52:54:00:60:00:10", name: "web", ip: "10.213.60.10" }] },
+        },
+        {
+          family: "ipv6",
+          address: "fd00:213:60::1",
+          prefix: 64,
+          dhcp: {
+            ranges: [{ start: "fd00:213:60::100", end: "fd00:213:60::1ff" }],
+            hosts: [{ id: "0:3:0:1:52:54:0:60:0:10", name: "web6", ip: "fd00:213:60::10" }],
+          },
+        },
       ],
     };
 
@@ -113,10 +129,16 @@ describe("xml models against libvirt (qemu:///system)", function () {
       run("net-update", nat, "delete", "ip-dhcp-host", dhcpHostXml({ mac: "52:54:00:60:00:10", name: "web", ip: "10.213.60.10" }), "--config");
       const got = parseNetworkXml(run("net-dumpxml", "--inactive", nat));
       assert.deepEqual(got.ips?.[0].dhcp, {
-        ranges: [{ start: "10.213.60.100", end: "10.213.60.199" }, { start: "10.213.60.200", end: "10.213.60.220" }],
+        ranges: [
+          { start: "10.213.60.100", end: "10.213.60.199" },
+          { start: "10.213.60.200", end: "10.213.60.220" },
+        ],
         hosts: [{ mac: "52:54:00:60:00:11", name: "db", ip: "10.213.60.11" }],
       });
-      assert.deepEqual(got.dnsHosts, [{ ip: "10.213.60.10", hostnames: ["web"] }, { ip: "10.213.60.11", hostnames: ["db", "db.pvt.test"] }]);
+      assert.deepEqual(got.dnsHosts, [
+        { ip: "10.213.60.10", hostnames: ["web"] },
+        { ip: "10.213.60.11", hostnames: ["db", "db.pvt.test"] },
+      ]);
     });
 
     it("redefines from applyNetworkXml with uuid, mac and bridge name kept", () => {
@@ -132,7 +154,10 @@ describe("xml models against libvirt (qemu:///system)", function () {
     });
 
     it("an isolated network: no <forward>, IPv6 address read back in canonical form", () => {
-      run("net-define", file(buildNetworkXml({ name: iso, mode: "isolated", bridge: { stp: false }, ips: [{ family: "ipv6", address: "FD00:213:61:0::1", prefix: 64 }] })));
+      run(
+        "net-define",
+        file(buildNetworkXml({ name: iso, mode: "isolated", bridge: { stp: false }, ips: [{ family: "ipv6", address: "FD00:213:61:0::1", prefix: 64 }] })),
+      );
       const current = run("net-dumpxml", iso);
       assert.doesNotMatch(current, /<forward/);
       const got = parseNetworkXml(current);

@@ -17,27 +17,81 @@ const pools: [string, StoragePool][] = [
   ["dir, no permissions", { type: "dir", name: "pvt-s-dir2", target: { path: "/var/lib/pvt/dir2" } }],
   ["fs", { type: "fs", name: "pvt-s-fs", target: { path: "/mnt/pvt" }, source: { device: "/dev/vdb1", format: "ext4" } }],
   ["fs, no format", { type: "fs", name: "pvt-s-fs2", target: { path: "/mnt/pvt2" }, source: { device: "/dev/vdb2" } }],
-  ["netfs nfs", { type: "netfs", name: "pvt-s-nfs", target: { path: "/mnt/nfs", permissions: { mode: "0755" } }, source: { host: "nfs.example.com", dir: "/exports/vm", format: "nfs" } }],
+  [
+    "netfs nfs",
+    {
+      type: "netfs",
+      name: "pvt-s-nfs",
+      target: { path: "/mnt/nfs", permissions: { mode: "0755" } },
+      source: { host: "nfs.example.com", dir: "/exports/vm", format: "nfs" },
+    },
+  ],
   ["netfs cifs", { type: "netfs", name: "pvt-s-cifs", target: { path: "/mnt/cifs" }, source: { host: "smb.example.com", dir: "share", format: "cifs" } }],
   ["netfs glusterfs", { type: "netfs", name: "pvt-s-gl", target: { path: "/mnt/gl" }, source: { host: "gl.example.com", dir: "/vol", format: "glusterfs" } }],
-  ["logical with devices", { type: "logical", name: "pvt-s-lv", target: { path: "/dev/vg_pvt" }, source: { name: "vg_pvt", devices: ["/dev/sdb", "/dev/sdc"] } }],
+  [
+    "logical with devices",
+    { type: "logical", name: "pvt-s-lv", target: { path: "/dev/vg_pvt" }, source: { name: "vg_pvt", devices: ["/dev/sdb", "/dev/sdc"] } },
+  ],
   ["logical, existing VG", { type: "logical", name: "pvt-s-lv2", target: { path: "/dev/vg_old" }, source: { name: "vg_old", format: "lvm2" } }],
   ["disk gpt", { type: "disk", name: "pvt-s-disk", target: { path: "/dev" }, source: { device: "/dev/sdd", format: "gpt" } }],
   ["disk dos", { type: "disk", name: "pvt-s-dos", target: { path: "/dev" }, source: { device: "/dev/sde", format: "dos" } }],
-  ["iscsi with port", { type: "iscsi", name: "pvt-s-iscsi", target: { path: "/dev/disk/by-path" }, source: { host: "iscsi.example.com", port: 3260, device: "iqn.2013-06.com.example:pool" } }],
-  ["iscsi, no port", { type: "iscsi", name: "pvt-s-iscsi2", target: { path: "/dev/disk/by-path" }, source: { host: "192.0.2.20", device: "iqn.2013-06.com.example:pool2" } }],
+  [
+    "iscsi with port",
+    {
+      type: "iscsi",
+      name: "pvt-s-iscsi",
+      target: { path: "/dev/disk/by-path" },
+      source: { host: "iscsi.example.com", port: 3260, device: "iqn.2013-06.com.example:pool" },
+    },
+  ],
+  [
+    "iscsi, no port",
+    { type: "iscsi", name: "pvt-s-iscsi2", target: { path: "/dev/disk/by-path" }, source: { host: "192.0.2.20", device: "iqn.2013-06.com.example:pool2" } },
+  ],
 ];
 const volumes: [string, Volume][] = [
   ["raw, minimal", { name: "a.raw", capacity: 1 << 30 }],
   ["raw sparse with permissions", { name: "b.raw", capacity: 10 * 2 ** 30, allocation: 0, format: "raw", permissions: { mode: "0600", owner: 0, group: 0 } }],
   ["qcow2", { name: "c.qcow2", capacity: 20 * 2 ** 30, format: "qcow2" }],
-  ["qcow2 with backing store", { name: "d.qcow2", capacity: 20 * 2 ** 30, format: "qcow2", backingStore: { path: "/var/lib/libvirt/images/base.qcow2", format: "qcow2" } }],
+  [
+    "qcow2 with backing store",
+    { name: "d.qcow2", capacity: 20 * 2 ** 30, format: "qcow2", backingStore: { path: "/var/lib/libvirt/images/base.qcow2", format: "qcow2" } },
+  ],
   ["backing store without format", { name: "e.qcow2", capacity: 1024, format: "qcow2", backingStore: { path: "/images/base.raw" } }],
   ["petabytes", { name: "f.raw", capacity: 4 * 2 ** 50, allocation: 0 }],
 ];
-const v4: NetworkIp = { family: "ipv4", address: "10.213.40.1", prefix: 24, dhcp: { ranges: [{ start: "10.213.40.100", end: "10.213.40.199" }], hosts: [{ mac: "52:54:00:00:40:10", name: "web", ip: "10.213.40.10" }, { mac: "52:54:00:00:40:11", ip: "10.213.40.11" }] } };
-const v6: NetworkIp = { family: "ipv6", address: "fd00:213:40::1", prefix: 64, dhcp: { ranges: [{ start: "fd00:213:40::100", end: "fd00:213:40::1ff" }], hosts: [{ id: "0:3:0:1:52:54:0:0:40:10", name: "web6", ip: "fd00:213:40::10" }, { name: "db6", ip: "fd00:213:40::11" }] } };
-const rich = { domain: { name: "lab.test", localOnly: true }, dnsHosts: [{ ip: "10.213.40.10", hostnames: ["web", "www"] }, { ip: "fd00:213:40::10", hostnames: ["web6"] }], mtu: 9000 };
+const v4: NetworkIp = {
+  family: "ipv4",
+  address: "10.213.40.1",
+  prefix: 24,
+  dhcp: {
+    ranges: [{ start: "10.213.40.100", end: "10.213.40.199" }],
+    hosts: [
+      { mac: "52:54:00:00:40:10", name: "web", ip: "10.213.40.10" },
+      { mac: "52:54:00:00:40:11", ip: "10.213.40.11" },
+    ],
+  },
+};
+const v6: NetworkIp = {
+  family: "ipv6",
+  address: "fd00:213:40::1",
+  prefix: 64,
+  dhcp: {
+    ranges: [{ start: "fd00:213:40::100", end: "fd00:213:40::1ff" }],
+    hosts: [
+      { id: "0:3:0:1:52:54:0:0:40:10", name: "web6", ip: "fd00:213:40::10" },
+      { name: "db6", ip: "fd00:213:40::11" },
+    ],
+  },
+};
+const rich = {
+  domain: { name: "lab.test", localOnly: true },
+  dnsHosts: [
+    { ip: "10.213.40.10", hostnames: ["web", "www"] },
+    { ip: "fd00:213:40::10", hostnames: ["web6"] },
+  ],
+  mtu: 9000,
+};
 const networks: [string, Network][] = [
   ["nat, IPv4 + IPv6, DHCP, DNS, domain", { name: "pvt-s-nat", mode: "nat", bridge: { name: "virbr40", stp: true, delay: 0 }, ...rich, ips: [v4, v6] }],
   ["route", { name: "pvt-s-route", mode: "route", ips: [{ ...v4, dhcp: undefined }] }],

@@ -60,7 +60,14 @@ describe("plan", () => {
 
   it("classifies each change by the spec's update class", () => {
     const p = plan(spec, old, { ...old, capacity: 20 * 1024 ** 3, format: "raw", memoryMax: 1024 });
-    assert.deepEqual(p.changes.map((c) => [c.path, c.how]), [["capacity", "live"], ["format", "replace"], ["memoryMax", "config"]]);
+    assert.deepEqual(
+      p.changes.map((c) => [c.path, c.how]),
+      [
+        ["capacity", "live"],
+        ["format", "replace"],
+        ["memoryMax", "config"],
+      ],
+    );
     assert.deepEqual(p.replaceKeys, ["format"]);
     assert.equal(p.pending, true);
   });
@@ -70,7 +77,10 @@ describe("plan", () => {
   });
 
   it("matches keyed list items by key: reordering is no change, additions and removals are named", () => {
-    const two = [{ mac: "52:54:00:00:00:01", ip: "10.0.0.2" }, { mac: "52:54:00:00:00:02", ip: "10.0.0.3" }];
+    const two = [
+      { mac: "52:54:00:00:00:01", ip: "10.0.0.2" },
+      { mac: "52:54:00:00:00:02", ip: "10.0.0.3" },
+    ];
     const a = plan(spec, { ...old, hosts: two }, { ...old, hosts: [...two].reverse() });
     assert.deepEqual(a.changes, []);
     const b = plan(spec, { ...old, hosts: two }, { ...old, hosts: [two[1]!, { mac: "52:54:00:00:00:09", ip: "10.0.0.9" }] });
@@ -78,7 +88,10 @@ describe("plan", () => {
     assert.deepEqual(b.changes[0]!.added, ["52:54:00:00:00:09"]);
     assert.deepEqual(b.changes[0]!.removed, ["52:54:00:00:00:01"]);
     const c = plan(spec, { ...old, hosts: two }, { ...old, hosts: [two[0]!, { ...two[1]!, ip: "10.0.0.4" }] });
-    assert.deepEqual(c.changes.map((x) => x.path), ["hosts[52:54:00:00:00:02].ip"]);
+    assert.deepEqual(
+      c.changes.map((x) => x.path),
+      ["hosts[52:54:00:00:00:02].ip"],
+    );
   });
 
   it("marks unknown values (preview) as changes that may happen", () => {
@@ -90,10 +103,7 @@ describe("plan", () => {
   it("words the plan for people, hiding secrets", () => {
     const p = plan(spec, { ...old, password: "old-secret" }, { ...old, capacity: 20 * 1024 ** 3, password: "new-secret" });
     const lines = describePlan("virt:Volume", "data", spec, p);
-    assert.deepEqual(lines, [
-      "virt:Volume data: capacity 10GiB → 20GiB (grown in place)",
-      "virt:Volume data: password [secret] → [secret] (changed in place)",
-    ]);
+    assert.deepEqual(lines, ["virt:Volume data: capacity 10GiB → 20GiB (grown in place)", "virt:Volume data: password [secret] → [secret] (changed in place)"]);
     assert.deepEqual(describePlan("virt:Volume", "data", spec, plan(spec, old, old)), ["virt:Volume data: no changes"]);
     const u = describePlan("virt:Volume", "data", spec, plan(spec, old, { ...old, format: UNKNOWN }));
     assert.match(u[0]!, /format → \(known after apply\) \(replaces it if it changes\)/);
@@ -111,7 +121,12 @@ describe("plan: per-item update rules", () => {
           properties: {
             target: { type: { kind: "string" }, doc: "Target.", update: "live" },
             device: { type: { kind: "string" }, doc: "Kind.", update: "config" },
-            source: { type: { kind: "string" }, doc: "Source.", update: "config", updateWhen: [{ field: "device", equals: "cdrom", update: "live", verb: "media changed live" }] },
+            source: {
+              type: { kind: "string" },
+              doc: "Source.",
+              update: "config",
+              updateWhen: [{ field: "device", equals: "cdrom", update: "live", verb: "media changed live" }],
+            },
           },
         },
       },
@@ -120,13 +135,26 @@ describe("plan: per-item update rules", () => {
     },
   };
   it("take the class from a sibling's value (a CD-ROM's media is live, a disk's source is config)", () => {
-    const old = { disks: [{ target: "vda", device: "disk", source: "/a.qcow2" }, { target: "sda", device: "cdrom", source: "/x.iso" }] };
-    const neu = { disks: [{ target: "vda", device: "disk", source: "/b.qcow2" }, { target: "sda", device: "cdrom", source: "/y.iso" }] };
+    const old = {
+      disks: [
+        { target: "vda", device: "disk", source: "/a.qcow2" },
+        { target: "sda", device: "cdrom", source: "/x.iso" },
+      ],
+    };
+    const neu = {
+      disks: [
+        { target: "vda", device: "disk", source: "/b.qcow2" },
+        { target: "sda", device: "cdrom", source: "/y.iso" },
+      ],
+    };
     const p = plan(disks, old, neu);
-    assert.deepEqual(p.changes.map((c) => [c.path, c.how, c.verb]), [
-      ["disks[vda].source", "config", undefined],
-      ["disks[sda].source", "live", "media changed live"],
-    ]);
+    assert.deepEqual(
+      p.changes.map((c) => [c.path, c.how, c.verb]),
+      [
+        ["disks[vda].source", "config", undefined],
+        ["disks[sda].source", "live", "media changed live"],
+      ],
+    );
   });
 });
 

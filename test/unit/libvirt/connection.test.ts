@@ -45,7 +45,10 @@ describe("connection over a fake daemon", () => {
     const features = fake.calls
       .filter((c) => c.header.procedure === Proc.CONNECT_SUPPORTS_FEATURE.number)
       .map((c) => decodeAll(Proc.CONNECT_SUPPORTS_FEATURE.args, c.payload).feature);
-    assert.deepEqual(features.sort((a, b) => a - b), [10, 16]);
+    assert.deepEqual(
+      features.sort((a, b) => a - b),
+      [10, 16],
+    );
     assert.deepEqual(lv.connection.features, { keepalive: true, networkUpdateCorrectOrder: true });
   });
 
@@ -61,7 +64,10 @@ describe("connection over a fake daemon", () => {
       fake.send(reply(c.header, Status.OK, encode(Proc.CONNECT_GET_LIB_VERSION.ret, { libVer: BigInt(c.header.serial * 1000) })));
     }
     const got = await Promise.all(calls);
-    assert.deepEqual(got, sent.map((c) => c.header.serial * 1000));
+    assert.deepEqual(
+      got,
+      sent.map((c) => c.header.serial * 1000),
+    );
   });
 
   it("turns error replies into typed errors carrying the whole remote_error", async () => {
@@ -156,7 +162,9 @@ describe("connection over a fake daemon", () => {
 
   it("answers keepalive PING with PONG", async () => {
     lv = await open(fake);
-    fake.send(packet({ program: Program.KEEPALIVE, version: 1, procedure: KeepaliveProc.PING, type: PacketType.MESSAGE, serial: 0, status: 0 }, Buffer.alloc(0)));
+    fake.send(
+      packet({ program: Program.KEEPALIVE, version: 1, procedure: KeepaliveProc.PING, type: PacketType.MESSAGE, serial: 0, status: 0 }, Buffer.alloc(0)),
+    );
     await tick();
     await tick();
     const pong = fake.messages.find((m) => m.header.program === Program.KEEPALIVE);
@@ -194,7 +202,10 @@ describe("connection over a fake daemon", () => {
 
   it("refuses SASL-only daemons with a clear error, and calls AUTH_POLKIT when polkit is offered", async () => {
     fake.authTypes = [1];
-    await assert.rejects(Connection.open("test:///default", { dial: fake.dial }), (e: Error) => e instanceof AuthError && /SASL/.test(e.message) && /not support/.test(e.message));
+    await assert.rejects(
+      Connection.open("test:///default", { dial: fake.dial }),
+      (e: Error) => e instanceof AuthError && /SASL/.test(e.message) && /not support/.test(e.message),
+    );
 
     const fake2 = new FakeDaemon();
     fake2.authTypes = [2];
@@ -207,7 +218,10 @@ describe("connection over a fake daemon", () => {
     lv = await open(fake);
     const before = fake.calls.length;
     await assert.rejects(lv.domains.setMemoryFlags(dom, -1, 0), ArgumentError);
-    await assert.rejects(lv.domains.lookupByName("x".repeat(5 * 1024 * 1024)), (e: Error) => e instanceof ArgumentError && /DOMAIN_LOOKUP_BY_NAME/.test(e.message));
+    await assert.rejects(
+      lv.domains.lookupByName("x".repeat(5 * 1024 * 1024)),
+      (e: Error) => e instanceof ArgumentError && /DOMAIN_LOOKUP_BY_NAME/.test(e.message),
+    );
     await tick();
     assert.equal(fake.calls.length, before);
   });

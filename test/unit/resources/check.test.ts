@@ -15,7 +15,11 @@ const spec: Record<string, PropSpec> = {
     update: "live",
   },
   hosts: {
-    type: { kind: "array", key: "mac", items: { kind: "object", properties: { mac: { type: { kind: "string", format: "mac" }, doc: "MAC.", required: true, update: "live" } } } },
+    type: {
+      kind: "array",
+      key: "mac",
+      items: { kind: "object", properties: { mac: { type: { kind: "string", format: "mac" }, doc: "MAC.", required: true, update: "live" } } },
+    },
     doc: "Hosts.",
     update: "live",
   },

@@ -34,7 +34,10 @@ describe("check failures as Pulumi shows them", () => {
     const v = await volume.check({}, { name: "v", pool: "p" });
     assert.match(v.failures[0]!.reason, /^is required for an empty volume/);
     const n = await volume.check({}, { pool: "p", capacity: 1 });
-    assert.deepEqual(n.failures.map((f) => `${f.property}: ${f.reason}`), ["name: is required: The volume's name, unique in its pool (the file name in a dir pool)."]);
+    assert.deepEqual(
+      n.failures.map((f) => `${f.property}: ${f.reason}`),
+      ["name: is required: The volume's name, unique in its pool (the file name in a dir pool)."],
+    );
   });
 });
 
@@ -51,7 +54,10 @@ describe("preview refuses what needs no host", () => {
     const before = process.env["LIBVIRT_DEFAULT_URI"];
     process.env["LIBVIRT_DEFAULT_URI"] = "kvm:///system";
     try {
-      assert.match((await volume.check({}, base)).failures.map((f) => f.reason).join(), /unknown driver "kvm".*\(from stack config virt:uri or LIBVIRT_DEFAULT_URI\)/);
+      assert.match(
+        (await volume.check({}, base)).failures.map((f) => f.reason).join(),
+        /unknown driver "kvm".*\(from stack config virt:uri or LIBVIRT_DEFAULT_URI\)/,
+      );
     } finally {
       if (before === undefined) delete process.env["LIBVIRT_DEFAULT_URI"];
       else process.env["LIBVIRT_DEFAULT_URI"] = before;
@@ -59,9 +65,14 @@ describe("preview refuses what needs no host", () => {
   });
 
   it("a multicast or malformed MAC on a domain NIC", async () => {
-    const nic = async (mac: string) => (await domain.check({}, { name: "pvt-srf-x", memory: "64MiB", networkInterfaces: [{ network: "n", mac }] })).failures.map((f) => `${f.property}: ${f.reason}`);
+    const nic = async (mac: string) =>
+      (await domain.check({}, { name: "pvt-srf-x", memory: "64MiB", networkInterfaces: [{ network: "n", mac }] })).failures.map(
+        (f) => `${f.property}: ${f.reason}`,
+      );
     assert.deepEqual(await nic("52:54:00:12:34:56"), []);
-    assert.deepEqual(await nic("01:00:5e:00:00:01"), ['networkInterfaces[0].mac: "01:00:5e:00:00:01" is a multicast address; a guest NIC has a unicast MAC (first byte even), e.g. 52:54:00:12:34:56']);
+    assert.deepEqual(await nic("01:00:5e:00:00:01"), [
+      'networkInterfaces[0].mac: "01:00:5e:00:00:01" is a multicast address; a guest NIC has a unicast MAC (first byte even), e.g. 52:54:00:12:34:56',
+    ]);
     assert.match((await nic("ff:ff:ff:ff:ff:ff"))[0]!, /multicast/);
     assert.match((await nic("52:54:00:12:34"))[0]!, /is not a MAC address like 52:54:00:12:34:56/);
   });

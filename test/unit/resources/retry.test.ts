@@ -21,7 +21,13 @@ describe("waiting out a busy pool", () => {
   it("throws any other error at once, even another code 55", async () => {
     let calls = 0;
     const other = new OperationInvalidError(remote(55, "Requested operation is not valid: storage pool 'p' is not active"));
-    await assert.rejects(whilePoolBusy(async () => { calls++; throw other; }), other);
+    await assert.rejects(
+      whilePoolBusy(async () => {
+        calls++;
+        throw other;
+      }),
+      other,
+    );
     assert.equal(calls, 1);
     assert.ok(!isPoolBusy(new InvalidArgumentError(remote(8, "volume is still being allocated"))), "only codes 55 and 1 count");
   });
@@ -37,7 +43,15 @@ describe("waiting out a busy pool", () => {
     const busy = new OperationInvalidError(remote(55, "volume 'v' is still being allocated"));
     const c = fakeClock();
     let calls = 0;
-    await assert.rejects(withClock(c, () => whilePoolBusy(async () => { calls++; throw busy; }, 300)), busy);
+    await assert.rejects(
+      withClock(c, () =>
+        whilePoolBusy(async () => {
+          calls++;
+          throw busy;
+        }, 300),
+      ),
+      busy,
+    );
     // 50 + 100 = 150 ms waited; the next wait (200 ms) would end past 300 ms, so it gives up after the third try.
     assert.deepEqual(c.sleeps, [50, 100]);
     assert.equal(calls, 3);

@@ -42,7 +42,10 @@ describe("SDK forwarders (what Pulumi stores in each resource's state)", functio
 
   it("configure hands stack config virt:uri to the connection defaults", async () => {
     const p = loadSerialized(text, root);
-    await p.configure!({ config: { get: (k: string) => (k === "virt:uri" ? "test+unix:///default" : undefined) } } as unknown as pulumi.dynamic.ConfigureRequest);
+    await p.configure!({
+      config: { get: (k: string) => (k === "virt:uri" ? "test+unix:///default" : undefined) },
+    } as unknown as pulumi.dynamic.ConfigureRequest);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- by package path, as the forwarder requires it
     const { resolveUri, setConfiguredUri } = require("pulumi-virt/dist/provider/resources/connections");
     try {
       assert.equal(resolveUri(undefined, {}), "test+unix:///default");

@@ -34,7 +34,8 @@ async function registered(make: () => pulumi.Resource[]): Promise<Registered[]> 
   return seen;
 }
 
-const isSecret = (v: unknown): boolean => v !== null && typeof v === "object" && (v as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === SECRET_SIG;
+const isSecret = (v: unknown): boolean =>
+  v !== null && typeof v === "object" && (v as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === SECRET_SIG;
 
 describe("secrets: the SDK marks them, errors and plans never print them", function () {
   this.timeout(30000);

@@ -16,15 +16,16 @@ describe("xml document adapter", () => {
 
   it("writes libvirt's layout: 2-space indent, single quotes, self-closed empties, text inline", () => {
     const xml = `<pool type="dir"><name>p</name><source>\n  </source><target><path>/x</path></target></pool>`;
-    assert.equal(
-      serializeXml(parseXml(xml)),
-      `<pool type='dir'>\n  <name>p</name>\n  <source/>\n  <target>\n    <path>/x</path>\n  </target>\n</pool>\n`,
-    );
+    assert.equal(serializeXml(parseXml(xml)), `<pool type='dir'>\n  <name>p</name>\n  <source/>\n  <target>\n    <path>/x</path>\n  </target>\n</pool>\n`);
   });
 
   it("keeps attribute order and child order exactly", () => {
     const el = parseXml(`<a z='1' a='2' m='3'><c/><b/><a/><b x='1'/></a>`);
-    assert.deepEqual(el.attrs, [["z", "1"], ["a", "2"], ["m", "3"]]);
+    assert.deepEqual(el.attrs, [
+      ["z", "1"],
+      ["a", "2"],
+      ["m", "3"],
+    ]);
     assert.deepEqual(
       el.children.map((c) => (c.kind === "element" ? c.name : c.kind)),
       ["c", "b", "a", "b"],
@@ -106,12 +107,28 @@ describe("xml document adapter", () => {
     it("refuses invalid names, duplicate attributes and comments with --", () => {
       assert.throws(() => serializeXml(el({ name: "1a" })), /not a valid element name/);
       assert.throws(() => serializeXml(el({ attrs: [["a b", "1"]] })), /not a valid attribute name/);
-      assert.throws(() => serializeXml(el({ attrs: [["x", "1"], ["x", "2"]] })), /appears twice/);
+      assert.throws(
+        () =>
+          serializeXml(
+            el({
+              attrs: [
+                ["x", "1"],
+                ["x", "2"],
+              ],
+            }),
+          ),
+        /appears twice/,
+      );
       assert.throws(() => serializeXml(el({ children: [{ kind: "comment", text: "a--b" }] })), /--/);
     });
     it("splits ]]> inside CDATA so the section stays well-formed", () => {
       const out = serializeXml(el({ children: [{ kind: "cdata", text: "x]]>y" }] }));
-      assert.equal(parseXml(out).children.map((c) => (c as { text: string }).text).join(""), "x]]>y");
+      assert.equal(
+        parseXml(out)
+          .children.map((c) => (c as { text: string }).text)
+          .join(""),
+        "x]]>y",
+      );
     });
   });
 });

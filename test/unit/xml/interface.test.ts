@@ -11,7 +11,9 @@ const xml = (f: string) => readFileSync(join(DIR, f), "utf8");
 describe("host interface XML (virInterfaceGetXMLDesc)", () => {
   // Captured from libvirt 9.0's udev backend on qemu:///system (bridge-*, veth, ethernet, loopback), from the
   // test driver (netcf-style-test-driver: the shape of a backend that reports addresses), and one hand-written VLAN.
-  for (const f of readdirSync(DIR).filter((x) => x.endsWith(".xml")).sort()) {
+  for (const f of readdirSync(DIR)
+    .filter((x) => x.endsWith(".xml"))
+    .sort()) {
     it(`parses ${f} to its expected model`, () => {
       assert.deepEqual(parseInterfaceXml(xml(f)), JSON.parse(xml(f.replace(/\.xml$/, ".expected.json"))));
     });
@@ -23,7 +25,10 @@ describe("host interface XML (virInterfaceGetXMLDesc)", () => {
     assert.equal(m.mac, undefined);
     assert.equal(m.linkState, undefined);
     assert.deepEqual(m.bridge?.stp, false);
-    assert.deepEqual(m.bridge?.ports.map((p) => [p.name, p.type, p.linkState]), [["pvthbca", "ethernet", "up"]]);
+    assert.deepEqual(
+      m.bridge?.ports.map((p) => [p.name, p.type, p.linkState]),
+      [["pvthbca", "ethernet", "up"]],
+    );
     assert.deepEqual(parseInterfaceXml(xml("bridge-empty.xml")).bridge?.ports, []);
   });
 

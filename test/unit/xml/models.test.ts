@@ -20,9 +20,24 @@ function declaredNetwork(s: NetworkState): Network {
 }
 
 const models = {
-  pool: { parse: parsePoolXml, build: (m: unknown) => buildPoolXml(m as StoragePool), apply: (x: string, m: unknown) => applyPoolXml(x, m as StoragePool), declared: (m: unknown) => declaredPool(m as StoragePoolState) },
-  volume: { parse: parseVolumeXml, build: (m: unknown) => buildVolumeXml(m as Volume), apply: (x: string, m: unknown) => applyVolumeXml(x, m as Volume), declared: (m: unknown) => declaredVolume(m as VolumeState) },
-  network: { parse: parseNetworkXml, build: (m: unknown) => buildNetworkXml(m as Network), apply: (x: string, m: unknown) => applyNetworkXml(x, m as Network), declared: (m: unknown) => declaredNetwork(m as NetworkState) },
+  pool: {
+    parse: parsePoolXml,
+    build: (m: unknown) => buildPoolXml(m as StoragePool),
+    apply: (x: string, m: unknown) => applyPoolXml(x, m as StoragePool),
+    declared: (m: unknown) => declaredPool(m as StoragePoolState),
+  },
+  volume: {
+    parse: parseVolumeXml,
+    build: (m: unknown) => buildVolumeXml(m as Volume),
+    apply: (x: string, m: unknown) => applyVolumeXml(x, m as Volume),
+    declared: (m: unknown) => declaredVolume(m as VolumeState),
+  },
+  network: {
+    parse: parseNetworkXml,
+    build: (m: unknown) => buildNetworkXml(m as Network),
+    apply: (x: string, m: unknown) => applyNetworkXml(x, m as Network),
+    declared: (m: unknown) => declaredNetwork(m as NetworkState),
+  },
 };
 
 describe("xml models over the corpus", () => {

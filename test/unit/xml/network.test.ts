@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { XmlError, parseXml } from "../../../provider/xml/document";
-import { applyNetworkXml, buildNetworkXml, dhcpHostXml, dhcpRangeXml, dnsHostXml, Network, parseNetworkXml, RoutedNetwork } from "../../../provider/xml/network";
+import {
+  applyNetworkXml,
+  buildNetworkXml,
+  dhcpHostXml,
+  dhcpRangeXml,
+  dnsHostXml,
+  Network,
+  parseNetworkXml,
+  RoutedNetwork,
+} from "../../../provider/xml/network";
 import { canonicalIp, netmaskToPrefix } from "../../../provider/xml/network-ip";
 import { changedPaths, fixture } from "./corpus";
 
@@ -12,7 +21,12 @@ const lab: RoutedNetwork = {
   domain: { name: "lab.test", localOnly: true },
   dnsHosts: [{ ip: "10.213.5.10", hostnames: ["web", "www"] }],
   ips: [
-    { family: "ipv4", address: "10.213.5.1", prefix: 24, dhcp: { ranges: [{ start: "10.213.5.100", end: "10.213.5.199" }], hosts: [{ mac: "52:54:00:00:05:10", name: "web", ip: "10.213.5.10" }] } },
+    {
+      family: "ipv4",
+      address: "10.213.5.1",
+      prefix: 24,
+      dhcp: { ranges: [{ start: "10.213.5.100", end: "10.213.5.199" }], hosts: [{ mac: "52:54:00:00:05:10", name: "web", ip: "10.213.5.10" }] },
+    },
     { family: "ipv6", address: "fd00:213:5::1", prefix: 64 },
   ],
 };
@@ -47,7 +61,10 @@ describe("xml network model", () => {
 
   it("isolated means no <forward>; host bridge mode names the bridge only", () => {
     assert.equal(buildNetworkXml({ name: "iso", mode: "isolated" }), `<network>\n  <name>iso</name>\n</network>\n`);
-    assert.equal(buildNetworkXml({ name: "br", mode: "bridge", bridge: { name: "br0" } }), `<network>\n  <name>br</name>\n  <forward mode='bridge'/>\n  <bridge name='br0'/>\n</network>\n`);
+    assert.equal(
+      buildNetworkXml({ name: "br", mode: "bridge", bridge: { name: "br0" } }),
+      `<network>\n  <name>br</name>\n  <forward mode='bridge'/>\n  <bridge name='br0'/>\n</network>\n`,
+    );
   });
 
   it("renders the single elements virNetworkUpdate takes", () => {
@@ -60,8 +77,14 @@ describe("xml network model", () => {
   it("reads normalised: MACs lowercased, netmask → prefix, missing prefix → classful, <forward/> → nat", () => {
     const n = parseNetworkXml(fixture("network/nat-active.xml"));
     assert.equal(n.ips?.[0].prefix, 24);
-    assert.deepEqual(n.ips?.[0].dhcp?.hosts.map((h) => h.mac), ["52:54:00:aa:bb:01", "52:54:00:aa:bb:02"]);
-    assert.deepEqual(parseNetworkXml(fixture("network/isolated-netmask.xml")).ips?.map((i) => i.prefix), [25, 8]);
+    assert.deepEqual(
+      n.ips?.[0].dhcp?.hosts.map((h) => h.mac),
+      ["52:54:00:aa:bb:01", "52:54:00:aa:bb:02"],
+    );
+    assert.deepEqual(
+      parseNetworkXml(fixture("network/isolated-netmask.xml")).ips?.map((i) => i.prefix),
+      [25, 8],
+    );
     assert.equal(parseNetworkXml("<network><name>n</name><forward/></network>").mode, "nat");
     assert.equal(parseNetworkXml("<network><name>n</name><ip family='ipv6' address='fd00::1'/></network>").ips?.[0].prefix, 64);
   });
@@ -70,7 +93,10 @@ describe("xml network model", () => {
     assert.throws(() => parseNetworkXml("<pool/>"), /expected <network>/);
     assert.throws(() => parseNetworkXml("<network><name>n</name><forward mode='hostdev'/></network>"), /unsupported forward mode 'hostdev'/);
     assert.throws(() => parseNetworkXml("<network><name>n</name><forward mode='bridge'><interface dev='eth0'/></forward></network>"), /macvtap/);
-    assert.throws(() => parseNetworkXml("<network><name>n</name><ip address='10.0.0.1' netmask='255.0.255.0'/></network>"), (e: unknown) => e instanceof XmlError && /contiguous/.test(e.message));
+    assert.throws(
+      () => parseNetworkXml("<network><name>n</name><ip address='10.0.0.1' netmask='255.0.255.0'/></network>"),
+      (e: unknown) => e instanceof XmlError && /contiguous/.test(e.message),
+    );
   });
 
   it("netmask and address arithmetic", () => {
@@ -93,10 +119,16 @@ describe("xml network model", () => {
     const ip0 = base.ips![0];
 
     it("adding a DHCP host changes only <dhcp> (uuid, mac, bridge, <nat><port> kept)", () => {
-      const spec: Network = { ...base, ips: [{ ...ip0, dhcp: { ranges: ip0.dhcp!.ranges, hosts: [...ip0.dhcp!.hosts, { mac: "52:54:00:AA:BB:03", name: "cache", ip: "10.213.7.12" }] } }] };
+      const spec: Network = {
+        ...base,
+        ips: [{ ...ip0, dhcp: { ranges: ip0.dhcp!.ranges, hosts: [...ip0.dhcp!.hosts, { mac: "52:54:00:AA:BB:03", name: "cache", ip: "10.213.7.12" }] } }],
+      };
       assert.deepEqual(diff(spec), ["/network/ip/dhcp"]);
       const out = applyNetworkXml(current, spec);
-      assert.match(out, /<host mac='52:54:00:AA:BB:01' name='web' ip='10.213.7.10'\/>\n\s+<host mac='52:54:00:aa:bb:02' name='db' ip='10.213.7.11'\/>\n\s+<host mac='52:54:00:AA:BB:03' name='cache' ip='10.213.7.12'\/>/);
+      assert.match(
+        out,
+        /<host mac='52:54:00:AA:BB:01' name='web' ip='10.213.7.10'\/>\n\s+<host mac='52:54:00:aa:bb:02' name='db' ip='10.213.7.11'\/>\n\s+<host mac='52:54:00:AA:BB:03' name='cache' ip='10.213.7.12'\/>/,
+      );
       assert.match(out, /<ip address='10.213.7.1' netmask='255.255.255.0'>/);
     });
 
@@ -159,7 +191,17 @@ describe("xml network model", () => {
     const current = fixture("network/ipv6-nat.xml");
     const base = parseNetworkXml(current);
     const ip = base.ips![0];
-    const spec: Network = { ...base, dnsHosts: base.dnsHosts!.map((h) => ({ ...h, ip: h.ip.toUpperCase() })), ips: [{ ...ip, address: "FD00:213:20:0::1", dhcp: { ranges: [{ start: "FD00:213:20::100", end: "fd00:213:20::1ff" }], hosts: [{ id: "0:3:0:1:52:54:0:a:b:10", ip: "fd00:213:20::12" }] } }] };
+    const spec: Network = {
+      ...base,
+      dnsHosts: base.dnsHosts!.map((h) => ({ ...h, ip: h.ip.toUpperCase() })),
+      ips: [
+        {
+          ...ip,
+          address: "FD00:213:20:0::1",
+          dhcp: { ranges: [{ start: "FD00:213:20::100", end: "fd00:213:20::1ff" }], hosts: [{ id: "0:3:0:1:52:54:0:a:b:10", ip: "fd00:213:20::12" }] },
+        },
+      ],
+    };
     const out = applyNetworkXml(current, spec);
     assert.deepEqual(changedPaths(parseXml(current), parseXml(out)), ["/network/ip/dhcp"]);
     assert.match(out, /<ip family='ipv6' address='fd00:213:20::1' prefix='64'>/);

@@ -25,13 +25,25 @@ describe("xml pool model", () => {
   });
 
   it("builds each source variant in libvirt's element order", () => {
-    const src = (spec: StoragePool) => buildPoolXml(spec).replace(/\n\s*/g, "").replace(/.*<source>|<\/source>.*/g, "");
+    const src = (spec: StoragePool) =>
+      buildPoolXml(spec)
+        .replace(/\n\s*/g, "")
+        .replace(/.*<source>|<\/source>.*/g, "");
     const target = { path: "/t" };
     assert.equal(src({ type: "fs", name: "a", target, source: { device: "/dev/vdb1", format: "ext4" } }), `<device path='/dev/vdb1'/><format type='ext4'/>`);
-    assert.equal(src({ type: "netfs", name: "a", target, source: { host: "nfs", dir: "/e", format: "nfs" } }), `<host name='nfs'/><dir path='/e'/><format type='nfs'/>`);
-    assert.equal(src({ type: "logical", name: "a", target, source: { name: "vg", devices: ["/dev/sdb", "/dev/sdc"] } }), `<device path='/dev/sdb'/><device path='/dev/sdc'/><name>vg</name>`);
+    assert.equal(
+      src({ type: "netfs", name: "a", target, source: { host: "nfs", dir: "/e", format: "nfs" } }),
+      `<host name='nfs'/><dir path='/e'/><format type='nfs'/>`,
+    );
+    assert.equal(
+      src({ type: "logical", name: "a", target, source: { name: "vg", devices: ["/dev/sdb", "/dev/sdc"] } }),
+      `<device path='/dev/sdb'/><device path='/dev/sdc'/><name>vg</name>`,
+    );
     assert.equal(src({ type: "disk", name: "a", target, source: { device: "/dev/sdd" } }), `<device path='/dev/sdd'/>`);
-    assert.equal(src({ type: "iscsi", name: "a", target, source: { host: "h", port: 3260, device: "iqn.x:y" } }), `<host name='h' port='3260'/><device path='iqn.x:y'/>`);
+    assert.equal(
+      src({ type: "iscsi", name: "a", target, source: { host: "h", port: 3260, device: "iqn.x:y" } }),
+      `<host name='h' port='3260'/><device path='iqn.x:y'/>`,
+    );
     assert.equal(src({ type: "iscsi", name: "a", target, source: { host: "h", device: "iqn.x:y" } }), `<host name='h'/><device path='iqn.x:y'/>`);
   });
 
@@ -61,10 +73,24 @@ describe("xml pool model", () => {
       ["no name", "<pool type='dir'><target><path>/x</path></target></pool>", /no <name>/],
       ["no target path", "<pool type='dir'><name>x</name></pool>", /no <target><path>/],
       ["netfs without dir", "<pool type='netfs'><name>x</name><source><host name='h'/></source><target><path>/x</path></target></pool>", /no <source><dir>/],
-      ["a bad size", "<pool type='dir'><name>x</name><capacity unit='bytes'>-1</capacity><target><path>/x</path></target></pool>", /capacity.*not a non-negative integer/],
-      ["an owner that is not a number", "<pool type='dir'><name>x</name><target><path>/x</path><permissions><owner>root</owner></permissions></target></pool>", /owner.*not an integer/],
+      [
+        "a bad size",
+        "<pool type='dir'><name>x</name><capacity unit='bytes'>-1</capacity><target><path>/x</path></target></pool>",
+        /capacity.*not a non-negative integer/,
+      ],
+      [
+        "an owner that is not a number",
+        "<pool type='dir'><name>x</name><target><path>/x</path><permissions><owner>root</owner></permissions></target></pool>",
+        /owner.*not an integer/,
+      ],
     ];
-    for (const [what, xml, re] of cases) it(what, () => assert.throws(() => parsePoolXml(xml), (e: unknown) => e instanceof XmlError && re.test(e.message)));
+    for (const [what, xml, re] of cases)
+      it(what, () =>
+        assert.throws(
+          () => parsePoolXml(xml),
+          (e: unknown) => e instanceof XmlError && re.test(e.message),
+        ),
+      );
   });
 
   describe("apply keeps what it does not manage", () => {
@@ -87,7 +113,12 @@ describe("xml pool model", () => {
 
     it("an iSCSI host change keeps initiator and CHAP auth", () => {
       const current = fixture("pool/iscsi-chap.xml");
-      const out = applyPoolXml(current, { type: "iscsi", name: "pvt-xml-iscsi-chap", target: { path: "/dev/disk/by-path" }, source: { host: "192.0.2.21", port: 3261, device: "iqn.2024-01.com.example:storage.lun1" } });
+      const out = applyPoolXml(current, {
+        type: "iscsi",
+        name: "pvt-xml-iscsi-chap",
+        target: { path: "/dev/disk/by-path" },
+        source: { host: "192.0.2.21", port: 3261, device: "iqn.2024-01.com.example:storage.lun1" },
+      });
       assert.deepEqual(changedPaths(parseXml(current), parseXml(out)), ["/pool/source/host"]);
       assert.match(out, /<host name='192.0.2.21' port='3261'\/>/);
       assert.match(out, /<auth type='chap' username='pvt'>\n\s+<secret usage='libvirtiscsi'\/>/);
@@ -95,7 +126,12 @@ describe("xml pool model", () => {
 
     it("logical devices are synced in order, the VG name and format kept", () => {
       const current = fixture("pool/logical-defined.xml");
-      const out = applyPoolXml(current, { type: "logical", name: "pvt-xml-logical", target: { path: "/dev/vg_pvt_xml" }, source: { name: "vg_pvt_xml", devices: ["/dev/sdc", "/dev/sde"] } });
+      const out = applyPoolXml(current, {
+        type: "logical",
+        name: "pvt-xml-logical",
+        target: { path: "/dev/vg_pvt_xml" },
+        source: { name: "vg_pvt_xml", devices: ["/dev/sdc", "/dev/sde"] },
+      });
       assert.deepEqual(changedPaths(parseXml(current), parseXml(out)), ["/pool/source/device", "/pool/source/device"]);
       const p = parsePoolXml(out);
       assert.equal(p.type, "logical");
@@ -104,7 +140,12 @@ describe("xml pool model", () => {
 
     it("a new type replaces <source> and keeps uuid and target", () => {
       const current = fixture("pool/dir-active.xml");
-      const out = applyPoolXml(current, { type: "netfs", name: "pvt-xml-dir", target: { path: "/tmp/pvt-xml-fixture-pool" }, source: { host: "nfs", dir: "/e" } });
+      const out = applyPoolXml(current, {
+        type: "netfs",
+        name: "pvt-xml-dir",
+        target: { path: "/tmp/pvt-xml-fixture-pool" },
+        source: { host: "nfs", dir: "/e" },
+      });
       const p = parsePoolXml(out);
       assert.equal(p.type, "netfs");
       assert.equal(p.uuid, "a4e9aadb-7bac-4990-9438-8917ce9ec981");

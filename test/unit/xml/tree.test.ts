@@ -9,7 +9,10 @@ describe("xml tree helpers", () => {
   it("child, children, attr and text read what is there", () => {
     const el = parseXml(`<a><b x='1'/><c> hi </c><b x='2'/></a>`);
     assert.equal(attr(child(el, "b"), "x"), "1");
-    assert.deepEqual(children(el, "b").map((b) => attr(b, "x")), ["1", "2"]);
+    assert.deepEqual(
+      children(el, "b").map((b) => attr(b, "x")),
+      ["1", "2"],
+    );
     assert.equal(text(child(el, "c")), "hi");
     assert.equal(text(child(el, "missing")), undefined);
     assert.equal(attr(el, "nope"), undefined);
@@ -20,7 +23,11 @@ describe("xml tree helpers", () => {
     setAttr(el, "y", "two");
     setAttr(el, "w", 0);
     setAttr(el, "x", undefined);
-    assert.deepEqual(el.attrs, [["y", "two"], ["z", "3"], ["w", "0"]]);
+    assert.deepEqual(el.attrs, [
+      ["y", "two"],
+      ["z", "3"],
+      ["w", "0"],
+    ]);
   });
 
   it("setText replaces text but keeps child elements and comments", () => {

@@ -6,7 +6,10 @@ import { changedPaths, fixture } from "./corpus";
 
 describe("xml volume model", () => {
   it("builds a minimal volume with capacity in bytes", () => {
-    assert.equal(buildVolumeXml({ name: "v.raw", capacity: 1073741824 }), `<volume>\n  <name>v.raw</name>\n  <capacity unit='bytes'>1073741824</capacity>\n  <target/>\n</volume>\n`);
+    assert.equal(
+      buildVolumeXml({ name: "v.raw", capacity: 1073741824 }),
+      `<volume>\n  <name>v.raw</name>\n  <capacity unit='bytes'>1073741824</capacity>\n  <target/>\n</volume>\n`,
+    );
   });
 
   it("builds a sparse qcow2 with a backing store and permissions", () => {

@@ -56,7 +56,8 @@ export const consoleKeys = (items: readonly DomainChardev[]): string[] => items.
 export const consoleElementKey = (e: XmlElement): string => `${attr(child(e, "target"), "type") ?? ""}:${attr(child(e, "target"), "port") ?? 0}`;
 /** Channels are matched by target type and name. */
 export const channelKeys = (items: readonly DomainChannel[]): string[] => items.map((c, i) => `${c.targetType}:${c.targetName ?? `#${i}`}`);
-export const channelElementKeys = (els: readonly XmlElement[]): string[] => els.map((e, i) => `${attr(child(e, "target"), "type")}:${attr(child(e, "target"), "name") ?? `#${i}`}`);
+export const channelElementKeys = (els: readonly XmlElement[]): string[] =>
+  els.map((e, i) => `${attr(child(e, "target"), "type")}:${attr(child(e, "target"), "name") ?? `#${i}`}`);
 
 /** Reads one `<serial>` or `<console>`. */
 export function parseChardev(el: XmlElement, where: string): DomainChardev {

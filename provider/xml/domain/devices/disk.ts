@@ -111,7 +111,10 @@ export function parseDisk(el: XmlElement, where: string): DomainDisk {
       throw new XmlError(`${here}: disk type '${type}' is not modelled (managed: file, block, volume, network)`);
   }
   const drv = child(el, "driver");
-  const driver = drv === undefined ? undefined : defined<DiskDriver>({ name: attr(drv, "name"), type: attr(drv, "type"), cache: attr(drv, "cache"), discard: attr(drv, "discard") });
+  const driver =
+    drv === undefined
+      ? undefined
+      : defined<DiskDriver>({ name: attr(drv, "name"), type: attr(drv, "type"), cache: attr(drv, "cache"), discard: attr(drv, "discard") });
   const disk = defined<DomainDisk>({
     device: attr(el, "device") as DiskDevice | undefined,
     source,
@@ -216,5 +219,13 @@ function applySource(el: XmlElement, s: DiskSource, oldType: string): void {
 
 function hostsDiffer(src: XmlElement, hosts: NetworkDiskHost[]): boolean {
   const cur = children(src, "host");
-  return cur.length !== hosts.length || hosts.some((h, i) => attr(cur[i], "name") !== h.name || attr(cur[i], "port") !== (h.port === undefined ? undefined : String(h.port)) || attr(cur[i], "transport") !== h.transport);
+  return (
+    cur.length !== hosts.length ||
+    hosts.some(
+      (h, i) =>
+        attr(cur[i], "name") !== h.name ||
+        attr(cur[i], "port") !== (h.port === undefined ? undefined : String(h.port)) ||
+        attr(cur[i], "transport") !== h.transport,
+    )
+  );
 }

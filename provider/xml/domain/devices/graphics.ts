@@ -64,7 +64,12 @@ export function parseGraphics(el: XmlElement, where: string): DomainGraphics {
   if (attr(el, "autoport") === "yes" || port === undefined || port === -1) {
     if (port !== undefined && port >= 0) g.livePort = port;
   } else g.port = port;
-  const listen = attr(el, "listen") ?? attr(children(el, "listen").find((l) => attr(l, "type") === "address"), "address");
+  const listen =
+    attr(el, "listen") ??
+    attr(
+      children(el, "listen").find((l) => attr(l, "type") === "address"),
+      "address",
+    );
   if (listen !== undefined) g.listen = listen;
   const passwd = attr(el, "passwd");
   if (passwd !== undefined) g.passwd = passwd;

@@ -51,7 +51,9 @@ export function parseRng(el: XmlElement, where: string): DomainRng {
 }
 
 export function buildRng(r: DomainRng): XmlElement {
-  return element("rng", { model: r.model ?? "virtio" }, [element("backend", { model: r.backend }, r.backend === "random" && r.device !== undefined ? [r.device] : [])]);
+  return element("rng", { model: r.model ?? "virtio" }, [
+    element("backend", { model: r.backend }, r.backend === "random" && r.device !== undefined ? [r.device] : []),
+  ]);
 }
 
 /** Edits an `<rng>`: model, backend and device. Rate limits, driver options and the address are kept. */
@@ -68,7 +70,8 @@ export function applyRng(el: XmlElement, r: DomainRng): void {
 export function parseTpm(el: XmlElement, where: string): DomainTpm {
   const be = child(el, "backend");
   const backend = attr(be, "type");
-  if (backend !== "emulator" && backend !== "passthrough") throw new XmlError(`${where}: tpm backend '${backend}' is not modelled (managed: emulator, passthrough)`);
+  if (backend !== "emulator" && backend !== "passthrough")
+    throw new XmlError(`${where}: tpm backend '${backend}' is not modelled (managed: emulator, passthrough)`);
   const tpm: DomainTpm = { backend };
   const model = attr(el, "model");
   if (model !== undefined) tpm.model = model;

@@ -69,7 +69,10 @@ export function expectedRead(model: DomainModel, read: DomainModel): DomainModel
   if (d.videos === undefined && rd.videos !== undefined) d.videos = rd.videos; // added for graphics
   if (d.consoles === undefined && rd.consoles !== undefined) d.consoles = rd.consoles; // libxl: the xen console
   for (const x of d.extraDevices ?? []) {
-    assert.ok((rd.extraDevices ?? []).some((y) => extraDeviceMatches(x, y)), `extra device ${x} is in the read:\n${(rd.extraDevices ?? []).join("\n")}`);
+    assert.ok(
+      (rd.extraDevices ?? []).some((y) => extraDeviceMatches(x, y)),
+      `extra device ${x} is in the read:\n${(rd.extraDevices ?? []).join("\n")}`,
+    );
   }
   if (rd.extraDevices !== undefined) d.extraDevices = rd.extraDevices; // plus controllers, input, audio
   return JSON.parse(JSON.stringify(m)) as DomainModel; // drops the keys set to undefined above

@@ -37,7 +37,16 @@ describe("xml domain model against libvirt 9.0", function () {
       ["qemu (TCG)", qemuModel(uniqueName("xml-dom-tcg"), share.path)],
       [`${ACCEL()} UEFI + secure boot`, { ...efiModel(uniqueName("xml-dom-efi")), type: ACCEL() }],
     ];
-    after(() => cleanupAll([...models.map(([, m]) => () => virshMaybe(URI, "undefine", "--nvram", m.name) ?? virshMaybe(URI, "undefine", m.name)), () => share.remove()]));
+    after(() =>
+      cleanupAll([
+        ...models.map(
+          ([, m]) =>
+            () =>
+              virshMaybe(URI, "undefine", "--nvram", m.name) ?? virshMaybe(URI, "undefine", m.name),
+        ),
+        () => share.remove(),
+      ]),
+    );
 
     for (const [what, model] of models) {
       it(`${what}: reads back as declared, plus what libvirt fills in`, () => {
@@ -56,7 +65,10 @@ describe("xml domain model against libvirt 9.0", function () {
         memory: 384 * MiB,
         devices: {
           ...model.devices,
-          disks: [...model.devices.disks!, { source: { type: "file", path: join(files.path, "data.raw") }, driver: { name: "qemu", type: "raw" }, target: { dev: "vdb", bus: "virtio" } }],
+          disks: [
+            ...model.devices.disks!,
+            { source: { type: "file", path: join(files.path, "data.raw") }, driver: { name: "qemu", type: "raw" }, target: { dev: "vdb", bus: "virtio" } },
+          ],
           graphics: [],
         },
       };
@@ -64,7 +76,10 @@ describe("xml domain model against libvirt 9.0", function () {
       const after = parseDomainXml(readInactive(model.name));
       assert.equal(after.uuid, before.uuid);
       assert.equal(after.memory, 384 * MiB);
-      assert.deepEqual(after.devices.disks?.map((d) => d.target.dev), ["hdc", "vdb"]);
+      assert.deepEqual(
+        after.devices.disks?.map((d) => d.target.dev),
+        ["hdc", "vdb"],
+      );
       assert.equal(after.devices.graphics, undefined);
       const controllers = (m: DomainModel) => (m.devices.extraDevices ?? []).filter((x) => x.startsWith("<controller"));
       assert.deepEqual(controllers(after), controllers(before));
@@ -109,7 +124,11 @@ describe("xml domain model against libvirt 9.0", function () {
       vcpu: { max: 1 },
       os: { type: "hvm", machine: "pc", boot: ["hd"] },
       features: { acpi: true, apic: true }, // i440fx PCI hot-plug goes through ACPI
-      devices: { interfaces: [{ type: "network", network: net, mac: "52:54:00:71:00:01", model: "virtio" }], serials: [{ type: "pty" }], memballoon: { model: "virtio" } },
+      devices: {
+        interfaces: [{ type: "network", network: net, mac: "52:54:00:71:00:01", model: "virtio" }],
+        serials: [{ type: "pty" }],
+        memballoon: { model: "virtio" },
+      },
     };
     after(() =>
       cleanupAll([
@@ -147,7 +166,12 @@ describe("xml domain model against libvirt 9.0", function () {
     });
 
     it("attaches a disk from deviceXml (virDomainAttachDeviceFlags LIVE); findDevice sees it in the live XML only", () => {
-      const disk = deviceXml("disk", { source: { type: "volume", pool, volume: "hot.raw" }, driver: { name: "qemu", type: "raw" }, target: { dev: "vdb", bus: "virtio" }, serial: "hot1" });
+      const disk = deviceXml("disk", {
+        source: { type: "volume", pool, volume: "hot.raw" },
+        driver: { name: "qemu", type: "raw" },
+        target: { dev: "vdb", bus: "virtio" },
+        serial: "hot1",
+      });
       run("attach-device", name, file(disk), "--live");
       const live = run("dumpxml", name);
       assert.equal(findDevice(live, "disk", "vdb"), true);

@@ -19,7 +19,12 @@ const everything: DomainModel = {
   onCrash: "coredump-restart",
   devices: {
     disks: [
-      { source: { type: "volume", pool: "default", volume: "a.qcow2" }, driver: { name: "qemu", type: "qcow2", cache: "none", discard: "unmap" }, target: { dev: "vda", bus: "virtio" }, serial: "a" },
+      {
+        source: { type: "volume", pool: "default", volume: "a.qcow2" },
+        driver: { name: "qemu", type: "qcow2", cache: "none", discard: "unmap" },
+        target: { dev: "vda", bus: "virtio" },
+        serial: "a",
+      },
       { source: { type: "network", protocol: "nbd", name: "e", hosts: [{ name: "192.0.2.1", port: 10809 }] }, target: { dev: "sda", bus: "scsi" } },
       { device: "floppy", source: { type: "file" }, target: { dev: "fda", bus: "fdc" } },
     ],
@@ -28,12 +33,21 @@ const everything: DomainModel = {
       { type: "bridge", bridge: "br0", model: "e1000e" },
       { type: "direct", dev: "eth0", mode: "bridge" },
     ],
-    filesystems: [{ driver: "virtiofs", sourceDir: "/srv/a", tag: "a" }, { driver: "9p", sourceDir: "/srv/b", tag: "b", accessMode: "squash", readonly: true }],
-    serials: [{ type: "pty", targetType: "isa-serial", port: 0 }, { type: "file", path: "/var/log/s1.log", append: false, port: 1 }],
+    filesystems: [
+      { driver: "virtiofs", sourceDir: "/srv/a", tag: "a" },
+      { driver: "9p", sourceDir: "/srv/b", tag: "b", accessMode: "squash", readonly: true },
+    ],
+    serials: [
+      { type: "pty", targetType: "isa-serial", port: 0 },
+      { type: "file", path: "/var/log/s1.log", append: false, port: 1 },
+    ],
     consoles: [{ type: "pty", targetType: "virtio", port: 1 }],
     channels: [{ type: "unix", targetType: "virtio", targetName: "org.qemu.guest_agent.0", path: "/run/pvt/ga.sock" }],
     tpms: [{ model: "tpm-crb", backend: "emulator", version: "2.0" }],
-    graphics: [{ type: "spice", port: 5930, listen: "127.0.0.1", passwd: "x" }, { type: "vnc", keymap: "de" }],
+    graphics: [
+      { type: "spice", port: 5930, listen: "127.0.0.1", passwd: "x" },
+      { type: "vnc", keymap: "de" },
+    ],
     videos: [{ model: "qxl", vram: 64 * MiB, heads: 1 }],
     memballoon: { model: "virtio" },
     rngs: [{ model: "virtio", backend: "builtin" }],
@@ -85,7 +99,11 @@ describe("xml domain documents pass libvirt's RelaxNG schema (virt-xml-validate)
   it("hot-plug snippets (disk, cdrom, interface, detach forms) are valid inside a domain", () => {
     const live = parseDomainXml(domainCorpus().find((s) => s.file === "kvm-live.xml")!.xml);
     const snippets = [
-      deviceXml("disk", { source: { type: "file", path: "/var/lib/pvt/b.qcow2" }, driver: { name: "qemu", type: "qcow2" }, target: { dev: "vdb", bus: "virtio" } }),
+      deviceXml("disk", {
+        source: { type: "file", path: "/var/lib/pvt/b.qcow2" },
+        driver: { name: "qemu", type: "qcow2" },
+        target: { dev: "vdb", bus: "virtio" },
+      }),
       deviceXml("disk", { device: "cdrom", source: { type: "file", path: "/iso/a.iso" }, target: { dev: "hdc", bus: "ide" }, readonly: true }),
       deviceXml("disk", { device: "cdrom", source: { type: "file" }, target: { dev: "hdc", bus: "ide" } }),
       deviceXml("interface", { type: "network", network: "default", mac: "52:54:00:00:00:09", model: "virtio" }),
@@ -102,7 +120,10 @@ describe("xml domain documents pass libvirt's RelaxNG schema (virt-xml-validate)
 
   it("the validator does reject a broken document (the check is real)", () => {
     const file = join(dir, "bad.xml");
-    writeFileSync(file, "<domain type='kvm'><name>x</name><memory>1</memory><os><type>hvm</type></os><devices><disk type='file'><bogus/></disk></devices></domain>");
+    writeFileSync(
+      file,
+      "<domain type='kvm'><name>x</name><memory>1</memory><os><type>hvm</type></os><devices><disk type='file'><bogus/></disk></devices></domain>",
+    );
     assert.throws(() => execFileSync("virt-xml-validate", [file, "domain"], { stdio: "pipe" }));
   });
 });

@@ -38,7 +38,10 @@ describe("framer", () => {
   it("handles one byte at a time", () => {
     const { framer, got } = collect();
     for (const byte of stream) framer.push(Buffer.from([byte]));
-    assert.deepEqual(got.map((p) => p.readUInt32BE(20)), [1, 2, 3]);
+    assert.deepEqual(
+      got.map((p) => p.readUInt32BE(20)),
+      [1, 2, 3],
+    );
   });
 
   it("handles three pieces split anywhere", () => {

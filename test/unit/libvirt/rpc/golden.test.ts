@@ -29,7 +29,9 @@ interface Exchange {
 }
 
 function load(): Exchange[] {
-  const files = readdirSync(DIR).filter((f) => /^\d\d-.*\.txt$/.test(f)).sort();
+  const files = readdirSync(DIR)
+    .filter((f) => /^\d\d-.*\.txt$/.test(f))
+    .sort();
   return files.map((file) => {
     const fx: Fixture = parseFixture(readFileSync(join(DIR, file), "utf8"), file);
     assert.equal(fx.packets.length, 2, `${file}: one call and its reply`);
@@ -101,7 +103,10 @@ const expected: Record<string, Expect<unknown, unknown>> = {
     args: { needResults: 1, flags: LIST_FLAGS },
     ret: (r) => {
       // Other inactive domains on the capturing host are listed too: check ours and what holds for all.
-      assert.deepEqual(r.domains.find((d) => d.name === GOLDEN_DOMAIN), tiny);
+      assert.deepEqual(
+        r.domains.find((d) => d.name === GOLDEN_DOMAIN),
+        tiny,
+      );
       assert.equal(r.ret, r.domains.length);
       assert.ok(r.domains.every((d) => d.id === -1 && d.uuid.length === 16));
       assert.equal(r.domains.map((d) => d.name).join(" "), facts["listedDomains"]);
@@ -131,7 +136,10 @@ function firstDiff(a: Buffer, b: Buffer): string {
 
 describe(`golden packets (libvirt ${facts["libvirt"]}, QEMU ${facts["qemu"]}, captured ${facts["captured"]})`, () => {
   it("has one fixture per exchange of the session, in serial order, each with the host facts", () => {
-    assert.deepEqual(exchanges.map((e) => slug(e.file)), Object.keys(expected));
+    assert.deepEqual(
+      exchanges.map((e) => slug(e.file)),
+      Object.keys(expected),
+    );
     exchanges.forEach((e, i) => {
       assert.equal(e.call.serial, i + 1, e.file);
       assert.equal(e.reply.serial, i + 1, e.file);
@@ -187,7 +195,11 @@ describe(`golden packets (libvirt ${facts["libvirt"]}, QEMU ${facts["qemu"]}, ca
     it("an RPC session given the captured calls' arguments sends the captured bytes and resolves (or rejects) with the decoded replies", async () => {
       const written: Buffer[] = [];
       const sink = { write: (b: Buffer) => (written.push(Buffer.from(b)), true), cork() {}, uncork() {}, once: () => undefined };
-      const session = new RpcSession(sink, () => undefined, (err) => assert.fail(err));
+      const session = new RpcSession(
+        sink,
+        () => undefined,
+        (err) => assert.fail(err),
+      );
       for (const e of exchanges) {
         const x = expected[slug(e.file)]!;
         const pending = session.call(x.proc, x.args);
@@ -195,7 +207,13 @@ describe(`golden packets (libvirt ${facts["libvirt"]}, QEMU ${facts["qemu"]}, ca
         assert.ok(sent.equals(e.call.bytes), `${e.file}: ${firstDiff(sent, e.call.bytes)}`);
         session.receive(e.reply.bytes);
         if (x.ret) x.ret(await pending);
-        else x.error!(await pending.then(() => assert.fail(`${e.file}: resolved`), (err: LibvirtError) => err));
+        else
+          x.error!(
+            await pending.then(
+              () => assert.fail(`${e.file}: resolved`),
+              (err: LibvirtError) => err,
+            ),
+          );
       }
       assert.equal(session.inFlight, 0);
     });
@@ -259,7 +277,10 @@ describe(`golden packets (libvirt ${facts["libvirt"]}, QEMU ${facts["qemu"]}, ca
       return got;
     };
 
-    for (const [what, packets] of [["replies", replies], ["calls", calls]] as const) {
+    for (const [what, packets] of [
+      ["replies", replies],
+      ["calls", calls],
+    ] as const) {
       const stream = Buffer.concat(packets);
 
       it(`all ${packets.length} captured ${what} (${stream.length} bytes) in chunks of every size from 1 to 64`, () => {

@@ -47,13 +47,19 @@ describe("transport/ssh command line", () => {
     const { command, args } = buildSshCommand({ ...base, port: 2222, user: "root", keyfile: "~/.ssh/id_fake", noTty: true, noVerify: true });
     assert.equal(command, "ssh");
     assert.deepEqual(args, [
-      "-p", "2222",
-      "-l", "root",
-      "-i", "~/.ssh/id_fake",
+      "-p",
+      "2222",
+      "-l",
+      "root",
+      "-i",
+      "~/.ssh/id_fake",
       "-T",
-      "-e", "none",
-      "-o", "BatchMode=yes",
-      "-o", "StrictHostKeyChecking=no",
+      "-e",
+      "none",
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "StrictHostKeyChecking=no",
       "--",
       "fakehost",
       GOLDEN.auto,
@@ -100,10 +106,7 @@ describe("transport/ssh command line", () => {
 
   it("quotes a socket path with a quote in it (libvirt 9.0 inserts it raw, which breaks)", () => {
     // libvirt: ...'nc' $ARG -U /x'y'   — an unbalanced quote. Ours reads back as /x'y (see uri.test.ts, run in sh).
-    assert.equal(
-      remoteCommand({ ...base, socket: "/x'y" }),
-      `sh -c '${NC_PROBE}'nc' $ARG -U '\\''/x'\\''\\'\\'''\\''y'\\'''`,
-    );
+    assert.equal(remoteCommand({ ...base, socket: "/x'y" }), `sh -c '${NC_PROBE}'nc' $ARG -U '\\''/x'\\''\\'\\'''\\''y'\\'''`);
   });
 
   describe("shellQuote", () => {

@@ -163,12 +163,24 @@ const cases: Case[] = [
   {
     uri: "qemu:///system?name=qemu:///embed%3Froot%3D/tmp/x",
     opts: ROOT,
-    want: { uri: "qemu:///system?name=qemu:///embed%3Froot%3D/tmp/x", openUri: "qemu:///embed?root=/tmp/x", readOnly: false, transport: "unix", socketPath: "/run/libvirt/libvirt-sock" },
+    want: {
+      uri: "qemu:///system?name=qemu:///embed%3Froot%3D/tmp/x",
+      openUri: "qemu:///embed?root=/tmp/x",
+      readOnly: false,
+      transport: "unix",
+      socketPath: "/run/libvirt/libvirt-sock",
+    },
   },
   {
     uri: "test:///default?foo=a%20b&NO_VERIFY=1&bar",
     opts: ROOT,
-    want: { uri: "test:///default?foo=a%20b&NO_VERIFY=1&bar", openUri: "test:///default?foo=a%20b&bar=", readOnly: false, transport: "unix", socketPath: "/run/libvirt/libvirt-sock" },
+    want: {
+      uri: "test:///default?foo=a%20b&NO_VERIFY=1&bar",
+      openUri: "test:///default?foo=a%20b&bar=",
+      readOnly: false,
+      transport: "unix",
+      socketPath: "/run/libvirt/libvirt-sock",
+    },
   },
   // tcp
   {
@@ -260,12 +272,30 @@ const cases: Case[] = [
   {
     uri: "qemu+tls://h/system?no_verify=0&tls_priority=NORMAL",
     opts: ROOT,
-    want: { uri: "qemu+tls://h/system?no_verify=0&tls_priority=NORMAL", openUri: "qemu:///system", readOnly: false, transport: "tls", host: "h", port: 16514, verify: true, ...SYS_PKI },
+    want: {
+      uri: "qemu+tls://h/system?no_verify=0&tls_priority=NORMAL",
+      openUri: "qemu:///system",
+      readOnly: false,
+      transport: "tls",
+      host: "h",
+      port: 16514,
+      verify: true,
+      ...SYS_PKI,
+    },
   },
   {
     uri: "qemu+tls://[fe80::1]/system",
     opts: ROOT,
-    want: { uri: "qemu+tls://[fe80::1]/system", openUri: "qemu:///system", readOnly: false, transport: "tls", host: "fe80::1", port: 16514, verify: true, ...SYS_PKI },
+    want: {
+      uri: "qemu+tls://[fe80::1]/system",
+      openUri: "qemu:///system",
+      readOnly: false,
+      transport: "tls",
+      host: "fe80::1",
+      port: 16514,
+      verify: true,
+      ...SYS_PKI,
+    },
   },
   // ssh
   {
@@ -291,7 +321,26 @@ const cases: Case[] = [
       transport: "ssh",
       host: "h",
       command: "ssh",
-      args: ["-p", "2222", "-l", "root", "-i", "~/.ssh/k", "-T", "-e", "none", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "ConnectTimeout=30", "--", "h", AUTO_QEMU_SYSTEM],
+      args: [
+        "-p",
+        "2222",
+        "-l",
+        "root",
+        "-i",
+        "~/.ssh/k",
+        "-T",
+        "-e",
+        "none",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "ConnectTimeout=30",
+        "--",
+        "h",
+        AUTO_QEMU_SYSTEM,
+      ],
     },
   },
   {
@@ -367,10 +416,7 @@ describe("transport/uri parseUri", () => {
     });
 
     it("the helper gets name= and the kept parameters (quoted)", () => {
-      assert.equal(
-        remote("qemu+ssh://h/system?name=qemu:///system%3Ffoo%3Dbar&proxy=native"),
-        `sh -c 'virt-ssh-helper '''\\''qemu:///system?foo=bar'\\'''''`,
-      );
+      assert.equal(remote("qemu+ssh://h/system?name=qemu:///system%3Ffoo%3Dbar&proxy=native"), `sh -c 'virt-ssh-helper '''\\''qemu:///system?foo=bar'\\'''''`);
       assert.equal(remote("test+ssh://h/default?proxy=native&a=1;b=2"), `sh -c 'virt-ssh-helper '''\\''test:///default?a=1&b=2'\\'''''`);
       // libvirt's quirk, checked with virsh: ";" separates only when no "&" follows.
       assert.equal(parseUri("qemu+ssh://h/system?a=1;b=2&proxy=native", ROOT).openUri, "qemu:///system?a=1%3Bb%3D2");
@@ -453,7 +499,11 @@ describe("transport/uri parseUri", () => {
       chmodSync(join(dir, "rec"), 0o755);
       // The PATH holds only these: the tools the remote script needs, and recorders for everything an injection
       // would run (rm, reboot, touch), so a quoting bug shows up in the log instead of doing anything.
-      for (const [name, target] of [["sh", "/bin/sh"], ["which", "/usr/bin/which"], ["grep", "/usr/bin/grep"]]) {
+      for (const [name, target] of [
+        ["sh", "/bin/sh"],
+        ["which", "/usr/bin/which"],
+        ["grep", "/usr/bin/grep"],
+      ]) {
         symlinkSync(target!, join(bin, name!));
       }
       for (const name of ["nc", "virt-ssh-helper", "rm", "reboot", "touch", "id", HOSTILE_NC]) {
@@ -515,7 +565,10 @@ describe("transport/uri parseUri", () => {
       }
 
       it(`${shell}: netcat=${JSON.stringify(HOSTILE_NC)} runs the program of that literal name`, () => {
-        const t = parseUri(`qemu+ssh://h/system?proxy=netcat&netcat=${encodeURIComponent(HOSTILE_NC)}&socket=${encodeURIComponent("/s'$(id)")}`, ROOT) as SshTarget;
+        const t = parseUri(
+          `qemu+ssh://h/system?proxy=netcat&netcat=${encodeURIComponent(HOSTILE_NC)}&socket=${encodeURIComponent("/s'$(id)")}`,
+          ROOT,
+        ) as SshTarget;
         const calls = runRemote(shell, t.args.at(-1)!);
         assert.deepEqual(calls, [
           { name: HOSTILE_NC, args: ["-q"] },

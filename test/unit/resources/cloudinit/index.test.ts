@@ -134,7 +134,10 @@ describe("cloud-init seed: ISO 9660 writer", () => {
     const term = sector(image, 18);
     assert.equal(term[0], 255);
     assert.equal(term.toString("latin1", 1, 6), "CD001");
-    assert.ok(image.subarray(0, 16 * SECTOR).every((b) => b === 0), "the system area is zeros");
+    assert.ok(
+      image.subarray(0, 16 * SECTOR).every((b) => b === 0),
+      "the system area is zeros",
+    );
   });
 
   it("writes L and M path tables holding the root, for both trees", () => {
@@ -159,7 +162,10 @@ describe("cloud-init seed: ISO 9660 writer", () => {
     );
     const [dot, dotdot, ...fileRecs] = recs;
     // The root's "." starts with SP (SUSP in use), and continues (CE) into an area holding ER (RRIP_1991A).
-    assert.deepEqual(dot!.su.map((e) => e.sig), ["SP", "RR", "PX", "TF", "CE"]);
+    assert.deepEqual(
+      dot!.su.map((e) => e.sig),
+      ["SP", "RR", "PX", "TF", "CE"],
+    );
     assert.deepEqual([...dot!.su[0]!.body], [0xbe, 0xef, 0]);
     const ce = dot!.su[4]!.body;
     const [ceLba, ceOff, ceLen] = [both32(ce, 0), both32(ce, 8), both32(ce, 16)];
@@ -170,7 +176,10 @@ describe("cloud-init seed: ISO 9660 writer", () => {
     const idLen = er[0]!.body[0]!;
     assert.equal(er[0]!.body.toString("latin1", 4, 4 + idLen), "RRIP_1991A");
     assert.equal(er[0]!.body[3], 1, "extension version");
-    assert.deepEqual(dotdot!.su.map((e) => e.sig), ["RR", "PX", "TF"]);
+    assert.deepEqual(
+      dotdot!.su.map((e) => e.sig),
+      ["RR", "PX", "TF"],
+    );
     assert.equal(both32(dot!.su[2]!.body, 0), 0o040555, "the root is a r-x directory");
     assert.equal(both32(dot!.su[2]!.body, 8), 2, "two links");
 
@@ -198,7 +207,10 @@ describe("cloud-init seed: ISO 9660 writer", () => {
       recs.slice(2).map((r) => fromUcs2(r.id)),
       ["meta-data", "network-config", "user-data"],
     );
-    assert.ok(recs.every((r) => r.su.length === 0), "no Rock Ridge in the Joliet tree");
+    assert.ok(
+      recs.every((r) => r.su.length === 0),
+      "no Rock Ridge in the Joliet tree",
+    );
     const primary = directory(image, layout.primaryRoot.lba, SECTOR).slice(2);
     for (const r of recs.slice(2)) {
       const p = primary.find((x) => x.su.some((e) => e.sig === "NM" && e.body.toString("latin1", 1) === fromUcs2(r.id)))!;
@@ -234,7 +246,10 @@ describe("cloud-init seed: ISO 9660 writer", () => {
     assert.equal(isoName("network-config"), "NETWORK_.;1");
     assert.equal(isoName("seed.tar.gz"), "SEED_TAR.GZ;1");
     const taken = new Set<string>();
-    assert.deepEqual(["user-data1", "user-data2", "user-data3"].map((n) => isoName(n, taken)), ["USER_DAT.;1", "USER_DA1.;1", "USER_DA2.;1"]);
+    assert.deepEqual(
+      ["user-data1", "user-data2", "user-data3"].map((n) => isoName(n, taken)),
+      ["USER_DAT.;1", "USER_DA1.;1", "USER_DA2.;1"],
+    );
   });
 
   it("packs records per sector and pads each record to an even length", () => {
@@ -358,9 +373,20 @@ describe("cloud-init seed: YAML check", () => {
   });
 
   it("parses quoting, multi-line scalars and flow collections as PyYAML does", () => {
-    assert.deepEqual(parseYaml("a: 'it''s'\nb: \"tab\\there\"\nc: plain # comment\nd: 'x #not comment'\n"), { a: "it's", b: "tab\there", c: "plain", d: "x #not comment" });
-    assert.deepEqual(parseYaml("a: one\n  two\n\n  three\nb: \"x\n  y\"\n"), { a: "one two\nthree", b: "x y" });
-    assert.deepEqual(parseYaml("a: [1, [2, 3], {k: v}]\nb: {x: [a, b],\n  y: 'z'}\nc: ~\nd: 0.5\ne: off\n"), { a: [1, [2, 3], { k: "v" }], b: { x: ["a", "b"], y: "z" }, c: null, d: 0.5, e: false });
+    assert.deepEqual(parseYaml("a: 'it''s'\nb: \"tab\\there\"\nc: plain # comment\nd: 'x #not comment'\n"), {
+      a: "it's",
+      b: "tab\there",
+      c: "plain",
+      d: "x #not comment",
+    });
+    assert.deepEqual(parseYaml('a: one\n  two\n\n  three\nb: "x\n  y"\n'), { a: "one two\nthree", b: "x y" });
+    assert.deepEqual(parseYaml("a: [1, [2, 3], {k: v}]\nb: {x: [a, b],\n  y: 'z'}\nc: ~\nd: 0.5\ne: off\n"), {
+      a: [1, [2, 3], { k: "v" }],
+      b: { x: ["a", "b"], y: "z" },
+      c: null,
+      d: 0.5,
+      e: false,
+    });
     assert.deepEqual(parseYaml("- - a\n  - b\n- k: v\n  k2: v2\n"), [["a", "b"], { k: "v", k2: "v2" }]);
     assert.deepEqual(parseYaml("a: |+\n  keep\n\nb: |-\n  strip\nc: |2\n    two extra\n"), { a: "keep\n\n", b: "strip", c: "  two extra\n" });
     assert.deepEqual(parseYaml("url: http://example.com:8080/x\nwin: C:\\dir\n"), { url: "http://example.com:8080/x", win: "C:\\dir" });
@@ -375,28 +401,64 @@ describe("cloud-init seed: YAML check", () => {
     ["a tab used for indentation", "#cloud-config\nusers:\n\t- name: ops\n", 3, 1, /tab character is used for indentation/],
     ["a tab after spaces", "#cloud-config\nusers:\n  \t- name: ops\n", 3, 3, /tab character/],
     ["an unclosed double quote", '#cloud-config\nhostname: "web\npackages: [a]\n', 2, 11, /double-quoted string starting here is never closed/],
-    ["an unclosed single quote", "#cloud-config\nruncmd:\n  - 'echo hi\n", 3, 5, /single-quoted string starting here is never closed \(before the end of the text\)/],
+    [
+      "an unclosed single quote",
+      "#cloud-config\nruncmd:\n  - 'echo hi\n",
+      3,
+      5,
+      /single-quoted string starting here is never closed \(before the end of the text\)/,
+    ],
     ["an unclosed bracket", "#cloud-config\npackages: [nginx, curl\nhostname: web\n", 2, 11, /the \[ opened here is never closed/],
     ["a mismatched bracket", "#cloud-config\npackages: [nginx, curl}\n", 2, 23, /} does not match the \[ opened on line 2, column 11/],
     ["a stray closing bracket", "#cloud-config\nruncmd:\n  - ]\n", 3, 5, /"\]" cannot start a plain value/],
-    ["a key indented under a value", "#cloud-config\nhostname: web\n  fqdn: web.example\n", 3, 3, /bad indentation: this key is indented deeper \(column 3\) than the entry on line 2/],
-    ["a dedent to no level", "#cloud-config\nusers:\n    - name: a\n  - name: b\n", 4, 3, /bad indentation: this line is indented to column 3, but the mapping it follows has its keys at column 1/],
+    [
+      "a key indented under a value",
+      "#cloud-config\nhostname: web\n  fqdn: web.example\n",
+      3,
+      3,
+      /bad indentation: this key is indented deeper \(column 3\) than the entry on line 2/,
+    ],
+    [
+      "a dedent to no level",
+      "#cloud-config\nusers:\n    - name: a\n  - name: b\n",
+      4,
+      3,
+      /bad indentation: this line is indented to column 3, but the mapping it follows has its keys at column 1/,
+    ],
     ["a value with ': ' inside", "#cloud-config\nruncmd: echo a: b\n", 2, 15, /mapping values are not allowed here/],
     ["a list on its key's line", "#cloud-config\npackages: - nginx\n", 2, 11, /a list cannot start on the same line as its key/],
     ["a duplicate key", "#cloud-config\nruncmd: [a]\nhostname: x\nruncmd: [b]\n", 4, 1, /duplicate key "runcmd" \(first on line 2\)/],
     ["a missing space after a colon", "#cloud-config\nhostname:web\nfqdn: x\n", 3, 1, /a key needs a space after its colon/],
-    ["a block scalar line under-indented", "#cloud-config\nwrite_files:\n  - content: |\n        line one\n      line two\n    path: /x\n", 5, 7, /block scalar \(\| on line 3\) is indented less than its first line \(column 9\)/],
+    [
+      "a block scalar line under-indented",
+      "#cloud-config\nwrite_files:\n  - content: |\n        line one\n      line two\n    path: /x\n",
+      5,
+      7,
+      /block scalar \(\| on line 3\) is indented less than its first line \(column 9\)/,
+    ],
     ["text after a block scalar header", "#cloud-config\nkey: | text\n", 2, 8, /unexpected text after the block scalar indicator/],
-    ["text after a closing quote", "#cloud-config\nkey: \"a\" b\n", 2, 10, /unexpected text after the closing quote/],
+    ["text after a closing quote", '#cloud-config\nkey: "a" b\n', 2, 10, /unexpected text after the closing quote/],
     ["a bad escape", '#cloud-config\nkey: "C:\\dir"\n', 2, 9, /unknown escape \\d/],
     ["an unknown alias", "#cloud-config\na: *nope\n", 2, 4, /alias \*nope refers to no anchor/],
     ["a second document", "#cloud-config\na: 1\n---\nb: 2\n", 3, 1, /a second YAML document/],
     ["a reserved indicator", "#cloud-config\na: @home\n", 2, 4, /"@" is reserved/],
-    ["a tab inside a plain value (PyYAML refuses it)", "#cloud-config\nruncmd:\n  - echo\tdone\n", 3, 9, /a tab character here: cloud-init's YAML parser \(PyYAML\) takes tabs only inside quoted strings/],
+    [
+      "a tab inside a plain value (PyYAML refuses it)",
+      "#cloud-config\nruncmd:\n  - echo\tdone\n",
+      3,
+      9,
+      /a tab character here: cloud-init's YAML parser \(PyYAML\) takes tabs only inside quoted strings/,
+    ],
     ["a tab after a colon", "#cloud-config\nhostname:\tweb\n", 2, 10, /a tab character here/],
     ["a tab-only line", "#cloud-config\na: 1\n\t\nb: 2\n", 3, 1, /a tab character here/],
     ["an unknown tag", "#cloud-config\na: !python/object x\n", 2, 4, /the tag !python\/object is not one cloud-init's YAML loader/],
-    ["a bracket left open before the next key", "#cloud-config\nruncmd:\n  - [sh, -c, 'echo'\n  - [reboot]\n", 3, 5, /the \[ opened here is never closed \(before line 4, which is back at the indentation of the enclosing block\); close it with \]/],
+    [
+      "a bracket left open before the next key",
+      "#cloud-config\nruncmd:\n  - [sh, -c, 'echo'\n  - [reboot]\n",
+      3,
+      5,
+      /the \[ opened here is never closed \(before line 4, which is back at the indentation of the enclosing block\); close it with \]/,
+    ],
   ];
   for (const [what, text, line, column, problem] of bad) {
     it(`refuses ${what}, naming line ${line} and column ${column}`, () => {
@@ -407,7 +469,10 @@ describe("cloud-init seed: YAML check", () => {
   }
 
   it("refuses user data that is neither a cloud-config nor a script, saying what is allowed", () => {
-    assert.match(userDataProblem("hostname: web\n")!, /userData must be a cloud-config \(first line exactly "#cloud-config", then YAML\) or a script \(first line a shebang such as "#!\/bin\/sh"\); it does not start with a # header/);
+    assert.match(
+      userDataProblem("hostname: web\n")!,
+      /userData must be a cloud-config \(first line exactly "#cloud-config", then YAML\) or a script \(first line a shebang such as "#!\/bin\/sh"\); it does not start with a # header/,
+    );
     assert.match(userDataProblem("#cloud-config-archive\n- type: text/x-shellscript\n")!, /another cloud-init format/);
     assert.match(userDataProblem("#include\nhttp://x\n")!, /a different # header/);
     assert.match(userDataProblem("#cloud-config\n- a\n- b\n")!, /a cloud-config must be a YAML mapping .* but this one is a list/);
@@ -425,12 +490,20 @@ describe("cloud-init seed: YAML check", () => {
 
   it("checks network-config: version 2, bare or under network:", () => {
     assert.equal(networkConfigProblem("version: 2\nethernets:\n  id0:\n    match: {macaddress: '52:54:00:12:34:56'}\n    dhcp4: true\n"), undefined);
-    assert.equal(networkConfigProblem("network:\n  version: 2\n  ethernets:\n    eth0:\n      addresses: [10.0.0.5/24]\n      routes:\n        - to: default\n          via: 10.0.0.1\n"), undefined);
+    assert.equal(
+      networkConfigProblem(
+        "network:\n  version: 2\n  ethernets:\n    eth0:\n      addresses: [10.0.0.5/24]\n      routes:\n        - to: default\n          via: 10.0.0.1\n",
+      ),
+      undefined,
+    );
     assert.match(networkConfigProblem("version: 1\nconfig:\n  - type: physical\n    name: eth0\n")!, /version 1; write version 2/);
     assert.match(networkConfigProblem("ethernets:\n  eth0:\n    dhcp4: true\n")!, /needs "version: 2"/);
     assert.match(networkConfigProblem("version: '2'\n")!, /has version "2"; only version 2/);
     assert.match(networkConfigProblem("- a\n")!, /must be a YAML mapping .* but it is a list/);
-    assert.match(networkConfigProblem("version: 2\nethernets:\n  eth0:\n     dhcp4: true\n    dhcp6: true\n")!, /^networkConfig is not valid YAML: line 5, column 5: bad indentation/);
+    assert.match(
+      networkConfigProblem("version: 2\nethernets:\n  eth0:\n     dhcp4: true\n    dhcp6: true\n")!,
+      /^networkConfig is not valid YAML: line 5, column 5: bad indentation/,
+    );
   });
 });
 
@@ -446,7 +519,11 @@ describe("cloud-init seed: instance-id and meta-data", () => {
     assert.notEqual(deriveInstanceId({ ...c, userData: c.userData + "# more\n" }), id);
     assert.notEqual(deriveInstanceId({ ...c, metaData: { localHostname: "web2" } }), id);
     assert.notEqual(deriveInstanceId({ ...c, networkConfig: "version: 2\n" }), id);
-    assert.notEqual(deriveInstanceId({ userData: "ab", networkConfig: "c" }), deriveInstanceId({ userData: "a", networkConfig: "bc" }), "fields are not just concatenated");
+    assert.notEqual(
+      deriveInstanceId({ userData: "ab", networkConfig: "c" }),
+      deriveInstanceId({ userData: "a", networkConfig: "bc" }),
+      "fields are not just concatenated",
+    );
   });
 
   it("writes meta-data with the given or derived instance-id and the host name", () => {
@@ -491,7 +568,13 @@ describe("virt:CloudInitDisk check and diff", () => {
   });
 
   it("names the property and the reason for each problem", async () => {
-    const f = await failures({ name: "bad name", pool: "default", userData: "#cloud-config\na: [1\n", networkConfig: "version: 1\n", metaData: { instanceId: "a/b", localHostname: "-web" } });
+    const f = await failures({
+      name: "bad name",
+      pool: "default",
+      userData: "#cloud-config\na: [1\n",
+      networkConfig: "version: 1\n",
+      metaData: { instanceId: "a/b", localHostname: "-web" },
+    });
     assert.match(f["name"]!, /"bad name" is not a valid name/);
     // userData is a secret: its failure names no property, since the engine prints a named property's value
     // with the failure ("property userData value {…} has a problem"); the reason names it instead.
@@ -510,7 +593,10 @@ describe("virt:CloudInitDisk check and diff", () => {
     assert.deepEqual(d, { changes: true, replaces: ["userData"], deleteBeforeReplace: true });
     assert.ok(lines.includes("virt:CloudInitDisk web-seed.iso: userData [secret] → [secret] (replaces it)"), lines.join("\n"));
     const id = deriveInstanceId({ userData: news.userData, metaData: { localHostname: "web" } });
-    assert.ok(lines.includes(`virt:CloudInitDisk web-seed.iso: the seed is replaced; cloud-init acts on it only with a new instance-id (now ${id})`), lines.join("\n"));
+    assert.ok(
+      lines.includes(`virt:CloudInitDisk web-seed.iso: the seed is replaced; cloud-init acts on it only with a new instance-id (now ${id})`),
+      lines.join("\n"),
+    );
     assert.ok(!lines.join("\n").includes("hostname: web2"), "the secret is not printed");
 
     lines.length = 0;
@@ -518,7 +604,10 @@ describe("virt:CloudInitDisk check and diff", () => {
     assert.equal(lines.length, 0);
 
     await cloudInitDisk.diff("k", olds, { ...base, networkConfig: "version: 2\n" });
-    assert.ok(lines.some((l) => /networkConfig \(none\) → "version: 2…" \(2 lines, 11 bytes\) \(replaces it\)/.test(l)), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => /networkConfig \(none\) → "version: 2…" \(2 lines, 11 bytes\) \(replaces it\)/.test(l)),
+      lines.join("\n"),
+    );
     assert.ok(lines.some((l) => l.includes("the seed is replaced; cloud-init acts on it only with a new instance-id (now iid-")));
 
     lines.length = 0;
@@ -529,9 +618,15 @@ describe("virt:CloudInitDisk check and diff", () => {
   it("warns when a pinned instance-id stays the same, and waits for unknown content", async () => {
     const pinned = { ...base, metaData: { instanceId: "vm-1" } };
     await cloudInitDisk.diff("k", { ...pinned, instanceId: "vm-1" }, { ...pinned, userData: "#cloud-config\nhostname: x\n" });
-    assert.ok(lines.some((l) => l.includes("(now vm-1) — the same as before, so per-instance modules will not run again")), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => l.includes("(now vm-1) — the same as before, so per-instance modules will not run again")),
+      lines.join("\n"),
+    );
     lines.length = 0;
     await cloudInitDisk.diff("k", { ...base, instanceId: "iid-0" }, { ...base, userData: UNKNOWN });
-    assert.ok(lines.some((l) => l.endsWith("(now known after apply)")), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => l.endsWith("(now known after apply)")),
+      lines.join("\n"),
+    );
   });
 });

@@ -17,13 +17,20 @@ describe("domain planning (pure)", () => {
     assert.deepEqual(ops(base, { ...base, vcpus: 2 }), { redefine: false, live: [{ kind: "setVcpus", count: 2 }], pending: [] });
     assert.deepEqual(ops(base, { ...base, title: "Web", description: "d" }), {
       redefine: false,
-      live: [{ kind: "setMetadata", field: "title", value: "Web" }, { kind: "setMetadata", field: "description", value: "d" }],
+      live: [
+        { kind: "setMetadata", field: "title", value: "Web" },
+        { kind: "setMetadata", field: "description", value: "d" },
+      ],
       pending: [],
     });
   });
 
   it("redefines first when a live change comes with a config one, or when the vCPU maximum follows vcpus", () => {
-    assert.deepEqual(ops(base, { ...base, currentMemory: 96 * MiB, memory: 512 * MiB }), { redefine: true, live: [{ kind: "setMemory", bytes: 96 * MiB }], pending: ["memory"] });
+    assert.deepEqual(ops(base, { ...base, currentMemory: 96 * MiB, memory: 512 * MiB }), {
+      redefine: true,
+      live: [{ kind: "setMemory", bytes: 96 * MiB }],
+      pending: ["memory"],
+    });
     const { maxVcpus: _, ...noMax } = base;
     assert.deepEqual(ops(noMax, { ...noMax, vcpus: 2 }), { redefine: true, live: [{ kind: "setVcpus", count: 2 }], pending: [] });
   });
@@ -36,7 +43,14 @@ describe("domain planning (pure)", () => {
 
   it("hot-plugs added disks and NICs and unplugs removed ones (removals first), matched by target and MAC", () => {
     const olds = { ...base, disks: [{ target: "vda", file: "/a.img" }], networkInterfaces: [{ mac: "52:54:00:00:00:01", network: "n" }] };
-    const news = { ...base, disks: [{ target: "vdb", file: "/b.img" }], networkInterfaces: [{ mac: "52:54:00:00:00:01", network: "n" }, { mac: "52:54:00:00:00:02", network: "n" }] };
+    const news = {
+      ...base,
+      disks: [{ target: "vdb", file: "/b.img" }],
+      networkInterfaces: [
+        { mac: "52:54:00:00:00:01", network: "n" },
+        { mac: "52:54:00:00:00:02", network: "n" },
+      ],
+    };
     assert.deepEqual(ops(olds, news).live, [
       { kind: "detach", device: "disk", key: "vda" },
       { kind: "attach", device: "disk", key: "vdb" },
@@ -45,8 +59,24 @@ describe("domain planning (pure)", () => {
   });
 
   it("changes CD-ROM media, link state and the graphics password live; other device changes wait", () => {
-    const olds = { ...base, disks: [{ target: "sda", device: "cdrom", file: "/a.iso" }, { target: "vda", file: "/d.img", cache: "none" }], networkInterfaces: [{ mac: "52:54:00:00:00:01", network: "n", linkState: "up" }], graphics: { type: "vnc", password: "a" } };
-    const news = { ...base, disks: [{ target: "sda", device: "cdrom", file: "/b.iso" }, { target: "vda", file: "/d.img", cache: "writeback" }], networkInterfaces: [{ mac: "52:54:00:00:00:01", network: "n", linkState: "down" }], graphics: { type: "vnc", password: "b" } };
+    const olds = {
+      ...base,
+      disks: [
+        { target: "sda", device: "cdrom", file: "/a.iso" },
+        { target: "vda", file: "/d.img", cache: "none" },
+      ],
+      networkInterfaces: [{ mac: "52:54:00:00:00:01", network: "n", linkState: "up" }],
+      graphics: { type: "vnc", password: "a" },
+    };
+    const news = {
+      ...base,
+      disks: [
+        { target: "sda", device: "cdrom", file: "/b.iso" },
+        { target: "vda", file: "/d.img", cache: "writeback" },
+      ],
+      networkInterfaces: [{ mac: "52:54:00:00:00:01", network: "n", linkState: "down" }],
+      graphics: { type: "vnc", password: "b" },
+    };
     const o = ops(olds, news);
     assert.deepEqual(o.live, [
       { kind: "updateDevice", device: "disk", key: "sda" },
@@ -67,15 +97,27 @@ describe("domain planning (pure)", () => {
 
 describe("domain identities and read-back", () => {
   it("assigns targets by bus and MACs once, and keeps them when the inputs come back", () => {
-    const first: Record<string, unknown> = { disks: [{ file: "/a.img" }, { device: "cdrom" }, { file: "/b.img", target: "vda" }], networkInterfaces: [{ network: "n" }] };
+    const first: Record<string, unknown> = {
+      disks: [{ file: "/a.img" }, { device: "cdrom" }, { file: "/b.img", target: "vda" }],
+      networkInterfaces: [{ network: "n" }],
+    };
     fillIdentities(first, undefined, "kvm");
     const disks = first["disks"] as { target: string }[];
-    assert.deepEqual(disks.map((d) => d.target), ["vdb", "sda", "vda"]);
+    assert.deepEqual(
+      disks.map((d) => d.target),
+      ["vdb", "sda", "vda"],
+    );
     const mac = (first["networkInterfaces"] as { mac: string }[])[0]!.mac;
     assert.match(mac, /^52:54:00(:[0-9a-f]{2}){3}$/);
-    const again: Record<string, unknown> = { disks: [{ file: "/b.img", target: "vda" }, { file: "/a.img" }, { device: "cdrom" }], networkInterfaces: [{ network: "n" }] };
+    const again: Record<string, unknown> = {
+      disks: [{ file: "/b.img", target: "vda" }, { file: "/a.img" }, { device: "cdrom" }],
+      networkInterfaces: [{ network: "n" }],
+    };
     fillIdentities(again, first, "kvm");
-    assert.deepEqual((again["disks"] as { target: string }[]).map((d) => d.target), ["vda", "vdb", "sda"]);
+    assert.deepEqual(
+      (again["disks"] as { target: string }[]).map((d) => d.target),
+      ["vda", "vdb", "sda"],
+    );
     assert.equal((again["networkInterfaces"] as { mac: string }[])[0]!.mac, mac);
     const xen: Record<string, unknown> = { disks: [{ file: "/x.img" }] };
     fillIdentities(xen, undefined, "xen");
@@ -87,7 +129,10 @@ describe("domain identities and read-back", () => {
       ...base,
       memory: "256MiB",
       currentMemory: "128MiB",
-      disks: [{ target: "vda", file: "/var/lib/libvirt/images/a.qcow2", format: "qcow2" }, { target: "sda", device: "cdrom" }],
+      disks: [
+        { target: "vda", file: "/var/lib/libvirt/images/a.qcow2", format: "qcow2" },
+        { target: "sda", device: "cdrom" },
+      ],
       networkInterfaces: [{ mac: "52:54:00:aa:bb:cc", network: "default" }],
       graphics: { type: "vnc", password: "s3cret" },
       serialConsole: { type: "pty" },

@@ -48,10 +48,19 @@ describe("domain metadata: check", () => {
     assert.match((await reasons([app("<app><owner>")]))[0]!, /^metadata\[0\]\.xml: is not one well-formed XML element/);
     assert.match((await reasons([app("just text")]))[0]!, /^metadata\[0\]\.xml: is not one well-formed XML element/);
     assert.match((await reasons([app("<app:app/>")]))[0]!, /^metadata\[0\]\.xml: <app:app>: write the element without a namespace prefix \(<app>\)/);
-    assert.match((await reasons([app(`<app xmlns:app="${APP}"/>`)]))[0]!, /^metadata\[0\]\.xml: remove xmlns:app=.* from <app>: the namespace comes from uri and prefix/);
+    assert.match(
+      (await reasons([app(`<app xmlns:app="${APP}"/>`)]))[0]!,
+      /^metadata\[0\]\.xml: remove xmlns:app=.* from <app>: the namespace comes from uri and prefix/,
+    );
     assert.match((await reasons([app("<app><q:x/></app>")]))[0]!, /^metadata\[0\]\.xml: the prefix "q" of q:x is not declared/);
-    assert.match((await reasons([app(), { ...ops(), uri: APP }]))[0]!, /^metadata\[1\]: uri "https:\/\/example.org\/ns\/app\/1" is already used by metadata\[0\]; each must be unique/);
-    assert.match((await reasons([app(), { ...ops(), prefix: "app" }]))[0]!, /^metadata\[1\]\.prefix: "app" is already the prefix of metadata\[0\]; give each namespace its own prefix/);
+    assert.match(
+      (await reasons([app(), { ...ops(), uri: APP }]))[0]!,
+      /^metadata\[1\]: uri "https:\/\/example.org\/ns\/app\/1" is already used by metadata\[0\]; each must be unique/,
+    );
+    assert.match(
+      (await reasons([app(), { ...ops(), prefix: "app" }]))[0]!,
+      /^metadata\[1\]\.prefix: "app" is already the prefix of metadata\[0\]; give each namespace its own prefix/,
+    );
     assert.match((await reasons([{ uri: APP, xml: "<a/>" }]))[0]!, /^metadata\[0\]\.prefix: is required/);
   });
 
@@ -89,11 +98,17 @@ describe("domain metadata: build, parse, read back", () => {
   it("round trip: what was built reads back as declared, with no diff", () => {
     const declared = { ...base, metadata: [app('<app version="1">\n  <owner>ops</owner>\n</app>'), ops()] };
     const xml = buildDomainXml(toModel(declared, "kvm", {}));
-    assert.match(xml, new RegExp(`<metadata>\\s*<app:app xmlns:app='${APP}' version='1'>\\s*<app:owner>ops</app:owner>\\s*</app:app>\\s*<ops:ops xmlns:ops='${OPS}'>`));
+    assert.match(
+      xml,
+      new RegExp(`<metadata>\\s*<app:app xmlns:app='${APP}' version='1'>\\s*<app:owner>ops</app:owner>\\s*</app:app>\\s*<ops:ops xmlns:ops='${OPS}'>`),
+    );
     assert.ok(xml.indexOf("<metadata>") < xml.indexOf("<memory"), "metadata before memory, libvirt's order");
     const back = readBack(parseDomainXml(xml), declared);
     assert.deepEqual(back["metadata"], declared.metadata);
-    assert.deepEqual(plan(domainSpec.inputs, back, declared).changes.filter((c) => c.path.startsWith("metadata")), []);
+    assert.deepEqual(
+      plan(domainSpec.inputs, back, declared).changes.filter((c) => c.path.startsWith("metadata")),
+      [],
+    );
   });
 
   it("compares canonically what libvirt rewrites (quoting, whitespace, namespace declarations), and reports real drift", () => {
@@ -111,7 +126,9 @@ describe("domain metadata: build, parse, read back", () => {
     ]);
     const declared = [app("<app version='1'><owner>ops</owner></app>")];
     assert.deepEqual(metadataBack(m.metadata!, declared), declared, "other namespaces are not reported");
-    assert.deepEqual(metadataBack(m.metadata!, [app("<app version='2'><owner>ops</owner></app>")]), [{ uri: APP, prefix: "app", xml: "<app version='1'><owner>ops</owner></app>" }]);
+    assert.deepEqual(metadataBack(m.metadata!, [app("<app version='2'><owner>ops</owner></app>")]), [
+      { uri: APP, prefix: "app", xml: "<app version='1'><owner>ops</owner></app>" },
+    ]);
     assert.deepEqual(metadataBack(m.metadata!, [ops()]), [], "a declared namespace missing from the domain reads as absent");
     assert.equal(readBack(m, base)["metadata"], undefined, "not declared, not reported");
   });

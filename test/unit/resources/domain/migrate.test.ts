@@ -7,7 +7,15 @@ import { setReporter } from "../../../../provider/resources/provider";
 const MiB = 1024 * 1024;
 const A = "qemu+tcp://127.0.0.1:1/system"; // nothing listens: a destination check fails at once
 const B = "qemu+tcp://127.0.0.1:2/system";
-const olds = { name: "web", type: "qemu", memory: 128 * MiB, vcpus: 1, running: true, uri: A, disks: [{ target: "vda", volume: { pool: "p", volume: "web.raw" } }] };
+const olds = {
+  name: "web",
+  type: "qemu",
+  memory: 128 * MiB,
+  vcpus: 1,
+  running: true,
+  uri: A,
+  disks: [{ target: "vda", volume: { pool: "p", volume: "web.raw" } }],
+};
 
 describe("domain migration planning", () => {
   const lines: string[] = [];
@@ -22,7 +30,12 @@ describe("domain migration planning", () => {
 
   it("says a running domain migrates live with its disks' data, a stopped one moves offline, and shared storage is not copied", () => {
     const news = { ...olds, connection: { uri: B }, migration: { timeoutSec: 30 } };
-    assert.match(migrationPlan(olds, news, B, true)!.line, new RegExp(`^migrated live from ${A.replace(/[+.]/g, "\\$&")} to ${B.replace(/[+.]/g, "\\$&")} .*disk data copied to the destination \\(vda\\): the data moves.*30 s at most`));
+    assert.match(
+      migrationPlan(olds, news, B, true)!.line,
+      new RegExp(
+        `^migrated live from ${A.replace(/[+.]/g, "\\$&")} to ${B.replace(/[+.]/g, "\\$&")} .*disk data copied to the destination \\(vda\\): the data moves.*30 s at most`,
+      ),
+    );
     assert.match(migrationPlan(olds, news, B, false)!.line, /^moved \(stopped\) from .* defined on the destination \(same UUID\), disk data copied/);
     assert.match(migrationPlan(olds, { ...news, migration: { mode: "offline" } }, B, true)!.line, /^moved offline from .*shut down gracefully.*started again/);
     assert.match(migrationPlan(olds, { ...news, migration: { copyStorage: false } }, B, true)!.line, /storage not copied \(it must be shared\)/);
@@ -46,7 +59,10 @@ describe("domain migration planning", () => {
     const news = { ...olds, connection: { uri: B }, migration: {} };
     const d = await domain.diff("0f0f0f0f-0000-4000-8000-000000000001", olds, news);
     assert.deepEqual(d, { changes: true, replaces: [], deleteBeforeReplace: false });
-    assert.ok(lines.some((l) => l.startsWith("virt:Domain web: migrated live from")), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => l.startsWith("virt:Domain web: migrated live from")),
+      lines.join("\n"),
+    );
     lines.length = 0;
     const { migration: _m, ...plain } = news;
     const r = await domain.diff("0f0f0f0f-0000-4000-8000-000000000001", olds, plain);
@@ -58,6 +74,9 @@ describe("domain migration planning", () => {
     const news = { ...olds, name: "web2", connection: { uri: B }, migration: {} };
     const d = await domain.diff("0f0f0f0f-0000-4000-8000-000000000001", olds, news);
     assert.ok(d.replaces.includes("name") && d.replaces.includes("connection"), JSON.stringify(d));
-    assert.ok(lines.some((l) => /not migrated: name changed, which replaces the domain anyway/.test(l)), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => /not migrated: name changed, which replaces the domain anyway/.test(l)),
+      lines.join("\n"),
+    );
   });
 });

@@ -10,7 +10,8 @@ import { DomainState, TypedParam } from "../../../../provider/libvirt";
 const MiB = 1024 * 1024;
 const base = { name: "web", type: "qemu", memory: 256 * MiB, currentMemory: 128 * MiB, vcpus: 1, running: true, powerState: "running", autostart: false };
 const ops = (olds: Record<string, unknown>, news: Record<string, unknown>) => planDomainOps(plan(domainSpec.inputs, olds, news), news);
-const says = (olds: Record<string, unknown>, news: Record<string, unknown>) => describePlan("virt:Domain", "web", domainSpec.inputs, plan(domainSpec.inputs, olds, news));
+const says = (olds: Record<string, unknown>, news: Record<string, unknown>) =>
+  describePlan("virt:Domain", "web", domainSpec.inputs, plan(domainSpec.inputs, olds, news));
 
 describe("virt:Domain power state, reboot and reset (pure)", () => {
   it("check fills powerState from running and running from powerState; both declared must agree", () => {
@@ -23,7 +24,11 @@ describe("virt:Domain power state, reboot and reset (pure)", () => {
     const c: Record<string, unknown> = {};
     normalisePower(c, "virt:Domain web");
     assert.deepEqual(c, { running: true, powerState: "running" });
-    for (const [running, powerState] of [[true, "shutoff"], [false, "running"], [false, "paused"]] as const) {
+    for (const [running, powerState] of [
+      [true, "shutoff"],
+      [false, "running"],
+      [false, "paused"],
+    ] as const) {
       const f = normalisePower({ running, powerState }, "virt:Domain web");
       assert.equal(f.length, 1);
       assert.match(f[0]!.reason, new RegExp(`^virt:Domain web: powerState "${powerState}" contradicts running: ${running}; declare one of them`));
@@ -32,7 +37,10 @@ describe("virt:Domain power state, reboot and reset (pure)", () => {
 
   it("check through the resource: a contradiction fails before anything else, naming the property", async () => {
     const r = await domain.check({}, { name: "web", type: "qemu", memory: "64MiB", running: false, powerState: "running" });
-    assert.ok(r.failures.some((f) => f.property === "powerState" && /contradicts running: false/.test(f.reason)), JSON.stringify(r.failures));
+    assert.ok(
+      r.failures.some((f) => f.property === "powerState" && /contradicts running: false/.test(f.reason)),
+      JSON.stringify(r.failures),
+    );
   });
 
   it("maps libvirt's states to the input's words", () => {
@@ -47,14 +55,19 @@ describe("virt:Domain power state, reboot and reset (pure)", () => {
 
   it("a powerState change is a live power op, never a redefinition; the plan says how it is applied", () => {
     assert.deepEqual(ops(base, { ...base, powerState: "paused" }), { redefine: false, live: [], pending: [], power: "paused" });
-    assert.deepEqual(says(base, { ...base, powerState: "paused" }), ["virt:Domain web: powerState running → paused (applied live: start, pause, resume or graceful shutdown)"]);
+    assert.deepEqual(says(base, { ...base, powerState: "paused" }), [
+      "virt:Domain web: powerState running → paused (applied live: start, pause, resume or graceful shutdown)",
+    ]);
   });
 
   it("a trigger change asks for a reboot or a reset (reset wins), and the plan says so in words; nothing else does", () => {
     assert.deepEqual(ops(base, { ...base, rebootTrigger: "1" }), { redefine: false, live: [], pending: [], reboot: "graceful" });
     assert.deepEqual(ops(base, { ...base, resetTrigger: "1" }), { redefine: false, live: [], pending: [], reboot: "reset" });
     assert.equal(ops(base, { ...base, rebootTrigger: "1", resetTrigger: "1" }).reboot, "reset");
-    assert.match(says(base, { ...base, rebootTrigger: "1" })[0]!, /rebootTrigger .*\(rebooted gracefully: ACPI shutdown, forced off after shutdownTimeout, then started\)$/);
+    assert.match(
+      says(base, { ...base, rebootTrigger: "1" })[0]!,
+      /rebootTrigger .*\(rebooted gracefully: ACPI shutdown, forced off after shutdownTimeout, then started\)$/,
+    );
     assert.match(says(base, { ...base, resetTrigger: "1" })[0]!, /resetTrigger .*\(reset: the guest restarts at once, unwritten data in the guest is lost\)$/);
     // Same trigger value, other changes: no reboot.
     const withTrigger = { ...base, rebootTrigger: "1", resetTrigger: "x" };

@@ -14,7 +14,17 @@ describe("tuning rows: planned, built, applied and read back from the spec table
   it("plans one typed-parameter call per family for the changed leaves, with no redefinition", () => {
     assert.deepEqual(ops(base, { ...base, memtune: { hardLimit: 1024 * MiB, softLimit: 512 * MiB } }), {
       redefine: false,
-      live: [{ kind: "tune", family: "memory", params: [{ field: "hard_limit", type: "ullong", value: 1048576 }, { field: "soft_limit", type: "ullong", value: 524288 }], paths: ["memtune.hardLimit", "memtune.softLimit"] }],
+      live: [
+        {
+          kind: "tune",
+          family: "memory",
+          params: [
+            { field: "hard_limit", type: "ullong", value: 1048576 },
+            { field: "soft_limit", type: "ullong", value: 524288 },
+          ],
+          paths: ["memtune.hardLimit", "memtune.softLimit"],
+        },
+      ],
       pending: [],
     });
     const olds = { ...base, memtune: { hardLimit: 1024 * MiB, softLimit: 512 * MiB } };
@@ -30,7 +40,15 @@ describe("tuning rows: planned, built, applied and read back from the spec table
     ]);
     const gone = ops(olds, base);
     assert.equal(gone.redefine, false);
-    assert.deepEqual(gone.live.map((o) => (o.kind === "tune" ? o.params.map((p) => [p.field, p.value]) : o.kind)), [[["hard_limit", UNLIMITED], ["soft_limit", UNLIMITED]]]);
+    assert.deepEqual(
+      gone.live.map((o) => (o.kind === "tune" ? o.params.map((p) => [p.field, p.value]) : o.kind)),
+      [
+        [
+          ["hard_limit", UNLIMITED],
+          ["soft_limit", UNLIMITED],
+        ],
+      ],
+    );
   });
 
   it("a tuning change with a config change still tunes live, after the redefinition", () => {
@@ -44,12 +62,19 @@ describe("tuning rows: planned, built, applied and read back from the spec table
     const xml = buildDomainXml(toModel({ ...base, memtune: { hardLimit: 1024 * MiB } }, "kvm", {}));
     assert.match(xml, /<memtune>\s*<hard_limit>1048576<\/hard_limit>\s*<\/memtune>/);
     assert.ok(xml.indexOf("<memtune>") < xml.indexOf("<vcpu"), "in libvirt's order: memtune before vcpu");
-    const current = xml.replace("<hard_limit>1048576</hard_limit>", "<hard_limit unit='KiB'>1048576</hard_limit><soft_limit unit='KiB'>4096</soft_limit><min_guarantee unit='KiB'>1</min_guarantee>");
+    const current = xml.replace(
+      "<hard_limit>1048576</hard_limit>",
+      "<hard_limit unit='KiB'>1048576</hard_limit><soft_limit unit='KiB'>4096</soft_limit><min_guarantee unit='KiB'>1</min_guarantee>",
+    );
     const edited = applyDomainXml(current, toModel({ ...base, memtune: { hardLimit: 2048 * MiB } }, "kvm", {}));
     assert.match(edited, /<hard_limit unit=['"]KiB['"]>2097152<\/hard_limit>/, "kept its unit attribute, new value");
     assert.doesNotMatch(edited, /soft_limit/, "a mapped leaf the declared row lacks is removed");
     assert.match(edited, /<min_guarantee unit=['"]KiB['"]>1<\/min_guarantee>/, "an unmapped leaf is kept");
-    assert.match(applyDomainXml(current, toModel(base, "kvm", {})), /<soft_limit unit=['"]KiB['"]>4096<\/soft_limit>/, "memtune not declared: left as the host has it");
+    assert.match(
+      applyDomainXml(current, toModel(base, "kvm", {})),
+      /<soft_limit unit=['"]KiB['"]>4096<\/soft_limit>/,
+      "memtune not declared: left as the host has it",
+    );
     const back = readBack(parseDomainXml(current), { ...base, memtune: { hardLimit: 1 } });
     assert.deepEqual(back["memtune"], { hardLimit: 1024 * MiB }, "only declared leaves, in bytes");
     assert.equal(readBack(parseDomainXml(current), base)["memtune"], undefined);

@@ -42,7 +42,10 @@ describe("virt:Domain waitForIp", () => {
     });
 
     it("refuses source lease with a NIC on a host bridge or macvtap, explaining why and what to use", async () => {
-      const r = await domain.check({}, { ...base, waitForIp: { source: "lease" }, networkInterfaces: [{ network: "n" }, { bridge: "br0" }, { direct: { dev: "eth0" } }] });
+      const r = await domain.check(
+        {},
+        { ...base, waitForIp: { source: "lease" }, networkInterfaces: [{ network: "n" }, { bridge: "br0" }, { direct: { dev: "eth0" } }] },
+      );
       assert.equal(r.failures.length, 1);
       const f = r.failures[0]!;
       assert.equal(f.property, "waitForIp.source");
@@ -70,10 +73,23 @@ describe("virt:Domain waitForIp", () => {
   });
 
   describe("polling", () => {
-    const p = { name: "web", waitForIp: { source: "lease", timeout: 60 }, networkInterfaces: [{ network: "n", mac: MAC1 }, { network: "m", mac: MAC2 }, { bridge: "br0", mac: "52:54:00:aa:00:03" }] };
+    const p = {
+      name: "web",
+      waitForIp: { source: "lease", timeout: 60 },
+      networkInterfaces: [
+        { network: "n", mac: MAC1 },
+        { network: "m", mac: MAC2 },
+        { bridge: "br0", mac: "52:54:00:aa:00:03" },
+      ],
+    };
 
     it("returns once every NIC on a network has an IPv4 address (lease ignores bridged NICs), polling each second", async () => {
-      const { lv, calls } = fakeLv([[], [iface(MAC1, "10.0.0.5")], [iface(MAC1, "10.0.0.5"), iface(MAC2, "fe80::1")], [iface(MAC1, "10.0.0.5"), iface(MAC2, "fe80::1", "10.0.1.7")]]);
+      const { lv, calls } = fakeLv([
+        [],
+        [iface(MAC1, "10.0.0.5")],
+        [iface(MAC1, "10.0.0.5"), iface(MAC2, "fe80::1")],
+        [iface(MAC1, "10.0.0.5"), iface(MAC2, "fe80::1", "10.0.1.7")],
+      ]);
       const clock = fakeClock();
       const t0 = clock.now();
       const got = await waitForAddresses(lv, dom, p, "virt:Domain web", clock);
@@ -91,7 +107,10 @@ describe("virt:Domain waitForIp", () => {
       const { lv, calls } = fakeLv([err, err, [iface(MAC1, "10.0.0.5"), iface("52:54:00:aa:00:03", "192.168.1.9"), iface(MAC2, "10.0.1.7")]]);
       const got = await waitForAddresses(lv, dom, { ...p, waitForIp: { source: "agent", timeout: 60 } }, "virt:Domain web", fakeClock());
       assert.deepEqual(calls, [1, 1, 1]);
-      assert.deepEqual(got?.map((a) => a.ips[0]), ["10.0.0.5", "10.0.1.7", "192.168.1.9"]);
+      assert.deepEqual(
+        got?.map((a) => a.ips[0]),
+        ["10.0.0.5", "10.0.1.7", "192.168.1.9"],
+      );
     });
 
     it("times out with an error naming the domain, the network, the MAC, the source and the seconds waited", async () => {
@@ -99,7 +118,10 @@ describe("virt:Domain waitForIp", () => {
       const clock = fakeClock();
       await assert.rejects(waitForAddresses(lv, dom, { ...p, waitForIp: { source: "lease", timeout: 5 } }, "virt:Domain web", clock), (e: unknown) => {
         assert.ok(e instanceof WaitForIpTimeout);
-        assert.match(e.message, /^virt:Domain web: waitForIp: the interface with MAC 52:54:00:aa:00:02 on network m has no IPv4 address from source "lease" after 5 s/);
+        assert.match(
+          e.message,
+          /^virt:Domain web: waitForIp: the interface with MAC 52:54:00:aa:00:02 on network m has no IPv4 address from source "lease" after 5 s/,
+        );
         assert.match(e.message, /DHCP client/);
         assert.match(e.message, /network m has DHCP/);
         assert.deepEqual(e.addresses[0], { mac: MAC1, network: "n", ips: ["10.0.0.5"] });
@@ -112,7 +134,10 @@ describe("virt:Domain waitForIp", () => {
       const { lv, calls } = fakeLv([[]]);
       const c = fakeClock();
       await withClock(c, () =>
-        assert.rejects(waitForAddresses(lv, dom, { ...p, waitForIp: { source: "arp", timeout: 1 } }, "virt:Domain web", { intervalMs: 300 }), /MAC 52:54:00:aa:00:01 on network n .* source "arp" after 1 s/),
+        assert.rejects(
+          waitForAddresses(lv, dom, { ...p, waitForIp: { source: "arp", timeout: 1 } }, "virt:Domain web", { intervalMs: 300 }),
+          /MAC 52:54:00:aa:00:01 on network n .* source "arp" after 1 s/,
+        ),
       );
       assert.deepEqual(c.sleeps, [300, 300, 300, 100], "the last wait ends exactly at the 1 s timeout");
       assert.equal(calls.length, 5, "one poll before each wait and one at the deadline");
@@ -125,7 +150,10 @@ describe("virt:Domain waitForIp", () => {
       assert.equal(calls.length, 0);
       const got = await currentAddresses(lv, dom, p);
       assert.equal(calls.length, 1);
-      assert.deepEqual(got?.map((a) => a.ips), [[], []]);
+      assert.deepEqual(
+        got?.map((a) => a.ips),
+        [[], []],
+      );
     });
 
     it("matches interfaces by MAC, case-insensitively", () => {

@@ -47,7 +47,7 @@ function caps(hostFeatures: string[], domainTypes: string[], guestFeatures: stri
 }
 
 describe("virt:Domain type auto (resolveType)", () => {
-  it("is xen on a Xen host (libxl's getType is \"Xen\"), without reading the capabilities", async () => {
+  it('is xen on a Xen host (libxl\'s getType is "Xen"), without reading the capabilities', async () => {
     const { lv, calls } = fakeHost("Xen");
     assert.equal(await resolveType(lv, "auto"), "xen");
     assert.deepEqual(calls, ["getType"]);
@@ -63,7 +63,10 @@ describe("virt:Domain type auto (resolveType)", () => {
     assert.equal(await resolveType(fakeHost("QEMU", caps(["ssbd", "pdpe1gb"], ["qemu", "kvm"])).lv, "auto"), "qemu", "no vmx/svm");
     assert.equal(await resolveType(fakeHost("QEMU", caps(["vmx"], ["qemu"])).lv, "auto"), "qemu", "no kvm domain type");
     // A vmx that is not the host CPU's (e.g. in a guest section) does not count.
-    assert.equal(await resolveType(fakeHost("QEMU", caps([], ["qemu", "kvm"]).replace("</guest>", "<cpu><feature name='vmx'/></cpu></guest>")).lv, "auto"), "qemu");
+    assert.equal(
+      await resolveType(fakeHost("QEMU", caps([], ["qemu", "kvm"]).replace("</guest>", "<cpu><feature name='vmx'/></cpu></guest>")).lv, "auto"),
+      "qemu",
+    );
     assert.equal(await resolveType(fakeHost("TEST", caps([], ["test"])).lv, "auto"), "qemu", "the test driver");
   });
 
@@ -119,8 +122,17 @@ describe("virt:Domain Xen rules (inputs → model → XML)", () => {
     assert.equal(m.type, "xen");
     assert.deepEqual(m.os, { type: "xen", kernel: "/boot/vmlinuz", initrd: "/boot/initrd.img", cmdline: "console=hvc0" });
     assert.deepEqual(m.features, {}, "no HVM features on PV");
-    assert.deepEqual(m.devices.disks!.map((d) => [d.target.dev, d.target.bus, d.driver?.name, d.driver?.type]), [["xvda", "xen", "phy", undefined], ["xvdb", "xen", "qemu", "qcow2"]]);
-    assert.deepEqual(m.devices.interfaces!.map((n) => [n.type, n.model]), [["bridge", "netfront"]]);
+    assert.deepEqual(
+      m.devices.disks!.map((d) => [d.target.dev, d.target.bus, d.driver?.name, d.driver?.type]),
+      [
+        ["xvda", "xen", "phy", undefined],
+        ["xvdb", "xen", "qemu", "qcow2"],
+      ],
+    );
+    assert.deepEqual(
+      m.devices.interfaces!.map((n) => [n.type, n.model]),
+      [["bridge", "netfront"]],
+    );
     assert.deepEqual(m.devices.consoles, [{ type: "pty", targetType: "xen", port: 0 }]);
     assert.deepEqual(m.devices.memballoon, { model: "xen" });
     const xml = buildDomainXml(m);
@@ -158,8 +170,16 @@ describe("virt:Domain Xen rules (inputs → model → XML)", () => {
   it("refuses KVM/QEMU buses on Xen and Xen options on KVM", () => {
     const xen = validateDomain({ name: "x", memory: 128 * MiB, disks: [{ file: "/a.img", bus: "virtio", target: "vda" }] }, "xen").map((f) => f.reason);
     assert.deepEqual(xen, ["disks[0].bus: a Xen domain uses the xen bus (or ide/scsi for HVM), not virtio"]);
-    const kvm = validateDomain({ name: "x", memory: 128 * MiB, os: { type: "xen" }, networkInterfaces: [{ network: "n", model: "netfront" }] }, "kvm").map((f) => f.reason);
-    assert.ok(kvm.some((r) => r.startsWith('os.type: "xen" is for Xen guests')), kvm.join("\n"));
-    assert.ok(kvm.some((r) => r.startsWith("networkInterfaces[0].model: netfront is the Xen PV NIC")), kvm.join("\n"));
+    const kvm = validateDomain({ name: "x", memory: 128 * MiB, os: { type: "xen" }, networkInterfaces: [{ network: "n", model: "netfront" }] }, "kvm").map(
+      (f) => f.reason,
+    );
+    assert.ok(
+      kvm.some((r) => r.startsWith('os.type: "xen" is for Xen guests')),
+      kvm.join("\n"),
+    );
+    assert.ok(
+      kvm.some((r) => r.startsWith("networkInterfaces[0].model: netfront is the Xen PV NIC")),
+      kvm.join("\n"),
+    );
   });
 });

@@ -42,7 +42,10 @@ describe("virt:Network mode bridge: the host bridge is asked about at check", ()
     await network.check({}, { name: "n", mode: "bridge", bridge: { name: UNKNOWN } });
     await network.check({}, { name: "n", mode: "bridge", bridge: { name: "pvthbnone" }, connection: { uri: UNKNOWN } });
     const r = await network.check({}, { name: "n", mode: "bridge", bridge: { name: "pvthbnone" }, mtu: 9000 });
-    assert.deepEqual(r.failures.map((f) => f.property), ["mtu"]);
+    assert.deepEqual(
+      r.failures.map((f) => f.property),
+      ["mtu"],
+    );
     assert.deepEqual(asked, []);
   });
 });

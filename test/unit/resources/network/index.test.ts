@@ -65,14 +65,32 @@ describe("virt:Network check", () => {
   it("accepts a well-formed network of every mode", async () => {
     for (const mode of ["nat", "route", "open", "isolated"]) await checked({ ...lab, mode });
     await checked({ name: "br", mode: "bridge", bridge: { name: "br0" } });
-    await checked({ name: "v6", ips: [{ address: "fd00::1", prefix: 64, family: "ipv6", dhcp: { hosts: [{ id: "0:3:0:1:52:54:0:a:b:10", ip: "fd00::10" }, { name: "h", ip: "fd00::11" }] } }] });
+    await checked({
+      name: "v6",
+      ips: [
+        {
+          address: "fd00::1",
+          prefix: 64,
+          family: "ipv6",
+          dhcp: {
+            hosts: [
+              { id: "0:3:0:1:52:54:0:a:b:10", ip: "fd00::10" },
+              { name: "h", ip: "fd00::11" },
+            ],
+          },
+        },
+      ],
+    });
   });
 
   it("mode bridge needs the host bridge's name and takes no addresses, DHCP, DNS, domain, MTU, stp or delay", async () => {
     let by = await failures({ name: "br", mode: "bridge" });
     assert.match(by["bridge.name"]!, /^bridge\.name: is required for mode "bridge": the name of the existing host bridge to hand guests to, e\.g\. "br0"/);
     by = await failures({ ...lab, mode: "bridge", bridge: { name: "br0", stp: true, delay: 2 }, domain: { name: "x.test" }, mtu: 9000 });
-    assert.match(by["ips"]!, /^ips: mode "bridge" hands guests to an existing host bridge, where libvirt runs no DHCP or DNS .*; remove ips, or use mode nat, route, open or isolated/);
+    assert.match(
+      by["ips"]!,
+      /^ips: mode "bridge" hands guests to an existing host bridge, where libvirt runs no DHCP or DNS .*; remove ips, or use mode nat, route, open or isolated/,
+    );
     assert.match(by["dnsHosts"]!, /^dnsHosts: mode "bridge" .*remove dnsHosts/);
     assert.match(by["domain"]!, /^domain: mode "bridge" .*remove domain/);
     assert.match(by["mtu"]!, /^mtu: 9000: libvirt sets an MTU only on a bridge it runs/);
@@ -128,11 +146,20 @@ describe("virt:Network check", () => {
         },
       ],
     });
-    assert.equal(by["ips[0].dhcp.ranges[0].start"], 'ips[0].dhcp.ranges[0].start: "10.213.6.10" is outside ips[0]\'s subnet 10.213.5.0/24; use an address from 10.213.5.0 to 10.213.5.255');
+    assert.equal(
+      by["ips[0].dhcp.ranges[0].start"],
+      'ips[0].dhcp.ranges[0].start: "10.213.6.10" is outside ips[0]\'s subnet 10.213.5.0/24; use an address from 10.213.5.0 to 10.213.5.255',
+    );
     assert.equal(by["ips[0].dhcp.ranges[1]"], 'ips[0].dhcp.ranges[1]: start "10.213.5.200" is after end "10.213.5.100"; start must not be after end');
-    assert.match(by["ips[0].dhcp.ranges[2].start"]!, /"10\.213\.5\.0" is the network address of 10\.213\.5\.0\/24, which libvirt refuses in a DHCP range; use 10\.213\.5\.1 to 10\.213\.5\.254/);
+    assert.match(
+      by["ips[0].dhcp.ranges[2].start"]!,
+      /"10\.213\.5\.0" is the network address of 10\.213\.5\.0\/24, which libvirt refuses in a DHCP range; use 10\.213\.5\.1 to 10\.213\.5\.254/,
+    );
     assert.match(by["ips[0].dhcp.ranges[3].end"]!, /"10\.213\.5\.255" is the broadcast address of 10\.213\.5\.0\/24/);
-    assert.match(by["ips[0].dhcp.ranges[4].start"]!, /"fd00::1" is an IPv6 address, but ips\[0\] \(10\.213\.5\.1\) is IPv4; use an IPv4 address inside 10\.213\.5\.0\/24/);
+    assert.match(
+      by["ips[0].dhcp.ranges[4].start"]!,
+      /"fd00::1" is an IPv6 address, but ips\[0\] \(10\.213\.5\.1\) is IPv4; use an IPv4 address inside 10\.213\.5\.0\/24/,
+    );
     assert.equal(Object.keys(by).length, 5, JSON.stringify(by));
   });
 
@@ -158,11 +185,17 @@ describe("virt:Network check", () => {
       ],
     });
     assert.equal(by["ips[0].dhcp.hosts[1]"], "ips[0].dhcp.hosts[1]: a host on an IPv4 address needs mac or name, so DHCP knows which guest gets 10.213.5.11");
-    assert.equal(by["ips[0].dhcp.hosts[2].ip"], 'ips[0].dhcp.hosts[2].ip: "10.213.9.12" is outside ips[0]\'s subnet 10.213.5.0/24; use an address from 10.213.5.0 to 10.213.5.255');
+    assert.equal(
+      by["ips[0].dhcp.hosts[2].ip"],
+      'ips[0].dhcp.hosts[2].ip: "10.213.9.12" is outside ips[0]\'s subnet 10.213.5.0/24; use an address from 10.213.5.0 to 10.213.5.255',
+    );
     assert.match(by["ips[0].dhcp.hosts[3].mac"]!, /"01:00:5e:00:00:01" is a multicast address; a guest NIC has a unicast MAC \(first byte even\)/);
     assert.match(by["ips[0].dhcp.hosts[4].name"]!, /"-bad" is not a host name: start with a letter or digit/);
     assert.match(by["ips[0].dhcp.hosts[5].id"]!, /"zz" is not a DHCP client id: use hex digits and colons/);
-    assert.match(by["ips[1].dhcp.hosts[0].mac"]!, /libvirt takes no MAC for a host on an IPv6 address \(DHCPv6 knows clients by DUID\); give id \(the client's DUID\) or name instead/);
+    assert.match(
+      by["ips[1].dhcp.hosts[0].mac"]!,
+      /libvirt takes no MAC for a host on an IPv6 address \(DHCPv6 knows clients by DUID\); give id \(the client's DUID\) or name instead/,
+    );
     assert.match(by["ips[1].dhcp.hosts[1]"]!, /a host on an IPv6 address needs id \(the client's DUID, e\.g\. "0:3:0:1:52:54:0:a:b:10"\) or name/);
     assert.equal(Object.keys(by).length, 7, JSON.stringify(by));
   });
@@ -182,7 +215,16 @@ describe("virt:Network check", () => {
           },
         },
         { address: "10.213.6.1", prefix: 24, dhcp: { hosts: [{ name: "c", ip: "10.213.6.10" }] } },
-        { address: "fd00::1", prefix: 64, dhcp: { hosts: [{ name: "v", ip: "fd00::10" }, { name: "w", ip: "fd00:0::10" }] } },
+        {
+          address: "fd00::1",
+          prefix: 64,
+          dhcp: {
+            hosts: [
+              { name: "v", ip: "fd00::10" },
+              { name: "w", ip: "fd00:0::10" },
+            ],
+          },
+        },
       ],
       dnsHosts: [
         { ip: "10.213.5.10", hostnames: ["web", "www"] },
@@ -190,14 +232,23 @@ describe("virt:Network check", () => {
         { ip: "10.213.5.12", hostnames: [] },
       ],
     });
-    assert.equal(by["ips[0].dhcp.hosts[1].mac"], 'ips[0].dhcp.hosts[1].mac: "52:54:00:00:00:01" is already used by ips[0].dhcp.hosts[0].mac; each DHCP host mac must be unique in the network');
+    assert.equal(
+      by["ips[0].dhcp.hosts[1].mac"],
+      'ips[0].dhcp.hosts[1].mac: "52:54:00:00:00:01" is already used by ips[0].dhcp.hosts[0].mac; each DHCP host mac must be unique in the network',
+    );
     assert.match(by["ips[0].dhcp.hosts[1].name"]!, /"A" is already used by ips\[0\]\.dhcp\.hosts\[0\]\.name; each DHCP host name must be unique/);
     assert.match(by["ips[1].dhcp"]!, /^ips\[1\]\.dhcp: ips\[0\] already has DHCP; libvirt serves DHCP on only one IPv4 address per network/);
     assert.match(by["ips[2].dhcp.hosts[1].ip"]!, /"fd00:0::10" is already used by ips\[2\]\.dhcp\.hosts\[0\]\.ip; each DHCP host ip must be unique/);
     assert.match(by["dnsHosts[1].hostnames[0]"]!, /"WEB" is already used by dnsHosts\[0\]\.hostnames\[0\]; each DNS host name must be unique/);
     assert.match(by["dnsHosts[2].hostnames"]!, /at least one host name is required for 10\.213\.5\.12/);
     // A plain duplicate key is caught by the spec's keyed-list check first.
-    const dup = await failures({ name: "n", dnsHosts: [{ ip: "10.0.0.1", hostnames: ["a"] }, { ip: "10.0.0.1", hostnames: ["b"] }] });
+    const dup = await failures({
+      name: "n",
+      dnsHosts: [
+        { ip: "10.0.0.1", hostnames: ["a"] },
+        { ip: "10.0.0.1", hostnames: ["b"] },
+      ],
+    });
     assert.match(dup["dnsHosts[1]"]!, /ip "10\.0\.0\.1" is already used by dnsHosts\[0\]/);
   });
 
@@ -233,7 +284,10 @@ describe("virt:Network diff", () => {
   it("adding a DHCP host is live, with a plan line naming it", async () => {
     const olds = await state(lab);
     const ip0 = lab.ips[0]!;
-    const news = await checked({ ...lab, ips: [{ ...ip0, dhcp: { ...ip0.dhcp, hosts: [...ip0.dhcp.hosts, { mac: "52:54:00:00:05:12", ip: "10.213.5.12" }] } }] });
+    const news = await checked({
+      ...lab,
+      ips: [{ ...ip0, dhcp: { ...ip0.dhcp, hosts: [...ip0.dhcp.hosts, { mac: "52:54:00:00:05:12", ip: "10.213.5.12" }] } }],
+    });
     assert.deepEqual(await network.diff("u", olds, news), { changes: true, replaces: [], deleteBeforeReplace: false });
     assert.deepEqual(lines, ["virt:Network lab: ips[10.213.5.1].dhcp.hosts +10.213.5.12 (updated live, network not restarted)"]);
   });
@@ -243,7 +297,10 @@ describe("virt:Network diff", () => {
     const ip0 = lab.ips[0]!;
     const news = await checked({
       ...lab,
-      ips: [{ address: "fd00:213:5:0::1", prefix: 64 }, { ...ip0, dhcp: { ...ip0.dhcp, hosts: [...ip0.dhcp.hosts].reverse().map((h) => ({ ...h, mac: h.mac.toUpperCase() })) } }],
+      ips: [
+        { address: "fd00:213:5:0::1", prefix: 64 },
+        { ...ip0, dhcp: { ...ip0.dhcp, hosts: [...ip0.dhcp.hosts].reverse().map((h) => ({ ...h, mac: h.mac.toUpperCase() })) } },
+      ],
     });
     assert.deepEqual(await network.diff("u", olds, news), { changes: false, replaces: [], deleteBeforeReplace: false });
     assert.deepEqual(lines, []);
@@ -254,7 +311,16 @@ describe("virt:Network diff", () => {
     const news = await checked({
       ...lab,
       autostart: false,
-      ips: [{ address: "10.213.5.1", prefix: 24, dhcp: { ranges: [{ start: "10.213.5.100", end: "10.213.5.150" }], hosts: [{ mac: "52:54:00:00:05:10", name: "web2", ip: "10.213.5.10" }, lab.ips[0]!.dhcp.hosts[1]] } }],
+      ips: [
+        {
+          address: "10.213.5.1",
+          prefix: 24,
+          dhcp: {
+            ranges: [{ start: "10.213.5.100", end: "10.213.5.150" }],
+            hosts: [{ mac: "52:54:00:00:05:10", name: "web2", ip: "10.213.5.10" }, lab.ips[0]!.dhcp.hosts[1]],
+          },
+        },
+      ],
       dnsHosts: [{ ip: "10.213.5.10", hostnames: ["web"] }],
     });
     assert.deepEqual(await network.diff("u", olds, news), { changes: true, replaces: [], deleteBeforeReplace: false });
@@ -289,7 +355,10 @@ describe("virt:Network diff", () => {
     const news = await checked({ ...lab, ips: [{ ...lab.ips[0]!, prefix: 23 }], connection: { uri } });
     assert.deepEqual(await network.diff("u", olds, news), { changes: true, replaces: ["ips"], deleteBeforeReplace: true });
     assert.equal(lines[0], "virt:Network lab: ips[10.213.5.1].prefix 24 → 23 (replaces it)");
-    assert.match(lines[1]!, /^virt:Network lab: replacing it disconnects the running domains attached to it \(listing them on qemu\+unix:\/\/\/system\?socket=\/nonexistent\/pvt-no-libvirt\.sock failed: /);
+    assert.match(
+      lines[1]!,
+      /^virt:Network lab: replacing it disconnects the running domains attached to it \(listing them on qemu\+unix:\/\/\/system\?socket=\/nonexistent\/pvt-no-libvirt\.sock failed: /,
+    );
   });
 });
 
@@ -351,11 +420,21 @@ describe("virt:Network read-back of libvirt's XML (the captured corpus)", () => 
         {
           address: "fd00:213:8::1",
           prefix: 64,
-          dhcp: { ranges: [{ start: "fd00:213:8::100", end: "fd00:213:8::1ff" }], hosts: [{ id: "0:4:7e:7d:f0:7d:a8:bc:c5:d2:13:32:11:ed:16:ea:84:63", name: "h6", ip: "fd00:213:8::10" }] },
+          dhcp: {
+            ranges: [{ start: "fd00:213:8::100", end: "fd00:213:8::1ff" }],
+            hosts: [{ id: "0:4:7e:7d:f0:7d:a8:bc:c5:d2:13:32:11:ed:16:ea:84:63", name: "h6", ip: "fd00:213:8::10" }],
+          },
         },
       ],
     },
-    "isolated-netmask.xml": { name: "pvt-xml-netmask", mode: "isolated", ips: [{ address: "10.213.12.1", prefix: 8 }, { address: "10.213.11.1", prefix: 25, family: "ipv4" }] },
+    "isolated-netmask.xml": {
+      name: "pvt-xml-netmask",
+      mode: "isolated",
+      ips: [
+        { address: "10.213.12.1", prefix: 8 },
+        { address: "10.213.11.1", prefix: 25, family: "ipv4" },
+      ],
+    },
     "open.xml": { name: "pvt-xml-open", mode: "open", bridge: { name: "virbr3" }, ips: [{ address: "10.213.10.1", prefix: 24 }] },
     "route.xml": { name: "pvt-xml-route", mode: "route", bridge: { name: "pvtxml1", stp: true, delay: 2 }, ips: [{ address: "10.213.9.1", prefix: 24 }] },
     "unknown-nodes.xml": {
@@ -363,7 +442,13 @@ describe("virt:Network read-back of libvirt's XML (the captured corpus)", () => 
       mtu: 1450,
       domain: { name: "extras.test", localOnly: false },
       dnsHosts: [{ ip: "10.213.30.5", hostnames: ["gw"] }],
-      ips: [{ address: "10.213.30.1", prefix: 24, dhcp: { ranges: [{ start: "10.213.30.100", end: "10.213.30.200" }], hosts: [{ mac: "52:54:00:00:30:05", name: "gw", ip: "10.213.30.5" }] } }],
+      ips: [
+        {
+          address: "10.213.30.1",
+          prefix: 24,
+          dhcp: { ranges: [{ start: "10.213.30.100", end: "10.213.30.200" }], hosts: [{ mac: "52:54:00:00:30:05", name: "gw", ip: "10.213.30.5" }] },
+        },
+      ],
     },
     "host-bridge.xml": { name: "pvt-xml-bridge", mode: "bridge", bridge: { name: "br0" } },
   };
@@ -383,7 +468,15 @@ describe("virt:Network read-back of libvirt's XML (the captured corpus)", () => 
     const bare = readBack(parseNetworkXml(xml), await checked({ name: "pvt-xml-isolated", mode: "isolated", ips: [{ address: "10.213.8.1", prefix: 24 }] }));
     assert.equal(bare["bridge"], undefined);
     assert.deepEqual((bare["ips"] as Props[])[1], { address: "10.213.8.1", prefix: 24 });
-    const full = readBack(parseNetworkXml(xml), await checked({ name: "x", mode: "isolated", bridge: { name: "virbr7", stp: true, delay: 0 }, ips: [{ address: "10.213.8.1", prefix: 24, family: "ipv4" }] }));
+    const full = readBack(
+      parseNetworkXml(xml),
+      await checked({
+        name: "x",
+        mode: "isolated",
+        bridge: { name: "virbr7", stp: true, delay: 0 },
+        ips: [{ address: "10.213.8.1", prefix: 24, family: "ipv4" }],
+      }),
+    );
     assert.deepEqual(full["bridge"], { name: "virbr2", stp: false, delay: 0 });
     assert.deepEqual((full["ips"] as Props[])[1], { address: "10.213.8.1", prefix: 24, family: "ipv4" });
   });
@@ -410,7 +503,10 @@ describe("virt:Network read-back of libvirt's XML (the captured corpus)", () => 
     assert.match(xml, /<bridge name='pvtbr1' stp='off' delay='3'\/>/);
     const back = { ...readBack(parseNetworkXml(xml), inputs), autostart: true };
     assert.deepEqual(plan(networkSpec.inputs, back, inputs).changes, []);
-    assert.match(buildNetworkXml(toModel(await checked({ name: "b", mode: "bridge", bridge: { name: "br0" } }))), /<forward mode='bridge'\/>\n {2}<bridge name='br0'\/>/);
+    assert.match(
+      buildNetworkXml(toModel(await checked({ name: "b", mode: "bridge", bridge: { name: "br0" } }))),
+      /<forward mode='bridge'\/>\n {2}<bridge name='br0'\/>/,
+    );
   });
 });
 
@@ -426,7 +522,10 @@ describe("virt:Network update calls", () => {
   </dhcp></ip></network>`);
   const want = (dhcp: Props, dnsHosts?: unknown): Props => ({
     name: "n",
-    ips: [{ address: "fd00:213:5::1", prefix: 64 }, { address: "10.213.5.1", prefix: 24, dhcp: { ranges: [{ start: "10.213.5.100", end: "10.213.5.199" }], hosts: [], ...dhcp } }],
+    ips: [
+      { address: "fd00:213:5::1", prefix: 64 },
+      { address: "10.213.5.1", prefix: 24, dhcp: { ranges: [{ start: "10.213.5.100", end: "10.213.5.199" }], hosts: [], ...dhcp } },
+    ],
     ...(dnsHosts !== undefined ? { dnsHosts } : {}),
   });
   const web = { mac: "52:54:00:00:05:10", name: "web", ip: "10.213.5.10" };
@@ -434,12 +533,18 @@ describe("virt:Network update calls", () => {
   const old = { mac: "52:54:00:00:05:13", name: "old", ip: "10.213.5.13" };
 
   it("finds the touched sections in the plan's paths", () => {
-    assert.deepEqual(touchedSections(["ips[fd00:213:5:0::1].dhcp.hosts", "ips[10.0.0.1].prefix", "ips[10.0.0.2].dhcp", "autostart"]), { ips: ["fd00:213:5::1", "10.0.0.2"], dns: false });
+    assert.deepEqual(touchedSections(["ips[fd00:213:5:0::1].dhcp.hosts", "ips[10.0.0.1].prefix", "ips[10.0.0.2].dhcp", "autostart"]), {
+      ips: ["fd00:213:5::1", "10.0.0.2"],
+      dns: false,
+    });
     assert.deepEqual(touchedSections(["dnsHosts[10.0.0.1].hostnames"]), { ips: [], dns: true });
   });
 
   it("deletes removed hosts, modifies changed ones, adds new ones last; parentIndex counts every <ip>", () => {
-    const ops = updateOps(current, want({ hosts: [{ ...web, name: "web2" }, db, { mac: "52:54:00:00:05:14", ip: "10.213.5.14" }] }), { ips: ["10.213.5.1"], dns: false });
+    const ops = updateOps(current, want({ hosts: [{ ...web, name: "web2" }, db, { mac: "52:54:00:00:05:14", ip: "10.213.5.14" }] }), {
+      ips: ["10.213.5.1"],
+      dns: false,
+    });
     assert.deepEqual(ops, [
       { command: Cmd.DELETE, section: Sec.IP_DHCP_HOST, parentIndex: 1, xml: "<host mac='52:54:00:00:05:13' name='old' ip='10.213.5.13'/>" },
       { command: Cmd.MODIFY, section: Sec.IP_DHCP_HOST, parentIndex: 1, xml: "<host mac='52:54:00:00:05:10' name='web2' ip='10.213.5.10'/>" },
@@ -463,10 +568,18 @@ describe("virt:Network update calls", () => {
   });
 
   it("ranges and DNS hosts cannot be modified: deleted and added again; a DNS host is deleted by its ip alone", () => {
-    const ops = updateOps(current, want({ ranges: [{ start: "10.213.5.100", end: "10.213.5.150" }], hosts: [web, db, old] }, [{ ip: "10.213.5.10", hostnames: ["web"] }, { ip: "10.213.5.11", hostnames: ["db"] }, { ip: "10.213.5.12", hostnames: ["new"] }]), {
-      ips: ["10.213.5.1"],
-      dns: true,
-    });
+    const ops = updateOps(
+      current,
+      want({ ranges: [{ start: "10.213.5.100", end: "10.213.5.150" }], hosts: [web, db, old] }, [
+        { ip: "10.213.5.10", hostnames: ["web"] },
+        { ip: "10.213.5.11", hostnames: ["db"] },
+        { ip: "10.213.5.12", hostnames: ["new"] },
+      ]),
+      {
+        ips: ["10.213.5.1"],
+        dns: true,
+      },
+    );
     assert.deepEqual(
       ops.map((o) => [o.command, o.section, o.parentIndex, o.xml]),
       [
@@ -487,7 +600,12 @@ describe("virt:Network update calls", () => {
 describe("attached domains", () => {
   it("finds <interface type='network'> on the network by name, in a domain's live XML", () => {
     const dom = (ifaces: string) => `<domain type='kvm' id='3'><name>d</name><devices><emulator>/usr/bin/qemu</emulator>${ifaces}</devices></domain>`;
-    assert.ok(usesNetwork(dom(`<interface type='network'><mac address='52:54:00:00:00:01'/><source network='lab' portid='x' bridge='virbr3'/><target dev='vnet0'/></interface>`), "lab"));
+    assert.ok(
+      usesNetwork(
+        dom(`<interface type='network'><mac address='52:54:00:00:00:01'/><source network='lab' portid='x' bridge='virbr3'/><target dev='vnet0'/></interface>`),
+        "lab",
+      ),
+    );
     assert.ok(!usesNetwork(dom(`<interface type='network'><source network='lab2'/></interface>`), "lab"));
     assert.ok(!usesNetwork(dom(`<interface type='bridge'><source bridge='lab'/></interface>`), "lab"));
     assert.ok(!usesNetwork(dom(""), "lab"));

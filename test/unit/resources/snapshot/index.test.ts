@@ -5,7 +5,8 @@ import { domainSpec } from "../../../../provider/resources/domain/spec";
 import { hostProblems } from "../../../../provider/resources/snapshot";
 import { buildSnapshotXml, DomainDisk, parseSnapshotXml } from "../../../../provider/xml";
 
-const disk = (dev: string, type: string, extra: Partial<DomainDisk> = {}): DomainDisk => ({ target: { dev }, source: { type: "file", file: `/i/${dev}` }, driver: { type }, ...extra }) as DomainDisk;
+const disk = (dev: string, type: string, extra: Partial<DomainDisk> = {}): DomainDisk =>
+  ({ target: { dev }, source: { type: "file", file: `/i/${dev}` }, driver: { type }, ...extra }) as DomainDisk;
 const MiB = 1024 * 1024;
 const base = { name: "web", type: "qemu", memory: 256 * MiB, vcpus: 1, running: true, powerState: "running" };
 
@@ -14,7 +15,16 @@ describe("virt:DomainSnapshot (pure)", () => {
     const flat = (x: string) => x.replace(/>\s+</g, "><").trim();
     assert.equal(flat(buildSnapshotXml({ name: "s1", description: "d" })), "<domainsnapshot><name>s1</name><description>d</description></domainsnapshot>");
     assert.equal(
-      flat(buildSnapshotXml({ name: "s2", memory: { snapshot: "no" }, disks: [{ name: "vda", snapshot: "external", file: "/o/a.qcow2" }, { name: "sda", snapshot: "no" }] })),
+      flat(
+        buildSnapshotXml({
+          name: "s2",
+          memory: { snapshot: "no" },
+          disks: [
+            { name: "vda", snapshot: "external", file: "/o/a.qcow2" },
+            { name: "sda", snapshot: "no" },
+          ],
+        }),
+      ),
       "<domainsnapshot><name>s2</name><memory snapshot='no'/><disks><disk name='vda' snapshot='external'><source file='/o/a.qcow2'/></disk><disk name='sda' snapshot='no'/></disks></domainsnapshot>",
     );
   });
@@ -32,7 +42,10 @@ describe("virt:DomainSnapshot (pure)", () => {
       parent: "s2",
       creationTime: 1764900000,
       memory: { snapshot: "no" },
-      disks: [{ name: "vda", snapshot: "external", file: "/o/v.s3" }, { name: "sda", snapshot: "no" }],
+      disks: [
+        { name: "vda", snapshot: "external", file: "/o/v.s3" },
+        { name: "sda", snapshot: "no" },
+      ],
     });
   });
 
@@ -41,11 +54,23 @@ describe("virt:DomainSnapshot (pure)", () => {
     assert.deepEqual(hostProblems(p, [disk("vda", "qcow2"), disk("sda", "raw", { device: "cdrom", readonly: true })], true), [], "a CD-ROM is not captured");
     const raw = hostProblems(p, [disk("vda", "raw")], true);
     assert.equal(raw.length, 1);
-    assert.match(raw[0]!.reason, /^virt:DomainSnapshot web\/s: kind "internal" needs every writable disk in qcow2 .* vda is raw \(a memory snapshot included\): use kind "external"/);
-    assert.match(hostProblems({ ...p, memory: false }, [disk("vda", "qcow2")], true)[0]!.reason, /memory false: an internal snapshot of a running domain always holds its memory state/);
+    assert.match(
+      raw[0]!.reason,
+      /^virt:DomainSnapshot web\/s: kind "internal" needs every writable disk in qcow2 .* vda is raw \(a memory snapshot included\): use kind "external"/,
+    );
+    assert.match(
+      hostProblems({ ...p, memory: false }, [disk("vda", "qcow2")], true)[0]!.reason,
+      /memory false: an internal snapshot of a running domain always holds its memory state/,
+    );
     assert.deepEqual(hostProblems({ ...p, memory: false }, [disk("vda", "qcow2")], false), [], "a shut-off domain: disk-only internal");
-    assert.match(hostProblems({ ...p, kind: "external", memory: true }, [disk("vda", "raw")], true)[0]!.reason, /only disk-only external snapshots are supported/);
-    assert.match(hostProblems({ ...p, kind: "external", overlays: [{ target: "vdz", file: "/o" }] }, [disk("vda", "raw")], true)[0]!.reason, /the domain has no disk vdz \(it has vda\)/);
+    assert.match(
+      hostProblems({ ...p, kind: "external", memory: true }, [disk("vda", "raw")], true)[0]!.reason,
+      /only disk-only external snapshots are supported/,
+    );
+    assert.match(
+      hostProblems({ ...p, kind: "external", overlays: [{ target: "vdz", file: "/o" }] }, [disk("vda", "raw")], true)[0]!.reason,
+      /the domain has no disk vdz \(it has vda\)/,
+    );
   });
 });
 
@@ -62,7 +87,14 @@ describe("virt:Domain revert (pure)", () => {
   });
 
   it("the plan says in words that the current state is discarded", () => {
-    const lines = describePlan("virt:Domain", "web", domainSpec.inputs, plan(domainSpec.inputs, { ...base, revert: { snapshot: "s1", trigger: "1" } }, { ...base, revert: { snapshot: "s1", trigger: "2" } }));
-    assert.deepEqual(lines, ["virt:Domain web: revert.trigger 1 → 2 (REVERTED to the snapshot: the domain's current disks (and memory) since it was taken are DISCARDED)"]);
+    const lines = describePlan(
+      "virt:Domain",
+      "web",
+      domainSpec.inputs,
+      plan(domainSpec.inputs, { ...base, revert: { snapshot: "s1", trigger: "1" } }, { ...base, revert: { snapshot: "s1", trigger: "2" } }),
+    );
+    assert.deepEqual(lines, [
+      "virt:Domain web: revert.trigger 1 → 2 (REVERTED to the snapshot: the domain's current disks (and memory) since it was taken are DISCARDED)",
+    ]);
   });
 });

@@ -12,10 +12,11 @@ describe("harness: cli", () => {
   afterEach(() => fx.cleanup());
 
   const run = (op: string, spec: object) =>
-    spawnSync(process.execPath, [
-      CLI, op, FIXTURE_PROGRAM, "--state", fx.stateDir,
-      "--config", `fixture:spec=${JSON.stringify(spec)}`, "--config", `fixture:db=${fx.dbFile}`,
-    ], { encoding: "utf8", timeout: 50_000 });
+    spawnSync(
+      process.execPath,
+      [CLI, op, FIXTURE_PROGRAM, "--state", fx.stateDir, "--config", `fixture:spec=${JSON.stringify(spec)}`, "--config", `fixture:db=${fx.dbFile}`],
+      { encoding: "utf8", timeout: 50_000 },
+    );
 
   it("prints a line per resource, the provider's output, the outputs and a summary", () => {
     const r = run("up", { resources: [{ name: "a" }] });

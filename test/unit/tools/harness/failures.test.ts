@@ -59,7 +59,13 @@ describe("harness: failures", () => {
     const step = r.steps.find((s) => s.name === "half")!;
     assert.equal(step.op, "update", "init errors make the engine update an otherwise unchanged resource");
     assert.deepEqual(step.detail.initErrors, ["boom: did not start"]);
-    assert.equal(fx.stack(spec()).state().resources.find((r) => r.urn.endsWith("::half"))!.initErrors, undefined);
+    assert.equal(
+      fx
+        .stack(spec())
+        .state()
+        .resources.find((r) => r.urn.endsWith("::half"))!.initErrors,
+      undefined,
+    );
   });
 
   it("continueOnError (up --continue-on-error): after a failure, steps that do not depend on it still run", async () => {
@@ -75,7 +81,10 @@ describe("harness: failures", () => {
     assert.ok(!stepList(plain.result).includes("create:second"), "by default no new step starts after a failure");
     await fx.stack(spec).destroy();
     const err = await failure(() => fx.stack(spec, { continueOnError: true }).up());
-    assert.deepEqual(err.failures.map((f) => f.name), ["bad"]);
+    assert.deepEqual(
+      err.failures.map((f) => f.name),
+      ["bad"],
+    );
     const steps = stepList(err.result);
     assert.ok(steps.includes("create:first") && steps.includes("create:second"), steps.join(", "));
     assert.ok(!steps.includes("create:child"), "what depends on the failed resource is not processed");

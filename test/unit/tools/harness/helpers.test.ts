@@ -8,8 +8,14 @@ import { ResourceState, makeUrn, scheduleDeletes, sortByDependencies, urnName } 
 
 const STACK = "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev";
 const res = (name: string, deps: string[] = [], extra: Partial<ResourceState> = {}): ResourceState => ({
-  urn: makeUrn("dev", "p", "t:m:T", name, STACK), type: "t:m:T", custom: true, inputs: {}, outputs: {},
-  dependencies: deps.map((d) => makeUrn("dev", "p", "t:m:T", d, STACK)), parent: STACK, ...extra,
+  urn: makeUrn("dev", "p", "t:m:T", name, STACK),
+  type: "t:m:T",
+  custom: true,
+  inputs: {},
+  outputs: {},
+  dependencies: deps.map((d) => makeUrn("dev", "p", "t:m:T", d, STACK)),
+  parent: STACK,
+  ...extra,
 });
 const stack: ResourceState = { urn: STACK, type: "pulumi:pulumi:Stack", custom: false, inputs: {}, outputs: {}, dependencies: [] };
 const names = (rs: ResourceState[]) => rs.map((r) => (r === stack ? "stack" : urnName(r.urn)));
@@ -71,7 +77,13 @@ describe("harness: helpers", () => {
   });
 
   it("formats steps as progress lines", () => {
-    const base = { urn: "urn:pulumi:dev::p::pulumi-nodejs:dynamic/virt:Volume::data", type: "pulumi-nodejs:dynamic/virt:Volume", name: "data", preview: false, startedAt: 0 };
+    const base = {
+      urn: "urn:pulumi:dev::p::pulumi-nodejs:dynamic/virt:Volume::data",
+      type: "pulumi-nodejs:dynamic/virt:Volume",
+      name: "data",
+      preview: false,
+      startedAt: 0,
+    };
     assert.equal(formatStep({ ...base, op: "create", detail: {}, durationMs: 1234 }), "+ virt:Volume data created (1.2 s)");
     assert.equal(
       formatStep({ ...base, op: "replace", detail: { replaces: ["pool"], deleteBeforeReplace: true }, durationMs: 50 }),

@@ -67,7 +67,13 @@ describe("harness: lifecycle", () => {
     const r = await fx.stack(chain).up();
     assert.deepEqual(stepList(r), ["same:a", "same:b", "same:c"]);
     assert.equal(fx.backend().log.length, 3);
-    assert.deepEqual(fx.stack(chain).state().resources.map((x) => x.id), before.resources.map((x) => x.id));
+    assert.deepEqual(
+      fx
+        .stack(chain)
+        .state()
+        .resources.map((x) => x.id),
+      before.resources.map((x) => x.id),
+    );
   });
 
   it("an input change updates in place; dependents whose inputs did not change stay the same", async () => {
@@ -81,7 +87,10 @@ describe("harness: lifecycle", () => {
     assert.deepEqual(stepList(r), ["update:a", "same:b", "same:c"]);
     assert.deepEqual(r.steps.find((s) => s.name === "a")!.detail.changedInputs, ["value"]);
     assert.deepEqual(fx.ops().slice(3), ["update:a"]);
-    const a = fx.stack(changed).state().resources.find((x) => x.urn.endsWith("::a"))!;
+    const a = fx
+      .stack(changed)
+      .state()
+      .resources.find((x) => x.urn.endsWith("::a"))!;
     assert.equal(a.outputs.value, 2);
   });
 
@@ -97,12 +106,20 @@ describe("harness: lifecycle", () => {
     await fx.stack(spec("a")).up();
     const r = await fx.stack(spec("b")).up();
 
-    const opsOf = (name: string) => fx.ops().slice(4).filter((o) => o.endsWith(`:${name}`)).map((o) => o.split(":")[0]);
+    const opsOf = (name: string) =>
+      fx
+        .ops()
+        .slice(4)
+        .filter((o) => o.endsWith(`:${name}`))
+        .map((o) => o.split(":")[0]);
     assert.deepEqual(opsOf("cbd"), ["create", "delete"]);
     assert.deepEqual(opsOf("dbrProvider"), ["delete", "create"]);
     assert.deepEqual(opsOf("dbrOption"), ["delete", "create"]);
     // the dependent is updated to the new object before the old one is deleted
-    const tail = fx.ops().slice(4).filter((o) => /:(cbd|user)$/.test(o));
+    const tail = fx
+      .ops()
+      .slice(4)
+      .filter((o) => /:(cbd|user)$/.test(o));
     assert.deepEqual(tail, ["create:cbd", "update:user", "delete:cbd"]);
 
     const steps = stepList(r);
@@ -138,7 +155,11 @@ describe("harness: lifecycle", () => {
     const r = await stack.up();
     assert.deepEqual(stepList(r), ["delete:c", "delete:b", "delete:a"]);
     assert.deepEqual(fx.ops().slice(3), ["delete:c", "delete:b", "delete:a"]);
-    assert.deepEqual(stack.state().resources.map((x) => x.type), ["pulumi:pulumi:Stack"], "the default provider goes too");
+    assert.deepEqual(
+      stack.state().resources.map((x) => x.type),
+      ["pulumi:pulumi:Stack"],
+      "the default provider goes too",
+    );
   });
 
   it("destroy deletes everything in reverse dependency order", async () => {
@@ -146,7 +167,10 @@ describe("harness: lifecycle", () => {
     const stack = fx.stack(chain);
     const r = await stack.destroy();
     assert.deepEqual(fx.ops().slice(3), ["delete:c", "delete:b", "delete:a"]);
-    assert.deepEqual(r.steps.map((s) => `${s.op}:${s.name}`), ["delete:c", "delete:b", "delete:a", "delete:harness-fixture-dev"]);
+    assert.deepEqual(
+      r.steps.map((s) => `${s.op}:${s.name}`),
+      ["delete:c", "delete:b", "delete:a", "delete:harness-fixture-dev"],
+    );
     assert.deepEqual(stack.state().resources, []);
     assert.deepEqual(fx.backend().objects, {});
   });

@@ -2,7 +2,12 @@
 import assert from "node:assert/strict";
 import { Fixture, ProgramSpec, stepList } from "./fixture";
 
-const spec: ProgramSpec = { resources: [{ name: "a", props: { value: 1 } }, { name: "b", refs: { value: "a.serial" } }] };
+const spec: ProgramSpec = {
+  resources: [
+    { name: "a", props: { value: 1 } },
+    { name: "b", refs: { value: "a.serial" } },
+  ],
+};
 
 describe("harness: refresh", () => {
   let fx: Fixture;
@@ -21,7 +26,10 @@ describe("harness: refresh", () => {
     // Like the engine, refresh asks the provider's Diff (read outputs vs the program's inputs): its plan prints.
     assert.equal(r.steps.find((s) => s.name === "a")!.detail.refreshChanges, true);
     assert.equal(r.steps.find((s) => s.name === "b")!.detail.refreshChanges, false);
-    assert.ok(r.diagnostics.some((d) => d.source === "plugin" && d.text.includes(`plan ${aId}: value`)), JSON.stringify(r.diagnostics));
+    assert.ok(
+      r.diagnostics.some((d) => d.source === "plugin" && d.text.includes(`plan ${aId}: value`)),
+      JSON.stringify(r.diagnostics),
+    );
     const a = stack.state().resources.find((x) => x.urn.endsWith("::a"))!;
     assert.equal(a.outputs.value, 42);
     assert.equal(a.inputs.value, 1, "refresh leaves the inputs alone when read returns none");

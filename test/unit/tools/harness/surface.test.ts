@@ -26,8 +26,25 @@ describe("harness: TypeScript, stack config file, summary", function () {
     fs.writeFileSync(path.join(program, "Pulumi.yaml"), "name: tsdemo\nruntime: nodejs\n");
     // As `pulumi new typescript` leaves it: package.json main index.ts, a tsconfig, the program in TypeScript.
     fs.writeFileSync(path.join(program, "package.json"), JSON.stringify({ name: "tsdemo", main: "index.ts" }));
-    fs.writeFileSync(path.join(program, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "node16", moduleResolution: "node16", esModuleInterop: true, skipLibCheck: true, types: ["node"] }, files: ["index.ts"] }));
-    fs.writeFileSync(path.join(program, "Pulumi.dev.yaml"), 'config:\n  tsdemo:greeting: "hello from the stack file"\n  tsdemo:count: 3\n  virt:uri: test:///default\n');
+    fs.writeFileSync(
+      path.join(program, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          target: "ES2022",
+          module: "node16",
+          moduleResolution: "node16",
+          esModuleInterop: true,
+          skipLibCheck: true,
+          types: ["node"],
+        },
+        files: ["index.ts"],
+      }),
+    );
+    fs.writeFileSync(
+      path.join(program, "Pulumi.dev.yaml"),
+      'config:\n  tsdemo:greeting: "hello from the stack file"\n  tsdemo:count: 3\n  virt:uri: test:///default\n',
+    );
     fs.writeFileSync(
       path.join(program, "index.ts"),
       'import * as pulumi from "@pulumi/pulumi";\nconst c = new pulumi.Config();\nconst n: number = c.requireNumber("count");\n' +
@@ -49,14 +66,19 @@ describe("harness: TypeScript, stack config file, summary", function () {
     fs.writeFileSync(path.join(program, "index.ts"), "export const x = 1;\n");
     const r = cli("preview", program);
     assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /Pulumi\.dev\.yaml:2: tsdemo:password is an encrypted \(secure\) value, which the harness cannot read; pass it with --config tsdemo:password=VALUE/);
+    assert.match(
+      r.stderr,
+      /Pulumi\.dev\.yaml:2: tsdemo:password is an encrypted \(secure\) value, which the harness cannot read; pass it with --config tsdemo:password=VALUE/,
+    );
   });
 
   it("counts a failed step as failed in the summary, not as done", () => {
     const spec = { resources: [{ name: "ok" }, { name: "bad", props: { fail: "boom" } }] };
-    const r = spawnSync(process.execPath, [
-      CLI, "up", FIXTURE_PROGRAM, "--state", fx.stateDir, "--config", `fixture:spec=${JSON.stringify(spec)}`, "--config", `fixture:db=${fx.dbFile}`,
-    ], { encoding: "utf8", timeout: 50_000 });
+    const r = spawnSync(
+      process.execPath,
+      [CLI, "up", FIXTURE_PROGRAM, "--state", fx.stateDir, "--config", `fixture:spec=${JSON.stringify(spec)}`, "--config", `fixture:db=${fx.dbFile}`],
+      { encoding: "utf8", timeout: 50_000 },
+    );
     assert.equal(r.status, 1, r.stdout + r.stderr);
     const summary = /^up: (.*)$/m.exec(r.stdout)?.[1] ?? "";
     assert.match(summary, /1 failed/, summary);

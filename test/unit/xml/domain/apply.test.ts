@@ -16,7 +16,8 @@ function without(xml: string, drop: (el: XmlElement) => boolean): XmlElement {
   devices.children = devices.children.filter((c) => !(c.kind === "element" && drop(c)));
   return root;
 }
-const targetDev = (el: XmlElement) => el.children.find((c): c is XmlElement => c.kind === "element" && c.name === "target")?.attrs.find(([k]) => k === "dev")?.[1];
+const targetDev = (el: XmlElement) =>
+  el.children.find((c): c is XmlElement => c.kind === "element" && c.name === "target")?.attrs.find(([k]) => k === "dev")?.[1];
 
 describe("xml domain apply", () => {
   describe("over a running KVM domain's live XML", () => {
@@ -32,12 +33,27 @@ describe("xml domain apply", () => {
 
     it("adds a disk at a new target after the existing disks; every other node is unchanged", () => {
       const m = clone(base);
-      m.devices.disks!.push({ source: { type: "file", path: "/var/lib/pvt/data.qcow2" }, driver: { name: "qemu", type: "qcow2" }, target: { dev: "vdb", bus: "virtio" } });
+      m.devices.disks!.push({
+        source: { type: "file", path: "/var/lib/pvt/data.qcow2" },
+        driver: { name: "qemu", type: "qcow2" },
+        target: { dev: "vdb", bus: "virtio" },
+      });
       const out = applyDomainXml(live, m);
-      const names = devicesOf(out).children.filter((c): c is XmlElement => c.kind === "element").map((c) => `${c.name}${c.name === "disk" ? `:${targetDev(c)}` : ""}`);
+      const names = devicesOf(out)
+        .children.filter((c): c is XmlElement => c.kind === "element")
+        .map((c) => `${c.name}${c.name === "disk" ? `:${targetDev(c)}` : ""}`);
       assert.deepEqual(names.slice(0, 5), ["emulator", "disk:vda", "disk:hdc", "disk:vdb", "controller"]);
-      assert.deepEqual(changedPaths(parseXml(live), without(out, (el) => el.name === "disk" && targetDev(el) === "vdb")), []);
-      assert.match(out, /<disk type='file'>\n      <driver name='qemu' type='qcow2'\/>\n      <source file='\/var\/lib\/pvt\/data.qcow2'\/>\n      <target dev='vdb' bus='virtio'\/>\n    <\/disk>/);
+      assert.deepEqual(
+        changedPaths(
+          parseXml(live),
+          without(out, (el) => el.name === "disk" && targetDev(el) === "vdb"),
+        ),
+        [],
+      );
+      assert.match(
+        out,
+        /<disk type='file'>\n      <driver name='qemu' type='qcow2'\/>\n      <source file='\/var\/lib\/pvt\/data.qcow2'\/>\n      <target dev='vdb' bus='virtio'\/>\n    <\/disk>/,
+      );
     });
 
     it("removes an interface by MAC and nothing else", () => {
@@ -45,7 +61,13 @@ describe("xml domain apply", () => {
       m.devices.interfaces = [];
       const out = applyDomainXml(live, m);
       assert.doesNotMatch(out, /<interface/);
-      assert.deepEqual(changedPaths(without(live, (el) => el.name === "interface"), parseXml(out)), []);
+      assert.deepEqual(
+        changedPaths(
+          without(live, (el) => el.name === "interface"),
+          parseXml(out),
+        ),
+        [],
+      );
     });
 
     it("matches NICs by MAC in any case; a NIC with a new MAC replaces the old one", () => {
@@ -54,7 +76,10 @@ describe("xml domain apply", () => {
       assert.deepEqual(diff(live, applyDomainXml(live, m)), []);
       m.devices.interfaces![0].mac = "52:54:00:70:00:99";
       const out = applyDomainXml(live, m);
-      assert.match(out, /<interface type='network'>\n      <mac address='52:54:00:70:00:99'\/>\n      <source network='pvt-xml-dom-net'\/>\n      <model type='virtio'\/>\n      <link state='up'\/>\n    <\/interface>/);
+      assert.match(
+        out,
+        /<interface type='network'>\n      <mac address='52:54:00:70:00:99'\/>\n      <source network='pvt-xml-dom-net'\/>\n      <model type='virtio'\/>\n      <link state='up'\/>\n    <\/interface>/,
+      );
       assert.doesNotMatch(out, /net0|vnet1/);
     });
 
@@ -78,14 +103,20 @@ describe("xml domain apply", () => {
       const m = clone(base);
       m.devices.disks![0].source = { type: "file", path: "/var/lib/pvt/new.qcow2" };
       const out = applyDomainXml(live, m);
-      assert.match(out, /<disk type='file' device='disk'>\n      <driver name='qemu' type='qcow2' cache='none' discard='unmap'\/>\n      <source file='\/var\/lib\/pvt\/new.qcow2'\/>\n      <target dev='vda' bus='virtio'\/>/);
+      assert.match(
+        out,
+        /<disk type='file' device='disk'>\n      <driver name='qemu' type='qcow2' cache='none' discard='unmap'\/>\n      <source file='\/var\/lib\/pvt\/new.qcow2'\/>\n      <target dev='vda' bus='virtio'\/>/,
+      );
     });
 
     it("keeps the port libvirt picked while autoport stays; a fixed port turns autoport off", () => {
       const m = clone(base);
       assert.match(applyDomainXml(live, m), /<graphics type='vnc' port='5900' autoport='yes' listen='127.0.0.1' passwd='s3cret'>/);
       m.devices.graphics = [{ type: "vnc", port: 5905, listen: "0.0.0.0" }];
-      assert.match(applyDomainXml(live, m), /<graphics type='vnc' port='5905' autoport='no' listen='0.0.0.0'>\n      <listen type='address' address='0.0.0.0'\/>\n    <\/graphics>/);
+      assert.match(
+        applyDomainXml(live, m),
+        /<graphics type='vnc' port='5905' autoport='no' listen='0.0.0.0'>\n      <listen type='address' address='0.0.0.0'\/>\n    <\/graphics>/,
+      );
     });
 
     it("removing the serial port removes libvirt's console mirror of it; a changed serial takes its mirror along", () => {
@@ -95,8 +126,14 @@ describe("xml domain apply", () => {
       assert.doesNotMatch(out, /<serial type|<console/);
       m.devices.serials = [{ type: "file", path: "/var/log/pvt.log" }];
       const file = applyDomainXml(live, m);
-      assert.match(file, /<serial type='file'>\n      <source path='\/var\/log\/pvt.log'\/>\n      <target type='isa-serial' port='0'>\n        <model name='isa-serial'\/>/);
-      assert.match(file, /<console type='file'>\n      <source path='\/var\/log\/pvt.log'\/>\n      <target type='serial' port='0'\/>\n      <alias name='serial0'\/>/);
+      assert.match(
+        file,
+        /<serial type='file'>\n      <source path='\/var\/log\/pvt.log'\/>\n      <target type='isa-serial' port='0'>\n        <model name='isa-serial'\/>/,
+      );
+      assert.match(
+        file,
+        /<console type='file'>\n      <source path='\/var\/log\/pvt.log'\/>\n      <target type='serial' port='0'\/>\n      <alias name='serial0'\/>/,
+      );
     });
 
     it("unset videos and memballoon keep libvirt's; unset lists remove (graphics, rng, channels)", () => {
@@ -125,9 +162,19 @@ describe("xml domain apply", () => {
 
     it("a device only the previous model declared is removed; the rest stay", () => {
       const extras = base.devices.extraDevices!.filter((x) => x !== watchdog);
-      const out = applyDomainXml(unknown, { ...base, devices: { ...base.devices, extraDevices: extras } }, { previousExtraDevices: ["<watchdog model='i6300esb' action='reset'/>"] });
+      const out = applyDomainXml(
+        unknown,
+        { ...base, devices: { ...base.devices, extraDevices: extras } },
+        { previousExtraDevices: ["<watchdog model='i6300esb' action='reset'/>"] },
+      );
       assert.doesNotMatch(out, /<watchdog/);
-      assert.deepEqual(changedPaths(without(unknown, (el) => el.name === "watchdog"), parseXml(out)), []);
+      assert.deepEqual(
+        changedPaths(
+          without(unknown, (el) => el.name === "watchdog"),
+          parseXml(out),
+        ),
+        [],
+      );
     });
 
     it("a missing snippet is added once, in libvirt's device order; a present one (plus alias/address) is matched", () => {
@@ -135,7 +182,10 @@ describe("xml domain apply", () => {
       const m = parseDomainXml(live);
       m.devices.extraDevices = [tablet, "<controller type='usb' index='0' model='piix3-uhci'/>"];
       const once = applyDomainXml(live, m);
-      assert.match(once, /<input type='keyboard' bus='ps2'>\n      <alias name='input1'\/>\n    <\/input>\n    <input type='tablet' bus='usb'\/>\n    <graphics/);
+      assert.match(
+        once,
+        /<input type='keyboard' bus='ps2'>\n      <alias name='input1'\/>\n    <\/input>\n    <input type='tablet' bus='usb'\/>\n    <graphics/,
+      );
       assert.equal(applyDomainXml(once, m), once);
       assert.equal((once.match(/piix3-uhci/g) ?? []).length, 1);
     });
@@ -173,7 +223,10 @@ describe("xml domain apply", () => {
       const unknown = domainFixture("unknown-nodes.xml");
       const m = parseDomainXml(unknown);
       const out = applyDomainXml(unknown, { ...m, features: { acpi: true, pae: true, smm: false }, cpu: { mode: "host-passthrough" } });
-      assert.match(out, /<features>\n    <acpi\/>\n    <pae\/>\n    <hyperv mode='custom'>\n      <relaxed state='on'\/>\n    <\/hyperv>\n    <kvm>\n      <hidden state='on'\/>\n    <\/kvm>\n    <smm state='off'\/>\n    <ioapic driver='kvm'\/>\n  <\/features>/);
+      assert.match(
+        out,
+        /<features>\n    <acpi\/>\n    <pae\/>\n    <hyperv mode='custom'>\n      <relaxed state='on'\/>\n    <\/hyperv>\n    <kvm>\n      <hidden state='on'\/>\n    <\/kvm>\n    <smm state='off'\/>\n    <ioapic driver='kvm'\/>\n  <\/features>/,
+      );
       assert.match(out, /<cpu mode='host-passthrough' check='partial'>\n    <topology sockets='1' dies='1' cores='2' threads='1'\/>\n  <\/cpu>/);
     });
 

@@ -58,16 +58,28 @@ describe("xml domain build", () => {
   });
 
   it("puts Xen's bootloader before <os>, and writes PVH and HVM os types", () => {
-    assert.match(buildDomainXml(xenPygrubModel("g")), /<vcpu>1<\/vcpu>\n  <bootloader>\/usr\/lib\/xen-4.17\/bin\/pygrub<\/bootloader>\n  <bootloader_args>--entry=1<\/bootloader_args>\n  <os>\n    <type>xen<\/type>\n  <\/os>/);
+    assert.match(
+      buildDomainXml(xenPygrubModel("g")),
+      /<vcpu>1<\/vcpu>\n  <bootloader>\/usr\/lib\/xen-4.17\/bin\/pygrub<\/bootloader>\n  <bootloader_args>--entry=1<\/bootloader_args>\n  <os>\n    <type>xen<\/type>\n  <\/os>/,
+    );
     assert.match(buildDomainXml(xenPvhModel("h")), /<type arch='x86_64'>xenpvh<\/type>/);
     const hvm = buildDomainXml(xenHvmModel("v"));
-    assert.match(hvm, /<type arch='x86_64'>hvm<\/type>\n    <loader type='rom'>\/usr\/lib\/xen-4.17\/boot\/hvmloader<\/loader>\n    <boot dev='cdrom'\/>\n    <boot dev='hd'\/>/);
-    assert.match(hvm, /<features>\n    <acpi\/>\n    <apic\/>\n    <pae\/>\n    <hap\/>\n    <viridian\/>\n    <xen>\n      <passthrough state='on' mode='sync_pt'\/>\n    <\/xen>\n  <\/features>/);
+    assert.match(
+      hvm,
+      /<type arch='x86_64'>hvm<\/type>\n    <loader type='rom'>\/usr\/lib\/xen-4.17\/boot\/hvmloader<\/loader>\n    <boot dev='cdrom'\/>\n    <boot dev='hd'\/>/,
+    );
+    assert.match(
+      hvm,
+      /<features>\n    <acpi\/>\n    <apic\/>\n    <pae\/>\n    <hap\/>\n    <viridian\/>\n    <xen>\n      <passthrough state='on' mode='sync_pt'\/>\n    <\/xen>\n  <\/features>/,
+    );
     assert.match(hvm, /<model type='cirrus' vram='8192'\/>/);
   });
 
   it("UEFI: firmware='efi' with secure-boot and enrolled-keys features (sorted as libvirt writes them)", () => {
-    assert.match(buildDomainXml(efiModel("e")), /<os firmware='efi'>\n    <type arch='x86_64' machine='q35'>hvm<\/type>\n    <firmware>\n      <feature enabled='yes' name='enrolled-keys'\/>\n      <feature enabled='yes' name='secure-boot'\/>\n    <\/firmware>\n    <boot dev='hd'\/>\n  <\/os>/);
+    assert.match(
+      buildDomainXml(efiModel("e")),
+      /<os firmware='efi'>\n    <type arch='x86_64' machine='q35'>hvm<\/type>\n    <firmware>\n      <feature enabled='yes' name='enrolled-keys'\/>\n      <feature enabled='yes' name='secure-boot'\/>\n    <\/firmware>\n    <boot dev='hd'\/>\n  <\/os>/,
+    );
     assert.match(buildDomainXml(efiModel("e")), /<smm\/>/);
   });
 
@@ -94,7 +106,12 @@ describe("xml domain build", () => {
       devices: {
         memballoon: { model: "virtio" },
         disks: [{ source: { type: "file", path: "/a.raw" }, target: { dev: "vda" } }],
-        extraDevices: ["<watchdog model='i6300esb' action='reset'/>", "<controller type='scsi' model='virtio-scsi'/>", "<input type='tablet' bus='usb'/>", "<disk type='nvme' device='disk'><source type='pci'><address domain='0' bus='1' slot='0' function='0'/></source><target dev='vdz'/></disk>"],
+        extraDevices: [
+          "<watchdog model='i6300esb' action='reset'/>",
+          "<controller type='scsi' model='virtio-scsi'/>",
+          "<input type='tablet' bus='usb'/>",
+          "<disk type='nvme' device='disk'><source type='pci'><address domain='0' bus='1' slot='0' function='0'/></source><target dev='vdz'/></disk>",
+        ],
       },
     });
     const order = [...xml.slice(xml.indexOf("<devices>")).matchAll(/^    <(\w+)/gm)].map((m) => m[1]);
@@ -102,8 +119,14 @@ describe("xml domain build", () => {
   });
 
   it("refuses extras a typed list covers, malformed extras, and sizes libvirt would round", () => {
-    assert.throws(() => buildDomainXml({ ...minimal, devices: { extraDevices: ["<disk type='file' device='disk'><target dev='vdb'/></disk>"] } }), (e: unknown) => e instanceof XmlError && /devices\.disks/.test(e.message));
-    assert.throws(() => buildDomainXml({ ...minimal, devices: { extraDevices: ["<watchdog"] } }), (e: unknown) => e instanceof XmlError && /extraDevices\[0\]/.test(e.message));
+    assert.throws(
+      () => buildDomainXml({ ...minimal, devices: { extraDevices: ["<disk type='file' device='disk'><target dev='vdb'/></disk>"] } }),
+      (e: unknown) => e instanceof XmlError && /devices\.disks/.test(e.message),
+    );
+    assert.throws(
+      () => buildDomainXml({ ...minimal, devices: { extraDevices: ["<watchdog"] } }),
+      (e: unknown) => e instanceof XmlError && /extraDevices\[0\]/.test(e.message),
+    );
     assert.throws(() => buildDomainXml({ ...minimal, devices: { extraDevices: ["<devices/>"] } }), /one device element/);
     assert.throws(() => buildDomainXml({ ...minimal, memory: 1000 }), /not a whole number of KiB/);
     assert.throws(() => buildDomainXml({ ...minimal, devices: { videos: [{ model: "vga", vram: 100 }] } }), /not a whole number of KiB/);

@@ -8,7 +8,12 @@ describe("xml domain device snippets and findDevice", () => {
 
   it("a disk for attach: type, device, driver, source, target", () => {
     assert.equal(
-      deviceXml("disk", { source: { type: "volume", pool: "p", volume: "data.qcow2" }, driver: { name: "qemu", type: "qcow2" }, target: { dev: "vdb", bus: "virtio" }, serial: "d1" }),
+      deviceXml("disk", {
+        source: { type: "volume", pool: "p", volume: "data.qcow2" },
+        driver: { name: "qemu", type: "qcow2" },
+        target: { dev: "vdb", bus: "virtio" },
+        serial: "d1",
+      }),
       `<disk type='volume'>
   <driver name='qemu' type='qcow2'/>
   <source pool='p' volume='data.qcow2'/>
@@ -20,13 +25,25 @@ describe("xml domain device snippets and findDevice", () => {
   });
 
   it("a CD-ROM for update (media change) and an empty one (eject)", () => {
-    assert.equal(deviceXml("disk", { device: "cdrom", source: { type: "file", path: "/iso/a.iso" }, target: { dev: "hdc", bus: "ide" }, readonly: true }), `<disk type='file' device='cdrom'>\n  <source file='/iso/a.iso'/>\n  <target dev='hdc' bus='ide'/>\n  <readonly/>\n</disk>\n`);
-    assert.equal(deviceXml("disk", { device: "cdrom", source: { type: "file" }, target: { dev: "hdc", bus: "ide" } }), `<disk type='file' device='cdrom'>\n  <target dev='hdc' bus='ide'/>\n</disk>\n`);
+    assert.equal(
+      deviceXml("disk", { device: "cdrom", source: { type: "file", path: "/iso/a.iso" }, target: { dev: "hdc", bus: "ide" }, readonly: true }),
+      `<disk type='file' device='cdrom'>\n  <source file='/iso/a.iso'/>\n  <target dev='hdc' bus='ide'/>\n  <readonly/>\n</disk>\n`,
+    );
+    assert.equal(
+      deviceXml("disk", { device: "cdrom", source: { type: "file" }, target: { dev: "hdc", bus: "ide" } }),
+      `<disk type='file' device='cdrom'>\n  <target dev='hdc' bus='ide'/>\n</disk>\n`,
+    );
   });
 
   it("an interface, and a Xen netfront NIC", () => {
-    assert.equal(deviceXml("interface", { type: "network", network: "n1", mac: "52:54:00:70:00:05", model: "virtio" }), `<interface type='network'>\n  <mac address='52:54:00:70:00:05'/>\n  <source network='n1'/>\n  <model type='virtio'/>\n</interface>\n`);
-    assert.match(deviceXml("interface", { type: "bridge", bridge: "xenbr0", mac: "00:16:3e:00:00:01", model: "netfront" }), /<source bridge='xenbr0'\/>\n  <model type='netfront'\/>/);
+    assert.equal(
+      deviceXml("interface", { type: "network", network: "n1", mac: "52:54:00:70:00:05", model: "virtio" }),
+      `<interface type='network'>\n  <mac address='52:54:00:70:00:05'/>\n  <source network='n1'/>\n  <model type='virtio'/>\n</interface>\n`,
+    );
+    assert.match(
+      deviceXml("interface", { type: "bridge", bridge: "xenbr0", mac: "00:16:3e:00:00:01", model: "netfront" }),
+      /<source bridge='xenbr0'\/>\n  <model type='netfront'\/>/,
+    );
   });
 
   it("for detach: the device as read back, with its alias; addresses and live-only fields left out", () => {
@@ -49,15 +66,30 @@ describe("xml domain device snippets and findDevice", () => {
   });
 
   it("detaching a NIC needs its MAC", () => {
-    assert.throws(() => deviceXml("interface", { type: "network", network: "n" }, { detach: true }), (e: unknown) => e instanceof XmlError && /MAC/.test(e.message));
+    assert.throws(
+      () => deviceXml("interface", { type: "network", network: "n" }, { detach: true }),
+      (e: unknown) => e instanceof XmlError && /MAC/.test(e.message),
+    );
   });
 
   it("other kinds: filesystem, channel, rng, tpm, graphics, serial", () => {
-    assert.equal(deviceXml("filesystem", { driver: "virtiofs", sourceDir: "/srv/s", tag: "s" }), `<filesystem type='mount'>\n  <driver type='virtiofs'/>\n  <source dir='/srv/s'/>\n  <target dir='s'/>\n</filesystem>\n`);
-    assert.equal(deviceXml("channel", { type: "unix", targetType: "virtio", targetName: "org.qemu.guest_agent.0" }), `<channel type='unix'>\n  <target type='virtio' name='org.qemu.guest_agent.0'/>\n</channel>\n`);
+    assert.equal(
+      deviceXml("filesystem", { driver: "virtiofs", sourceDir: "/srv/s", tag: "s" }),
+      `<filesystem type='mount'>\n  <driver type='virtiofs'/>\n  <source dir='/srv/s'/>\n  <target dir='s'/>\n</filesystem>\n`,
+    );
+    assert.equal(
+      deviceXml("channel", { type: "unix", targetType: "virtio", targetName: "org.qemu.guest_agent.0" }),
+      `<channel type='unix'>\n  <target type='virtio' name='org.qemu.guest_agent.0'/>\n</channel>\n`,
+    );
     assert.equal(deviceXml("rng", { backend: "builtin" }), `<rng model='virtio'>\n  <backend model='builtin'/>\n</rng>\n`);
-    assert.equal(deviceXml("tpm", { model: "tpm-crb", backend: "emulator", version: "2.0" }), `<tpm model='tpm-crb'>\n  <backend type='emulator' version='2.0'/>\n</tpm>\n`);
-    assert.equal(deviceXml("serial", { type: "file", path: "/var/log/s.log", append: true, port: 1 }), `<serial type='file'>\n  <source path='/var/log/s.log' append='on'/>\n  <target port='1'/>\n</serial>\n`);
+    assert.equal(
+      deviceXml("tpm", { model: "tpm-crb", backend: "emulator", version: "2.0" }),
+      `<tpm model='tpm-crb'>\n  <backend type='emulator' version='2.0'/>\n</tpm>\n`,
+    );
+    assert.equal(
+      deviceXml("serial", { type: "file", path: "/var/log/s.log", append: true, port: 1 }),
+      `<serial type='file'>\n  <source path='/var/log/s.log' append='on'/>\n  <target port='1'/>\n</serial>\n`,
+    );
   });
 
   it("findDevice: by target dev, by MAC in any case, by alias; false when absent", () => {

@@ -10,7 +10,11 @@ const domainWith = (metadata: string) =>
 
 describe("xml domain metadata", () => {
   it("builds the element as libvirt stores it: prefix on every unnamespaced element, other namespaces kept", () => {
-    const el = buildMetadataElement({ uri: APP, prefix: "app", xml: `<app a="1"><owner>ops</owner><x:y xmlns:x="urn:x"><z/></x:y><d xmlns="urn:d"><e/></d></app>` });
+    const el = buildMetadataElement({
+      uri: APP,
+      prefix: "app",
+      xml: `<app a="1"><owner>ops</owner><x:y xmlns:x="urn:x"><z/></x:y><d xmlns="urn:d"><e/></d></app>`,
+    });
     // What libvirt 9.0 stores for the same snippet (virsh metadata --set on the test driver).
     assert.equal(
       serializeXml(el, { compact: true }),
@@ -19,7 +23,9 @@ describe("xml domain metadata", () => {
   });
 
   it("parses back to the user's form, whatever the quoting, whitespace or where the prefix is declared", () => {
-    const root = parseXml(`<domain><metadata xmlns:m="urn:m">\n  <app:app xmlns:app="${APP}">\n    <app:owner> ops </app:owner>\n  </app:app>\n  <m:x/>\n  <nons/>\n</metadata></domain>`);
+    const root = parseXml(
+      `<domain><metadata xmlns:m="urn:m">\n  <app:app xmlns:app="${APP}">\n    <app:owner> ops </app:owner>\n  </app:app>\n  <m:x/>\n  <nons/>\n</metadata></domain>`,
+    );
     assert.deepEqual(parseMetadata(root), [
       { uri: APP, prefix: "app", xml: "<app><owner> ops </owner></app>" },
       { uri: "urn:m", prefix: "m", xml: "<x/>" },
@@ -30,11 +36,21 @@ describe("xml domain metadata", () => {
   });
 
   it("apply replaces the declared namespace in place and keeps other tools' elements and comments", () => {
-    const current = domainWith(`  <metadata>\n    <other:x xmlns:other="urn:other"><other:keep/></other:x>\n    <!-- note -->\n    <app:app xmlns:app="${APP}"><app:v>1</app:v></app:app>\n  </metadata>\n`);
+    const current = domainWith(
+      `  <metadata>\n    <other:x xmlns:other="urn:other"><other:keep/></other:x>\n    <!-- note -->\n    <app:app xmlns:app="${APP}"><app:v>1</app:v></app:app>\n  </metadata>\n`,
+    );
     const m = parseDomainXml(current);
     m.metadata = [{ uri: APP, prefix: "app", xml: "<app><v>2</v></app>" }];
     const out = applyDomainXml(current, m);
-    assert.match(out, new RegExp(`<metadata>\\s*<other:x xmlns:other="urn:other">\\s*<other:keep/>\\s*</other:x>\\s*<!-- note -->\\s*<app:app xmlns:app='${APP}'>\\s*<app:v>2</app:v>`.replace(/"/g, "'")));
+    assert.match(
+      out,
+      new RegExp(
+        `<metadata>\\s*<other:x xmlns:other="urn:other">\\s*<other:keep/>\\s*</other:x>\\s*<!-- note -->\\s*<app:app xmlns:app='${APP}'>\\s*<app:v>2</app:v>`.replace(
+          /"/g,
+          "'",
+        ),
+      ),
+    );
     assert.deepEqual(parseDomainXml(out).metadata, [
       { uri: "urn:other", prefix: "other", xml: "<x><keep/></x>" },
       { uri: APP, prefix: "app", xml: "<app><v>2</v></app>" },

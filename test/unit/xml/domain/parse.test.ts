@@ -7,7 +7,9 @@ const dom = (inner: string, type = "kvm") => `<domain type='${type}'><name>d</na
 describe("xml domain parse", () => {
   it("memory in any libvirt unit becomes bytes; no unit means KiB", () => {
     assert.equal(parseDomainXml(dom("")).memory, 128 * 2 ** 20);
-    const m = parseDomainXml("<domain type='qemu'><name>d</name><memory unit='GiB'>2</memory><currentMemory unit='M'>1536</currentMemory><os><type>hvm</type></os></domain>");
+    const m = parseDomainXml(
+      "<domain type='qemu'><name>d</name><memory unit='GiB'>2</memory><currentMemory unit='M'>1536</currentMemory><os><type>hvm</type></os></domain>",
+    );
     assert.equal(m.memory, 2 * 2 ** 30);
     assert.equal(m.currentMemory, 1536 * 2 ** 20);
   });
@@ -37,18 +39,29 @@ describe("xml domain parse", () => {
   });
 
   it("graphics: an autoport display reports the port libvirt picked as livePort, a fixed one as port", () => {
-    const g = parseDomainXml(dom("<devices><graphics type='vnc' port='5907' autoport='yes'/><graphics type='spice' port='5930' autoport='no'/><graphics type='vnc' port='-1'/></devices>")).devices.graphics;
+    const g = parseDomainXml(
+      dom(
+        "<devices><graphics type='vnc' port='5907' autoport='yes'/><graphics type='spice' port='5930' autoport='no'/><graphics type='vnc' port='-1'/></devices>",
+      ),
+    ).devices.graphics;
     assert.deepEqual(g, [{ type: "vnc", livePort: 5907 }, { type: "spice", port: 5930 }, { type: "vnc" }]);
   });
 
   it("features: presence and on/off forms; xen passthrough", () => {
-    const f = parseDomainXml(dom("<features><acpi/><hap state='off'/><smm/><pvspinlock state='on'/><xen><e820_host state='off'/><passthrough state='on' mode='share_pt'/></xen></features>")).features;
+    const f = parseDomainXml(
+      dom(
+        "<features><acpi/><hap state='off'/><smm/><pvspinlock state='on'/><xen><e820_host state='off'/><passthrough state='on' mode='share_pt'/></xen></features>",
+      ),
+    ).features;
     assert.deepEqual(f, { acpi: true, hap: false, smm: true, pvspinlock: true, xen: { e820Host: false, passthrough: true, passthroughMode: "share_pt" } });
   });
 
   it("rejects what it cannot read, naming the domain", () => {
     assert.throws(() => parseDomainXml("<network/>"), /expected <domain>/);
-    assert.throws(() => parseDomainXml(dom("", "lxc")), (e: unknown) => e instanceof XmlError && /domain 'd': domain type 'lxc'/.test(e.message));
+    assert.throws(
+      () => parseDomainXml(dom("", "lxc")),
+      (e: unknown) => e instanceof XmlError && /domain 'd': domain type 'lxc'/.test(e.message),
+    );
     assert.throws(() => parseDomainXml("<domain type='kvm'><name>d</name><memory>1</memory><os><type>exe</type></os></domain>"), /os type 'exe'/);
     assert.throws(() => parseDomainXml("<domain type='kvm'><name>d</name><os><type>hvm</type></os></domain>"), /no <memory>/);
     assert.throws(() => parseDomainXml(dom("<devices><disk type='file'><source file='/a'/></disk></devices>")), /<disk> without <target dev/);
@@ -61,9 +74,19 @@ describe("xml domain parse", () => {
     assert.ok(sameMachine("virt", "virt-7.2"));
     assert.ok(sameMachine("pc-q35-7.2", "pc-q35-7.2"));
     assert.ok(!sameMachine("pc", "pc-q35-7.2"));
-    assert.ok(extraDeviceMatches("<watchdog model='i6300esb' action='reset'/>", "<watchdog model='i6300esb' action='reset'><alias name='watchdog0'/><address type='pci' slot='0x08'/></watchdog>"));
+    assert.ok(
+      extraDeviceMatches(
+        "<watchdog model='i6300esb' action='reset'/>",
+        "<watchdog model='i6300esb' action='reset'><alias name='watchdog0'/><address type='pci' slot='0x08'/></watchdog>",
+      ),
+    );
     assert.ok(!extraDeviceMatches("<watchdog model='i6300esb' action='poweroff'/>", "<watchdog model='i6300esb' action='reset'/>"));
-    assert.ok(extraDeviceMatches("<hostdev mode='subsystem' type='usb'><source><vendor id='0x1234'/></source></hostdev>", "<hostdev mode='subsystem' type='usb' managed='no'><source><vendor id='0x1234'/><product id='0xbeef'/></source></hostdev>"));
+    assert.ok(
+      extraDeviceMatches(
+        "<hostdev mode='subsystem' type='usb'><source><vendor id='0x1234'/></source></hostdev>",
+        "<hostdev mode='subsystem' type='usb' managed='no'><source><vendor id='0x1234'/><product id='0xbeef'/></source></hostdev>",
+      ),
+    );
     assert.equal(canonicalDeviceXml("<input  type=\"tablet\"\n bus='usb'>\n</input>"), "<input type='tablet' bus='usb'/>");
   });
 });

@@ -78,9 +78,7 @@ export const kvmModel = (name: string, extra: Partial<DomainModel> = {}): Domain
   onReboot: "restart",
   onCrash: "destroy",
   devices: {
-    disks: [
-      { device: "cdrom", source: { type: "file" }, driver: { name: "qemu", type: "raw" }, target: { dev: "hdc", bus: "ide" }, readonly: true },
-    ],
+    disks: [{ device: "cdrom", source: { type: "file" }, driver: { name: "qemu", type: "raw" }, target: { dev: "hdc", bus: "ide" }, readonly: true }],
     serials: [{ type: "pty" }],
     channels: [{ type: "unix", targetType: "virtio", targetName: "org.qemu.guest_agent.0" }],
     graphics: [{ type: "vnc", listen: "127.0.0.1", passwd: "s3cret" }],
@@ -131,7 +129,13 @@ export const xenPvModel = (name: string): DomainModel => ({
   name,
   memory: 256 * MiB,
   vcpu: { max: 1 },
-  os: { type: "xen", arch: "x86_64", kernel: "/var/lib/xen/images/vmlinuz", initrd: "/var/lib/xen/images/tiny-initrd.gz", cmdline: "root=/dev/xvda console=hvc0" },
+  os: {
+    type: "xen",
+    arch: "x86_64",
+    kernel: "/var/lib/xen/images/vmlinuz",
+    initrd: "/var/lib/xen/images/tiny-initrd.gz",
+    cmdline: "root=/dev/xvda console=hvc0",
+  },
   devices: {
     disks: [xenDisk("xvda", "/var/lib/xen/images/pv.img")],
     interfaces: [{ type: "bridge", bridge: "xenbr0", mac: "00:16:3e:70:01:01", model: "netfront" }],
@@ -147,7 +151,10 @@ export const xenPygrubModel = (name: string): DomainModel => ({
   memory: 256 * MiB,
   vcpu: { max: 1 },
   os: { type: "xen", bootloader: "/usr/lib/xen-4.17/bin/pygrub", bootloaderArgs: "--entry=1" },
-  devices: { disks: [{ source: { type: "block", dev: "/dev/vg0/pygrub" }, driver: { name: "phy" }, target: { dev: "xvda", bus: "xen" } }], consoles: [xenConsole] },
+  devices: {
+    disks: [{ source: { type: "block", dev: "/dev/vg0/pygrub" }, driver: { name: "phy" }, target: { dev: "xvda", bus: "xen" } }],
+    consoles: [xenConsole],
+  },
 });
 
 /** Xen PVH: direct kernel boot, PV devices only. */
@@ -177,7 +184,13 @@ export const xenHvmModel = (name: string): DomainModel => ({
   devices: {
     disks: [
       { source: { type: "file", path: "/var/lib/xen/images/hvm.img" }, driver: { name: "file", type: "raw" }, target: { dev: "xvda", bus: "xen" } },
-      { device: "cdrom", source: { type: "file", path: "/var/lib/xen/images/install.iso" }, driver: { name: "qemu", type: "raw" }, target: { dev: "hdc", bus: "ide" }, readonly: true },
+      {
+        device: "cdrom",
+        source: { type: "file", path: "/var/lib/xen/images/install.iso" },
+        driver: { name: "qemu", type: "raw" },
+        target: { dev: "hdc", bus: "ide" },
+        readonly: true,
+      },
     ],
     interfaces: [{ type: "bridge", bridge: "xenbr0", mac: "00:16:3e:70:01:03", model: "e1000" }],
     serials: [{ type: "pty", port: 0 }],
