@@ -1,10 +1,9 @@
+import { domainFixture } from "../../support/domain-fixture";
 import assert from "node:assert/strict";
 import { existsSync, rmSync } from "node:fs";
-import { closeAll } from "../../../provider/resources/connections";
 import { domain } from "../../../provider/resources/domain";
-import { setReporter } from "../../../provider/resources/provider";
 import { recordingClock, withClock } from "../../support/clock";
-import { cleanupAll, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
+import { uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 import { ACCEL } from "../../../tools/support/accel";
 
 // UEFI domains (OVMF, installed under /usr/share/OVMF, picked by libvirt's firmware autoselection) and the
@@ -17,22 +16,11 @@ const nvramOf = (name: string) => `/var/lib/libvirt/qemu/nvram/${name}_VARS.fd`;
 
 describe(`virt:Domain with UEFI firmware, and delete, against qemu:///system (type ${ACCEL()}, no guest OS)`, function () {
   this.timeout(180000);
-  const lines: string[] = [];
-  const names: string[] = [];
-
-  before(() => setReporter((l) => lines.push(l)));
-  after(async () => {
-    await cleanupAll([
-      () => {
-        for (const n of names) {
-          virshMaybe(URI, "destroy", n);
-          virshMaybe(URI, "undefine", n, "--nvram");
-          rmSync(nvramOf(n), { force: true });
-        }
-      },
-      () => closeAll(),
-    ]);
-  });
+  const { names, lines } = domainFixture(URI, [
+    () => {
+      for (const n of names) rmSync(nvramOf(n), { force: true });
+    },
+  ]);
 
   async function checked(news: Record<string, unknown>) {
     // vcpus is given: left out, a diff after read shows "vcpus 1 → (none)" (it is always read back and has no default).

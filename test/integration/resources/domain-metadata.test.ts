@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
+import { domainFixture } from "../../support/domain-fixture";
 import { Libvirt } from "../../../provider/libvirt";
-import { closeAll } from "../../../provider/resources/connections";
 import { domain } from "../../../provider/resources/domain";
-import { setReporter } from "../../../provider/resources/provider";
-import { cleanupAll, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
+import { uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 import { ACCEL } from "../../../tools/support/accel";
 
 // Custom metadata (virDomainSetMetadata type ELEMENT), live and per namespace: on qemu:///system with a running
@@ -21,29 +20,16 @@ const targets = [
 for (const t of targets) {
   describe(`virt:Domain metadata on ${t.uri}`, function () {
     this.timeout(180000);
-    const lines: string[] = [];
-    const names: string[] = [];
     let anchor: Libvirt;
     const run = (...args: string[]) => virsh(t.uri, ...args);
     /** `virsh metadata` for one namespace, --live or --config; null when libvirt has none. */
     const meta = (name: string, uri: string, where: "--live" | "--config") => virshMaybe(t.uri, "metadata", name, uri, where);
 
     before(async () => {
-      setReporter((l) => lines.push(l));
       anchor = await Libvirt.connect(t.uri);
     });
-    after(async () => {
-      await cleanupAll([
-        () => {
-          for (const n of names) {
-            virshMaybe(t.uri, "destroy", n);
-            virshMaybe(t.uri, "undefine", n);
-          }
-        },
-        () => closeAll(),
-        () => anchor?.close(),
-      ]);
-    });
+    // The anchor closes after the domains are gone (the test driver forgets them when its last connection closes).
+    const { lines, names } = domainFixture(t.uri, [() => anchor?.close()]);
 
     async function checked(news: Record<string, unknown>, olds: Record<string, unknown> = {}) {
       const r = await domain.check(olds, { connection: { uri: t.uri }, type: t.type, ...news });

@@ -1,9 +1,8 @@
+import { domainFixture } from "../../support/domain-fixture";
 import assert from "node:assert/strict";
-import { closeAll } from "../../../provider/resources/connections";
 import { domain } from "../../../provider/resources/domain";
-import { setReporter } from "../../../provider/resources/provider";
 import { ACCEL } from "../../../tools/support/accel";
-import { cleanupAll, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
+import { uniqueName, virsh } from "../../../tools/support/host";
 
 // Tuning rows mapped by the spec table alone (PropSpec.xml + PropSpec.tune): memtune limits, changed live with
 // virDomainSetMemoryParameters on a running domain (no guest OS needed) and in its config. virsh judges.
@@ -21,21 +20,7 @@ function memtune(name: string, where: "--live" | "--config"): Record<string, str
 
 describe("virt:Domain tuning rows (memtune) on qemu:///system", function () {
   this.timeout(180000);
-  const names: string[] = [];
-  const lines: string[] = [];
-
-  before(() => setReporter((l) => lines.push(l)));
-  after(async () => {
-    await cleanupAll([
-      () => {
-        for (const n of names) {
-          virshMaybe(URI, "destroy", n);
-          virshMaybe(URI, "undefine", n);
-        }
-      },
-      () => closeAll(),
-    ]);
-  });
+  const { names, lines } = domainFixture(URI);
 
   const checked = async (news: Record<string, unknown>) => {
     const r = await domain.check({}, { connection: { uri: URI }, type: ACCEL(), memory: "128MiB", shutdownTimeout: 0, ...news });

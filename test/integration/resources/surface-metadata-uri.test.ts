@@ -1,10 +1,9 @@
+import { domainFixture } from "../../support/domain-fixture";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { closeAll } from "../../../provider/resources/connections";
 import { domain } from "../../../provider/resources/domain";
-import { setReporter } from "../../../provider/resources/provider";
-import { cleanupAll, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
+import { uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
 
 // A metadata namespace URI is written by libvirt into the domain's saved config without escaping: a `<` or `&`
 // there leaves a config file that is not XML, and libvirtd drops the domain the next time it reads its configs
@@ -24,20 +23,7 @@ function wellFormed(xml: string): boolean {
 
 describe("virt:Domain metadata namespace URIs (qemu:///system)", function () {
   this.timeout(120000);
-  const names: string[] = [];
-  const lines: string[] = [];
-  before(() => setReporter((l) => lines.push(l)));
-  after(async () => {
-    await cleanupAll([
-      () => {
-        for (const n of names) {
-          virshMaybe(URI, "destroy", n);
-          virshMaybe(URI, "undefine", n);
-        }
-      },
-      () => closeAll(),
-    ]);
-  });
+  const { names } = domainFixture(URI);
 
   const inputs = (name: string, uri: string) => ({
     connection: { uri: URI },
