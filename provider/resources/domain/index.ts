@@ -341,59 +341,7 @@ async function applyUpdate(lv: Libvirt, domRef: DomainRef, id: string, p: Plan, 
   // After a redefinition the ops only touch the running domain; without one they persist the change themselves.
   const persist = !redefine;
   const flags = (running ? Impact.LIVE : 0) | (persist ? Impact.CONFIG : 0);
-  if (flags !== 0) {
-    for (const op of ops.live) {
-      switch (op.kind) {
-        case "setMemory":
-          // No balloon device: the new size is saved and takes effect at the next boot.
-          await liveOrLater(
-            (f) => lv.domains.setMemoryFlags(dom, Math.floor(op.bytes / 1024), f),
-            flags,
-            (e) => e instanceof OperationInvalidError,
-            () => lateConfig.push("currentMemory"),
-          );
-          break;
-        case "setVcpus":
-          // vCPU hot-unplug fails on i440fx without guest support: saved for the next boot, not an error.
-          await liveOrLater(
-            (f) => lv.domains.setVcpusFlags(dom, op.count, f),
-            flags,
-            (e) => e instanceof LibvirtError,
-            () => lateConfig.push("vcpus"),
-          );
-          break;
-        case "setMetadata":
-          await liveOrLater(
-            (f) => lv.domains.setMetadata(dom, op.field === "title" ? DomainMetadataType.TITLE : DomainMetadataType.DESCRIPTION, op.value ?? null, f),
-            flags,
-            () => false,
-            () => undefined,
-          );
-          break;
-        case "updateDevice": {
-          if (!running || model === undefined) break;
-          const dev = op.device === "graphics" ? model.devices.graphics?.[0] : findModelDevice(model, op.device, op.key);
-          if (dev === undefined) break;
-          if (op.device === "disk") {
-            // A media change. libvirt ignores one to the same path (a replaced seed keeps its path, only its
-            // revision changes), so the drive is emptied first and QEMU then opens the new image. FORCE: a guest
-            // that mounted the disc has locked the tray, and the declared media wins.
-            const disk = dev as DomainDisk;
-            const force = DeviceModifyFlags.LIVE | DeviceModifyFlags.FORCE;
-            await lv.domains.updateDevice(dom, deviceXml("disk", { ...disk, source: { type: "file" } }), force);
-            await lv.domains.updateDevice(dom, deviceXml("disk", disk), force);
-          } else await lv.domains.updateDevice(dom, deviceXml(op.device, dev as never), DeviceModifyFlags.LIVE);
-          break;
-        }
-        case "tune":
-          // CONFIG too, after a redefinition: it kept the host's tuning of a row no longer declared.
-          await tune(lv, dom, op, flags | Impact.CONFIG, who);
-          break;
-        default:
-          break; // attach and detach: below, from what the running domain and its config really hold
-      }
-    }
-  }
+  if (flags !== 0) await runLiveOps(lv, dom, ops.live, flags, running, model, lateConfig, who);
   const powerChange = ops.power !== undefined || ops.running !== undefined;
   let power: PowerState = running ? await powerNow(lv, dom) : "shutoff";
   // Resumed before the devices are synced: a paused guest cannot let a device go.
@@ -431,8 +379,14 @@ async function applyUpdate(lv: Libvirt, domRef: DomainRef, id: string, p: Plan, 
     dom = r.dom;
     started ||= r.started;
   }
-  // A (re)started domain: the update completes when its NICs have addresses (waitForIp). A timeout leaves
-  // the domain as it is (running, new config) and fails the update, naming the interface.
+  return finish(lv, dom, news, started, who);
+}
+
+/**
+ * The update's outputs. A (re)started domain: the update completes when its NICs have addresses (waitForIp); a
+ * timeout leaves the domain as it is (running, new config) and fails the update, naming the interface.
+ */
+async function finish(lv: Libvirt, dom: DomainRef, news: Props, started: boolean, who: string): Promise<Props> {
   if (started) {
     const addresses = await waitForAddresses(lv, dom, news, who);
     const outs = await observe(lv, dom, news);
@@ -441,6 +395,74 @@ async function applyUpdate(lv: Libvirt, domRef: DomainRef, id: string, p: Plan, 
   const outs = await observe(lv, dom, news);
   const addresses = await addressesNow(lv, dom, news, outs["running"] === true);
   return addresses === undefined ? outs : { ...outs, addresses };
+}
+
+/**
+ * The plan's live operations on the domain (flags: LIVE when it runs, CONFIG when no redefinition wrote the
+ * config). What the running domain cannot take now is saved and named in `lateConfig` (in effect at the next
+ * start). attach and detach are not here: syncDevices brings the devices to the config afterwards.
+ */
+async function runLiveOps(
+  lv: Libvirt,
+  dom: DomainRef,
+  ops: DomainOp[],
+  flags: number,
+  running: boolean,
+  model: DomainModel | undefined,
+  lateConfig: string[],
+  who: string,
+): Promise<void> {
+  for (const op of ops) {
+    switch (op.kind) {
+      case "setMemory":
+        // No balloon device: the new size is saved and takes effect at the next boot.
+        await liveOrLater(
+          (f) => lv.domains.setMemoryFlags(dom, Math.floor(op.bytes / 1024), f),
+          flags,
+          (e) => e instanceof OperationInvalidError,
+          () => lateConfig.push("currentMemory"),
+        );
+        break;
+      case "setVcpus":
+        // vCPU hot-unplug fails on i440fx without guest support: saved for the next boot, not an error.
+        await liveOrLater(
+          (f) => lv.domains.setVcpusFlags(dom, op.count, f),
+          flags,
+          (e) => e instanceof LibvirtError,
+          () => lateConfig.push("vcpus"),
+        );
+        break;
+      case "setMetadata":
+        await liveOrLater(
+          (f) => lv.domains.setMetadata(dom, op.field === "title" ? DomainMetadataType.TITLE : DomainMetadataType.DESCRIPTION, op.value ?? null, f),
+          flags,
+          () => false,
+          () => undefined,
+        );
+        break;
+      case "updateDevice": {
+        if (!running || model === undefined) break;
+        const dev = op.device === "graphics" ? model.devices.graphics?.[0] : findModelDevice(model, op.device, op.key);
+        if (dev === undefined) break;
+        if (op.device === "disk") {
+          // A media change. libvirt ignores one to the same path (a replaced seed keeps its path, only its
+          // revision changes), so the drive is emptied first and QEMU then opens the new image. FORCE: a guest
+          // that mounted the disc has locked the tray, and the declared media wins.
+          const disk = dev as DomainDisk;
+          const force = DeviceModifyFlags.LIVE | DeviceModifyFlags.FORCE;
+          await lv.domains.updateDevice(dom, deviceXml("disk", { ...disk, source: { type: "file" } }), force);
+          await lv.domains.updateDevice(dom, deviceXml("disk", disk), force);
+        } else await lv.domains.updateDevice(dom, deviceXml(op.device, dev as never), DeviceModifyFlags.LIVE);
+        break;
+      }
+      case "tune":
+        // CONFIG too, after a redefinition: it kept the host's tuning of a row no longer declared.
+        await tune(lv, dom, op, flags | Impact.CONFIG, who);
+        break;
+      default:
+        break; // attach and detach: below, from what the running domain and its config really hold
+    }
+  }
 }
 
 /**
