@@ -5,17 +5,14 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { elementType } from "../provider/diff";
 import type { PropSpec, PropType, ResourceSpec } from "../provider/diff";
 import { allSpecs } from "../provider/resources/registry";
 import { buildSdk } from "./gen-sdk";
-import { describeProp } from "./spec-text";
+import { describeProp, pascal } from "./spec-text";
 
 type Json = Record<string, unknown>;
 const types: Record<string, Json> = {};
-
-function pascal(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}
 
 function typeRef(t: PropType, name: string): Json {
   switch (t.kind) {
@@ -82,8 +79,7 @@ function rows(specs: Record<string, PropSpec>, prefix = ""): string[] {
     const req = p.required ? "required" : p.default !== undefined ? `default ${JSON.stringify(p.default)}` : "optional";
     const how = p.control ? "provider setting (no change on the host)" : HOW[p.update];
     out.push(`| \`${prefix}${k}\` | ${typeText(p.type)} | ${req} | ${how} | ${p.doc.replace(/\|/g, "\\|")} |`);
-    let t: PropType = p.type;
-    while (t.kind === "array") t = t.items;
+    const t = elementType(p.type);
     if (t.kind === "object") out.push(...rows(t.properties, `${prefix}${k}${p.type.kind === "array" ? "[]" : ""}.`));
   }
   return out;

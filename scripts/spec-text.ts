@@ -7,6 +7,11 @@ const UPDATE_WORDS = {
   replace: "A change replaces the resource.",
 };
 
+/** `cpu` → `Cpu`: a property name as part of a type name. */
+export const pascal = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+/** `StoragePool` → `storagePool`: a class name as a module or export name. */
+export const camel = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
+
 /** A property's description: its doc, its default, and how a change is applied (not for provider settings). */
 export function describeProp(p: PropSpec): string {
   const defaults = p.default !== undefined ? ` Default: ${JSON.stringify(p.default)}.` : "";

@@ -131,14 +131,29 @@ export function containsUnknown(v: unknown): boolean {
   return false;
 }
 
+/** The type of a list's items, through nested lists; any other type as it is. */
+export function elementType(t: PropType): PropType {
+  while (t.kind === "array") t = t.items;
+  return t;
+}
+
+/** A value of a `PropSpec.xml`-mapped leaf in libvirt's unit (bytes → KiB with scale 1024), whole. */
+export function toXmlUnit(p: PropSpec, value: number): number {
+  return Math.floor(value / (p.xml?.scale ?? 1));
+}
+
+/** A `PropSpec.xml`-mapped leaf's value read from libvirt (its unit) in the property's unit. */
+export function fromXmlUnit(p: PropSpec, value: number): number {
+  return value * (p.xml?.scale ?? 1);
+}
+
 /** A property's default in a spec table, by dotted path into objects and list items ("waitForIp.source"). */
 export function defaultOf(props: Record<string, PropSpec>, path: string): unknown {
   const [head, ...rest] = path.split(".");
   const p = props[head!];
   if (p === undefined) throw new Error(`spec table: no property ${head}`);
   if (rest.length === 0) return p.default;
-  let t: PropType = p.type;
-  while (t.kind === "array") t = t.items;
+  const t = elementType(p.type);
   if (t.kind !== "object") throw new Error(`spec table: ${head} has no fields`);
   return defaultOf(t.properties, rest.join("."));
 }

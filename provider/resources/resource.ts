@@ -1,5 +1,5 @@
 import { Libvirt } from "../libvirt";
-import { describePlan, plan, Plan, PropSpec, PropType, ResourceSpec, UNKNOWN } from "../diff";
+import { describePlan, elementType, plan, Plan, PropSpec, ResourceSpec, UNKNOWN } from "../diff";
 import { checkInputs } from "./check";
 import { whileReconnecting } from "./retry";
 import { connect, ConnectionInput, resolveUri, stateUri, uriProblem } from "./connections";
@@ -110,8 +110,7 @@ export function isSecretPath(spec: Record<string, PropSpec>, path: string): bool
     const prop: PropSpec | undefined = props?.[seg.replace(/\[.*$/, "")];
     if (prop === undefined) return false;
     if (prop.secret) return true;
-    let t: PropType = prop.type;
-    while (t.kind === "array") t = t.items;
+    const t = elementType(prop.type);
     props = t.kind === "object" ? t.properties : undefined;
   }
   return false;

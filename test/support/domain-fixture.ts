@@ -1,6 +1,6 @@
 import { closeAll } from "../../provider/resources/connections";
 import { setReporter } from "../../provider/resources/provider";
-import { cleanupAll, virshMaybe } from "../../tools/support/host";
+import { cleanupAll, removeDomain } from "../../tools/support/host";
 
 /** What a file of Domain resource tests shares: the provider's report lines, and the domains it made. */
 export interface DomainFixture {
@@ -22,10 +22,7 @@ export function domainFixture(uri: string, extra: (() => unknown)[] = []): Domai
   after(async () => {
     await cleanupAll([
       () => {
-        for (const n of f.names) {
-          virshMaybe(uri, "destroy", n);
-          if (virshMaybe(uri, "undefine", n, "--nvram") == null) virshMaybe(uri, "undefine", n);
-        }
+        for (const n of f.names) removeDomain(uri, n);
       },
       ...extra,
       () => closeAll(),

@@ -27,6 +27,12 @@ export function virshMaybe(uri: string, ...args: string[]): string | null {
 }
 
 /** A temporary directory removed by the returned cleanup. */
+/** Forces a domain off and undefines it, with its NVRAM where the driver takes `--nvram` (else plainly); no error if gone. */
+export function removeDomain(uri: string, name: string): void {
+  virshMaybe(uri, "destroy", name);
+  if (virshMaybe(uri, "undefine", name, "--nvram") == null) virshMaybe(uri, "undefine", name);
+}
+
 export function tempDir(what: string): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), `${TEST_PREFIX}${what}-`));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };

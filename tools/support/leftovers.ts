@@ -3,7 +3,7 @@
  * ours): the stack tests' and the demo's last line of cleanup, after a destroy through the stack, and their
  * proof that a destroy left nothing.
  */
-import { virshMaybe } from "./host";
+import { removeDomain, virshMaybe } from "./host";
 
 /** Objects whose names start with the prefix, by kind; volumes as `pool/volume` (in any pool). */
 export interface Leftovers {
@@ -50,10 +50,7 @@ export function isClean(l: Leftovers): boolean {
  */
 export function removeLeftovers(uri: string, prefix: string): Leftovers {
   const l = findLeftovers(uri, prefix);
-  for (const d of l.domains) {
-    virshMaybe(uri, "destroy", d);
-    if (virshMaybe(uri, "undefine", d, "--nvram") == null) virshMaybe(uri, "undefine", d);
-  }
+  for (const d of l.domains) removeDomain(uri, d);
   for (const v of l.volumes) {
     const [pool, vol] = [v.slice(0, v.indexOf("/")), v.slice(v.indexOf("/") + 1)];
     virshMaybe(uri, "vol-delete", "--pool", pool, vol);

@@ -1,3 +1,4 @@
+import { fromXmlUnit, toXmlUnit } from "../../diff";
 import type { PropSpec } from "../../diff";
 import type { DomainDisk, DomainInterface, DomainModel, DomainTuning } from "../../xml";
 import { extraDeviceMatches, sameMachine } from "../../xml";
@@ -126,7 +127,7 @@ function tuningModel(p: Props): DomainTuning | undefined {
     if (declared === undefined) continue;
     for (const [k, f] of fields) {
       const v = declared[k];
-      out[f.xml!.path] = typeof v === "number" ? String(Math.floor(v / (f.xml!.scale ?? 1))) : undefined;
+      out[f.xml!.path] = typeof v === "number" ? String(toXmlUnit(f, v)) : undefined;
     }
   }
   return Object.keys(out).length > 0 ? out : undefined;
@@ -140,7 +141,7 @@ function tuningBack(m: DomainModel, declared: Props, out: Props): void {
     const back: Rec = {};
     for (const [k, f] of fields) {
       const text = m.tuning?.[f.xml!.path];
-      if (d[k] !== undefined && text !== undefined) back[k] = Number(text) * (f.xml!.scale ?? 1);
+      if (d[k] !== undefined && text !== undefined) back[k] = fromXmlUnit(f, Number(text));
     }
     out[top] = back;
   }

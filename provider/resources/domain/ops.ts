@@ -1,4 +1,4 @@
-import { RECORDED_VERB } from "../../diff";
+import { RECORDED_VERB, toXmlUnit } from "../../diff";
 import type { Change, Plan, PropSpec, PropType, TuneFamily } from "../../diff";
 import { domainSpec } from "./spec";
 
@@ -144,9 +144,9 @@ function tuneOf(row: PropSpec, c: Change, news: Record<string, unknown>): { fami
   for (const [k, leaf] of changed) {
     const t = leaf.tune!;
     const v = declared[k];
-    const value = typeof v === "number" ? v / (leaf.xml?.scale ?? 1) : t.unset;
+    const value = typeof v === "number" ? toXmlUnit(leaf, v) : t.unset;
     if (value === undefined) return "pending";
-    out.push({ family: t.family, param: { field: t.field, type: t.type, value: Math.floor(value) }, path: `${top}.${k}` });
+    out.push({ family: t.family, param: { field: t.field, type: t.type, value }, path: `${top}.${k}` });
   }
   return out;
 }

@@ -10,7 +10,7 @@ import { network } from "../../../provider/resources/network";
 import { Props, setReporter } from "../../../provider/resources/provider";
 import { ensureGuest, GUEST_CMDLINE, waitForSerial } from "../../../tools/guest/guest";
 import { ACCEL } from "../../../tools/support/accel";
-import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe, waitFor } from "../../../tools/support/host";
+import { cleanupAll, removeDomain, tempDir, uniqueName, virsh, virshMaybe, waitFor } from "../../../tools/support/host";
 
 const URI = "qemu:///system";
 const ip = (...args: string[]) => execFileSync("ip", args, { encoding: "utf8" });
@@ -91,8 +91,7 @@ describe("virt:Network in mode bridge on a host bridge, with the booted test gue
     await cleanupAll([
       async () => {
         if (domId !== undefined && domOuts !== undefined) await domain.delete(domId, { ...domOuts, shutdownTimeout: 1 }).catch(() => undefined);
-        virshMaybe(URI, "destroy", vm);
-        if (virshMaybe(URI, "undefine", vm, "--nvram") == null) virshMaybe(URI, "undefine", vm);
+        removeDomain(URI, vm);
       },
       async () => {
         if (netOuts !== undefined) await network.delete(String(netOuts["uuid"]), netOuts).catch(() => undefined);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { PropSpec, PropType } from "../../../provider/diff";
 import { allSpecs } from "../../../provider/resources/registry";
 import { buildSdk } from "../../../scripts/gen-sdk";
-import { describeProp } from "../../../scripts/spec-text";
+import { camel, describeProp } from "../../../scripts/spec-text";
 import type { DomainArgs, NetworkArgs } from "../../../sdk";
 
 const root = join(__dirname, "..", "..", "..", "..");
@@ -49,7 +49,7 @@ describe("the SDK is generated from the spec tables (scripts/gen-sdk.ts)", () =>
       }
     };
     for (const s of allSpecs) {
-      const file = `sdk/${s.className.charAt(0).toLowerCase()}${s.className.slice(1)}.ts`;
+      const file = `sdk/${camel(s.className)}.ts`;
       visit(files.get(file)! + files.get("sdk/types.ts")!, s.inputs);
       for (const k of Object.keys(s.outputs)) assert.match(files.get(file)!, new RegExp(`declare readonly ${k}: pulumi\\.Output<`), `${s.className}.${k}`);
     }
