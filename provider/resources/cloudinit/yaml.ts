@@ -1,40 +1,180 @@
 /**
- * A YAML well-formedness check for the subset cloud-config and network-config use: block mappings and
- * sequences (including `- key: value` items and lists at their key's indentation), plain, single- and
- * double-quoted scalars (multi-line too), block scalars `|` and `>` with chomping and indentation indicators,
- * flow collections `[...]` and `{...}`, comments, anchors, aliases and standard `!!` tags, one document
- * (`---`, `...`).
+ * The YAML check of cloud-config and network-config: the `yaml` package (YAML 1.1) reads the text, and this module
+ * adds what cloud-init's parser — PyYAML's `safe_load` — refuses that the package accepts: tabs outside quoted
+ * strings, block scalars and comments; application tags (`!custom`); more than one document; a repeated anchor;
+ * a list or mapping as a key; an empty key; anchor names and `?` inside [ ] as PyYAML scans them. Where PyYAML
+ * takes what the package refuses (indentation inside [ ] and { }, `[x]#c`, `&a: 1`), yaml-respace adds spaces that
+ * change no value and the package reads that. It is stricter than PyYAML in three places that are mistakes in
+ * practice: duplicate keys, quoted strings whose continuation lines are not indented (the spec's rule), and
+ * explicit `? ` keys. test/integration/resources/cloudinit-yaml-agreement.test.ts holds it to PyYAML on 30,000
+ * mutated documents.
  *
- * cloud-init reads YAML with PyYAML (`safe_load`), so this follows PyYAML where it is stricter than the YAML spec
- * — tabs only inside quotes, block scalars and comments; YAML 1.1 scalars (`yes` is true, `010` is 8); no
- * application tags — and is stricter than PyYAML in three places that are mistakes in practice: duplicate keys,
- * quoted strings whose continuation lines are not indented (the spec's rule), and explicit `? ` keys (not
- * supported). It parses to plain values so callers can check the shape.
+ * Plain scalars resolve as PyYAML's safe loader does (`yes` is true, `010` is 8, `1:30` is 90); the result is
+ * plain values so callers can check the shape.
  *
- * Every error names the line and column (1-based) and what is wrong — never the text, since user data is a secret.
- *
- * The parts: yaml-block (indentation structure and block scalars), yaml-flow ([...] and {...}), yaml-syntax
- * (lines, keys, escapes, folding), yaml-values (results and YAML 1.1 resolution), yaml-errors.
+ * Every error names the line and column (1-based) and what is wrong — never the text, since user data is a
+ * secret: the package's own messages quote the text, so they are not passed on (yaml-diagnose words them).
  */
-import { Parser } from "./yaml-block";
-import { YamlError } from "./yaml-errors";
-import type { YamlValue } from "./yaml-values";
+import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser, Scalar } from "yaml";
+import type { CST, Document, Node as YamlNode } from "yaml";
+import { cstFacts, describe, extraProblems, type Facts, type Problem } from "./yaml-diagnose";
+import { applyDashes, applyInserts, DASH, dashes, type Inserts, originalOffset, respace } from "./yaml-respace";
+import { shortKey, YamlError } from "./yaml-errors";
+import { resolvePlain, type YamlValue } from "./yaml-values";
 
 export { YamlError } from "./yaml-errors";
+export type { YamlErrorKind } from "./yaml-errors";
 export { kindOf, YamlValue } from "./yaml-values";
 
 /** Parses one YAML document; throws YamlError with line and column. */
 export function parseYaml(text: string): YamlValue {
-  const p = new Parser(text);
-  let value: YamlValue;
-  try {
-    value = p.document();
-  } catch (e) {
-    // A stray tab before the point of failure is the earlier problem (and often its cause).
-    if (e instanceof YamlError) throw p.badTab(e.line, e.column) ?? e;
-    throw e;
+  // Respacing can show more to respace (a comment after a comma inside [ ] that the package first read as a plain
+  // value): a few rounds, each in the original text's offsets.
+  const inserts: Inserts = new Map();
+  const lone = new Set<number>();
+  let r = read(text, () => false);
+  for (let round = 0; round < 3; round++) {
+    const current = applyInserts(text, inserts);
+    const more = respace(current, r.facts);
+    const dash = [...dashes(current, r.facts)].map((o) => originalOffset(inserts, o)).filter((o) => !lone.has(o));
+    if (more.size === 0 && dash.length === 0) break;
+    const at = [...more].map(([o, n]) => [originalOffset(inserts, o), n] as const);
+    for (const [o, n] of at) inserts.set(o, (inserts.get(o) ?? 0) + n);
+    for (const o of dash) lone.add(o);
+    r = read(applyInserts(applyDashes(text, lone), inserts), (o) => lone.has(originalOffset(inserts, o)));
   }
-  const tab = p.badTab(Infinity, 0);
-  if (tab !== undefined) throw tab;
-  return value;
+  if (r.problems.length > 0) {
+    // The first problem in the text; at one place, the order found (tabs first: often the cause of the rest).
+    const p = r.problems.reduce((a, b) => (b.offset < a.offset ? b : a));
+    const lines = new LineCounter();
+    lines.addNewLine(0);
+    for (let k = text.indexOf("\n"); k !== -1; k = text.indexOf("\n", k + 1)) lines.addNewLine(k + 1);
+    const at = lines.linePos(Math.max(0, Math.min(text.length, originalOffset(inserts, p.offset))));
+    throw new YamlError(at.line, at.col, p.problem, p.kind);
+  }
+  return r.value;
+}
+
+/** Parses `text` (respaced or not): its syntax facts, its value and its problems. */
+function read(text: string, isDash: (offset: number) => boolean): { facts: Facts; value: YamlValue; problems: Problem[] } {
+  const lines = new LineCounter();
+  const tokens: CST.Token[] = Array.from(new Parser(lines.addNewLine).parse(text));
+  const docs = Array.from(new Composer({ version: "1.1", uniqueKeys: false, strict: true }).compose(tokens, true, text.length));
+  const facts = cstFacts(tokens);
+  const problems: Problem[] = extraProblems(text, facts);
+  for (const d of docs) {
+    for (const e of d.errors) {
+      const p = describe(text, facts, e.code, e.message, e.pos[0], e.pos[1]);
+      if (p !== undefined) problems.push(p);
+    }
+  }
+  const value = docs.length > 0 ? new Values(docs[0]!, problems, (o) => lines.linePos(o).line, isDash).document() : null;
+  return { facts, value, problems };
+}
+
+const MERGE = "<<";
+
+/** The parsed nodes as plain values, as PyYAML's safe_load constructs them; collects what it refuses. */
+class Values {
+  private readonly anchors = new Map<string, { value: YamlValue; offset: number }>();
+  constructor(
+    private readonly doc: Document.Parsed,
+    private readonly problems: Problem[],
+    private readonly line: (offset: number) => number,
+    private readonly isDash: (offset: number) => boolean,
+  ) {}
+
+  document(): YamlValue {
+    return this.node(this.doc.contents);
+  }
+
+  private fail(offset: number, problem: string, kind: Problem["kind"] = "syntax"): void {
+    this.problems.push({ offset, problem, kind });
+  }
+
+  private node(n: YamlNode | null | undefined): YamlValue {
+    if (n === null || n === undefined) return null;
+    const offset = n.range?.[0] ?? 0;
+    if (isAlias(n)) {
+      const a = this.anchors.get(n.source);
+      if (a === undefined) {
+        this.fail(offset, `the alias *${shortKey(n.source)} refers to no anchor (&${shortKey(n.source)}) defined before it`);
+        return null;
+      }
+      return a.value;
+    }
+    if (isScalar(n)) return this.anchor(n, this.scalar(n));
+    if (isMap(n)) {
+      const out: { [key: string]: YamlValue } = {};
+      this.anchor(n, out);
+      const seen = new Map<string, number>();
+      const merged: { [key: string]: YamlValue }[] = [];
+      for (const pair of n.items) {
+        const k = pair.key as YamlNode | null;
+        const at = k?.range?.[0] ?? offset;
+        if (isScalar(k) && k.type === Scalar.PLAIN && k.tag === undefined && k.source === MERGE) {
+          merged.push(...this.merge(pair.value as YamlNode | null, at));
+          continue;
+        }
+        const key = this.node(k);
+        if (key !== null && typeof key === "object") {
+          this.fail(at, "a list or mapping as a key: cloud-init's YAML loader (PyYAML) refuses it; use a plain key");
+          continue;
+        }
+        const name = String(key);
+        const first = seen.get(name);
+        if (first !== undefined) {
+          this.fail(at, `duplicate key "${shortKey(name)}" (first on line ${first}); the later one would silently replace the first`, "duplicate-key");
+          continue;
+        }
+        seen.set(name, this.line(at));
+        out[name] = this.node(pair.value as YamlNode | null);
+      }
+      // `<<: *base`: the merged keys, unless the mapping has them (the first merged mapping wins).
+      for (const m of merged) for (const [k, v] of Object.entries(m)) if (!Object.prototype.hasOwnProperty.call(out, k)) out[k] = v;
+      return out;
+    }
+    if (isSeq(n)) {
+      const out: YamlValue[] = [];
+      this.anchor(n, out);
+      for (const item of n.items) out.push(this.node(item as YamlNode | null));
+      return out;
+    }
+    return null;
+  }
+
+  /** A merge key's value: a mapping or a list of mappings. */
+  private merge(v: YamlNode | null, at: number): { [key: string]: YamlValue }[] {
+    const isMapping = (x: YamlValue): x is { [key: string]: YamlValue } => x !== null && typeof x === "object" && !Array.isArray(x);
+    const value = this.node(v);
+    if (isMapping(value)) return [value];
+    if (isSeq(v) && Array.isArray(value) && value.every(isMapping)) return value as { [key: string]: YamlValue }[];
+    this.fail(at, "the merge key << takes a mapping or a list of mappings (an alias *name to one)");
+    return [];
+  }
+
+  private anchor(n: YamlNode, value: YamlValue): YamlValue {
+    if (n.anchor === undefined) return value;
+    const offset = n.range?.[0] ?? 0;
+    const prev = this.anchors.get(n.anchor);
+    if (prev !== undefined)
+      this.fail(
+        offset,
+        `the anchor &${shortKey(n.anchor)} is defined a second time (first on line ${this.line(prev.offset)}); cloud-init's YAML loader (PyYAML) refuses that`,
+      );
+    else this.anchors.set(n.anchor, { value, offset });
+    return value;
+  }
+
+  private scalar(n: Scalar): YamlValue {
+    const source = typeof n.source === "string" ? n.source : String(n.value);
+    if (source === DASH && this.isDash(n.range?.[0] ?? -1)) return "-";
+    if (n.tag === undefined || n.tag === "!") return n.type === Scalar.PLAIN && n.tag === undefined ? resolvePlain(source) : source;
+    if (n.tag === "tag:yaml.org,2002:str") return source;
+    const v: unknown = n.value;
+    if (v === null || typeof v === "boolean" || typeof v === "number" || typeof v === "string") return v;
+    if (typeof v === "bigint") return Number(v);
+    if (v instanceof Date) return v.toISOString();
+    return source;
+  }
 }
