@@ -316,14 +316,8 @@ export function describe(text: string, f: Facts, code: ErrorCode, message: strin
 function place(text: string, f: Facts, code: ErrorCode, message: string, start: number, end: number): Partial<Problem> | undefined | null {
   const ch = text[start] ?? "";
   const leafAt = (o: number) => f.leaves.find((l) => l.offset === o);
-  const before = (o: number) => {
-    let prev: Leaf | undefined;
-    for (const l of f.leaves) {
-      if (l.offset >= o) break;
-      if (l.type !== "space" && l.type !== "newline") prev = l;
-    }
-    return prev;
-  };
+  const prev = leafBefore(f, start);
+  if (code !== "TAB_AS_INDENT" && prev?.type === "block-scalar-header" && lineNo(text, prev.offset) === lineNo(text, start)) return { problem: AFTER_HEADER };
   switch (code) {
     case "TAB_AS_INDENT":
       return { offset: text.indexOf("\t", lineStart(text, start)), problem: TAB_INDENT, kind: "tab" };
@@ -341,7 +335,6 @@ function place(text: string, f: Facts, code: ErrorCode, message: string, start: 
       if ("@`".includes(ch)) return { problem: `"${ch}" is reserved in YAML and cannot start a plain value; quote the value` };
       return { problem: `"${ch}" cannot start a plain value; quote the value` };
     case "UNEXPECTED_TOKEN": {
-      const prev = before(start);
       const leaf = leafAt(start);
       if (ch === "-" && (leaf?.type === "seq-item-ind" || leaf?.type === "error"))
         return {
@@ -355,11 +348,10 @@ function place(text: string, f: Facts, code: ErrorCode, message: string, start: 
         if (lead === "" || lead.endsWith(":") || lead.endsWith("-")) return { problem: `"${ch}" cannot start a plain value; quote the value` };
         return { problem: ch === "," ? "unexpected , outside [ ] or { }" : `unexpected ${ch}: no ${ch === "]" ? "[" : "{"} is open here` };
       }
-      if (prev?.type === "block-scalar-header") return { problem: "unexpected text after the block scalar indicator" };
       if (prev?.type === "single-quoted-scalar" || prev?.type === "double-quoted-scalar") return { problem: "unexpected text after the closing quote" };
       if (prev?.type === "flow-seq-end" || prev?.type === "flow-map-end") return { problem: `unexpected text after the closing ${prev.source}` };
       if (prev?.type === "alias") return { problem: "unexpected text after the alias" };
-      return { problem: "unexpected text here" };
+      return inFlow(text, f, start) ?? lineContext(text, f, start) ?? { problem: "unexpected text here" };
     }
     case "MISSING_CHAR": {
       if (/quote/.test(ch) || leafAt(start)?.type.endsWith("quoted-scalar")) return { problem: "a quoted string is never closed" };
@@ -369,16 +361,17 @@ function place(text: string, f: Facts, code: ErrorCode, message: string, start: 
         const hint = /:[^ \t\r\n]/.test(text.slice(start, end)) ? " (a key needs a space after its colon)" : "";
         return { offset: start, problem: `expected "key: value" here${hint}` };
       }
-      return undefined;
+      return inFlow(text, f, start) ?? lineContext(text, f, start);
     }
     case "BAD_INDENT": {
       const flow = openFlow(text, f, start);
       if (flow !== undefined) return flow;
       if (/^Flow (sequence|mapping) in block collection must be sufficiently indented/.test(message)) return null;
-      return badIndent(text, f, firstOnLine(text, start));
+      return badIndent(text, f, skipBlank(text, firstOnLine(text, start)));
     }
     case "BLOCK_AS_IMPLICIT_KEY": {
-      const map = f.collections.find((c) => c.offset === start && c.type === "block-map") as CST.BlockMap | undefined;
+      // The mapping the package found in the value: at the error, or after its anchor or tag.
+      const map = f.collections.find((c) => c.offset >= start && c.type === "block-map") as CST.BlockMap | undefined;
       const colon = map?.items[0]?.sep?.find((t) => t.type === "map-value-ind");
       if (map !== undefined && colon !== undefined) {
         if (lineNo(text, colon.offset) === lineNo(text, start)) {
@@ -400,12 +393,122 @@ function place(text: string, f: Facts, code: ErrorCode, message: string, start: 
           if (colon !== undefined) return multilineKey(text, start, colon.offset, false);
         }
       }
-      return undefined;
+      return dashInFlow(text, f, start) ?? lineContext(text, f, start);
     }
+    case "BLOCK_IN_FLOW":
+      return dashInFlow(text, f, start);
     default:
       return undefined;
   }
 }
+
+/** The innermost [ ] or { } that `at` is inside (open there, closed after it or never). */
+function flowAround(f: Facts, at: number): CST.FlowCollection | undefined {
+  let inner: CST.FlowCollection | undefined;
+  for (const c of f.collections) {
+    if (c.offset >= at) break;
+    if (c.type !== "flow-collection") continue;
+    const close = c.end.find((t) => t.type === "flow-seq-end" || t.type === "flow-map-end");
+    if (close === undefined || close.offset >= at) inner = c;
+  }
+  return inner;
+}
+
+/** Something missing inside [ ] or { }: a comma or the closing bracket. */
+function inFlow(text: string, f: Facts, at: number): Partial<Problem> | undefined {
+  const c = flowAround(f, at);
+  if (c === undefined) return undefined;
+  const list = c.start.source === "[";
+  return {
+    offset: at,
+    problem: `expected , or ${list ? "]" : "}"} in the ${list ? "list" : "mapping"} opened on line ${lineNo(text, c.offset)}, column ${column(text, c.offset)}`,
+  };
+}
+
+/** `[- b]`: a - inside [ ] or { } reads as a list item to the package, and PyYAML refuses it as a value's start. */
+function dashInFlow(text: string, f: Facts, at: number): Partial<Problem> | undefined {
+  if (text[at] !== "-" || flowAround(f, at) === undefined) return undefined;
+  return { offset: at, problem: '"-" cannot start a plain value inside [ ] or { }; quote the value' };
+}
+
+/**
+ * An error at the first token of a line: what the line should have been, read from the block collections still
+ * open above it (a list item in a list, key: value in a mapping) or from the document's first line.
+ */
+function lineContext(text: string, f: Facts, offset: number): Partial<Problem> | undefined {
+  // At the line's first token, or after only a tag or anchor there.
+  const props = /^ *([!&][^ \t\r\n]* *)+$/.test(text.slice(lineStart(text, offset), offset));
+  const at = props ? firstOnLine(text, offset) : skipBlank(text, offset);
+  if (at >= text.length || firstOnLine(text, at) !== at) return undefined;
+  if (text[at] === ":") return { offset: at, problem: "a key is missing before this colon" };
+  const col = column(text, at);
+  const first = f.documents[0]?.value;
+  if (first !== undefined && first.offset < at && lineNo(text, first.offset) < lineNo(text, at) && column(text, first.offset) > col) {
+    return {
+      offset: at,
+      problem: `this line is indented less than the document's first line (column ${column(text, first.offset)}, line ${lineNo(text, first.offset)})`,
+    };
+  }
+  let same: { offset: number; list: boolean } | undefined;
+  for (const c of f.collections) {
+    if (c.offset >= at) break;
+    if (c.type !== "flow-collection" && column(text, c.offset) === col && openAt(text, c.offset, at)) same = { offset: c.offset, list: c.type === "block-seq" };
+  }
+  // Where the package's tree lost the collection (it can, after an error), the lines above say the same.
+  same ??= sameColumn(text, at);
+  if (same === undefined) {
+    if (f.collections.some((c) => c.offset < at && c.type !== "flow-collection")) return badIndent(text, f, at);
+    return first !== undefined && first.offset < at ? { offset: at, problem: "unexpected content after the end of the document's top-level value" } : undefined;
+  }
+  const where = `starting on line ${lineNo(text, same.offset)}`;
+  const item = /^-([ \t\r\n]|$)/.test(text.slice(at, at + 2));
+  if (same.list) return item ? undefined : { offset: at, problem: `expected a list item ("- ") here, in the list ${where}` };
+  if (item)
+    return { offset: at, problem: `a list item ("- ") where a key was expected: the mapping ${where} has its keys at column ${col}; put the list under a key` };
+  const eol = text.indexOf("\n", at);
+  const hint = /:[^ \t\r\n]/.test(text.slice(at, eol === -1 ? text.length : eol)) ? " (a key needs a space after its colon)" : "";
+  return { offset: at, problem: `expected "key: value" here, in the mapping ${where}${hint}` };
+}
+
+/** The run of lines above `at` that start at its column with nothing shallower between: where it starts, and if a list. */
+function sameColumn(text: string, at: number): { offset: number; list: boolean } | undefined {
+  const col = column(text, at);
+  let found: { offset: number; list: boolean } | undefined;
+  for (let end = lineStart(text, at) - 1; end > 0;) {
+    const start = lineStart(text, end);
+    const c = skipSpaces(text, start);
+    end = start - 1;
+    if (c >= text.length || "\r\n#".includes(text[c]!)) continue;
+    if (c - start + 1 < col) break;
+    if (c - start + 1 > col) continue;
+    const list = /^-([ \t\r\n]|$)/.test(text.slice(c, c + 2));
+    if (found !== undefined && found.list !== list) break;
+    found = { offset: c, list };
+  }
+  return found;
+}
+
+/**
+ * Whether the block collection whose first entry is at `start` is still open at `at`: no line between is less
+ * indented, or at its column and of the other kind (a key after a list's items, an item after a mapping's keys).
+ */
+function openAt(text: string, start: number, at: number): boolean {
+  const col = column(text, start);
+  const list = text[start] === "-";
+  for (let k = text.indexOf("\n", start); k !== -1 && k < lineStart(text, at); k = text.indexOf("\n", k + 1)) {
+    const c = skipSpaces(text, k + 1);
+    if (c >= text.length || "\r\n#".includes(text[c]!)) continue;
+    if (c - k < col || (c - k === col && /^-([ \t\r\n]|$)/.test(text.slice(c, c + 2)) !== list)) return false;
+  }
+  return true;
+}
+
+const skipSpaces = (text: string, k: number) => {
+  while (text[k] === " " || text[k] === "\t") k++;
+  return k;
+};
+
+const AFTER_HEADER = "unexpected text after the block scalar indicator (a comment may follow it, the text goes on the next lines)";
 
 /** A plain value running on to a later line that has a colon: that line reads as a key. */
 function multilineKey(text: string, valueAt: number, colonAt: number, hasKey: boolean): Partial<Problem> {

@@ -21,6 +21,7 @@ export function resolvePlain(text: string): YamlValue {
   if (/^[-+]?0[0-7_]+$/.test(text)) return sign * parseInt(unsigned, 8);
   if (/^[-+]?(0|[1-9][0-9_]*)$/.test(text)) return sign * Number(unsigned);
   if (/^[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+$/.test(text)) return sign * unsigned.split(":").reduce((a, d) => a * 60 + Number(d), 0);
+  if (/^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*$/.test(text)) return sign * unsigned.split(":").reduce((a, d) => a * 60 + Number(d), 0);
   if (/^[-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)?$/.test(text) && /[0-9]/.test(text)) return sign * Number(unsigned);
   if (/^[-+]?\.(inf|Inf|INF)$/.test(text)) return sign * Infinity;
   if (/^\.(nan|NaN|NAN)$/.test(text)) return NaN;

@@ -15,12 +15,12 @@
  * Every error names the line and column (1-based) and what is wrong — never the text, since user data is a
  * secret: the package's own messages quote the text, so they are not passed on (yaml-diagnose words them).
  */
-import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser, Scalar } from "yaml";
+import { Composer, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Parser, Scalar } from "yaml";
 import type { CST, Document, Node as YamlNode } from "yaml";
 import { cstFacts, describe, extraProblems, type Facts, type Problem } from "./yaml-diagnose";
 import { applyDashes, applyInserts, DASH, dashes, type Inserts, originalOffset, respace } from "./yaml-respace";
 import { shortKey, YamlError } from "./yaml-errors";
-import { resolvePlain, type YamlValue } from "./yaml-values";
+import { resolvePlain, SAFE_TAGS, type YamlValue } from "./yaml-values";
 
 export { YamlError } from "./yaml-errors";
 export type { YamlErrorKind } from "./yaml-errors";
@@ -59,7 +59,7 @@ export function parseYaml(text: string): YamlValue {
 function read(text: string, isDash: (offset: number) => boolean): { facts: Facts; value: YamlValue; problems: Problem[] } {
   const lines = new LineCounter();
   const tokens: CST.Token[] = Array.from(new Parser(lines.addNewLine).parse(text));
-  const docs = Array.from(new Composer({ version: "1.1", uniqueKeys: false, strict: true }).compose(tokens, true, text.length));
+  const docs = Array.from(new Composer({ version: "1.1", uniqueKeys: false, strict: true, keepSourceTokens: true }).compose(tokens, true, text.length));
   const facts = cstFacts(tokens);
   const problems: Problem[] = extraProblems(text, facts);
   for (const d of docs) {
@@ -68,7 +68,16 @@ function read(text: string, isDash: (offset: number) => boolean): { facts: Facts
       if (p !== undefined) problems.push(p);
     }
   }
-  const value = docs.length > 0 ? new Values(docs[0]!, problems, (o) => lines.linePos(o).line, isDash).document() : null;
+  const value =
+    docs.length > 0
+      ? new Values(
+          docs[0]!,
+          problems,
+          (o) => lines.linePos(o).line,
+          isDash,
+          facts.leaves.filter((l) => l.type === "tag").map((l) => l.offset),
+        ).document()
+      : null;
   return { facts, value, problems };
 }
 
@@ -82,6 +91,8 @@ class Values {
     private readonly problems: Problem[],
     private readonly line: (offset: number) => number,
     private readonly isDash: (offset: number) => boolean,
+    /** Where the tags are: a problem with a tag is reported at the tag, not at its value. */
+    private readonly tags: number[],
   ) {}
 
   document(): YamlValue {
@@ -104,6 +115,7 @@ class Values {
       return a.value;
     }
     if (isScalar(n)) return this.anchor(n, this.scalar(n));
+    if (!this.fits(n, isMap(n) ? "map" : "seq")) return null;
     if (isMap(n)) {
       const out: { [key: string]: YamlValue } = {};
       this.anchor(n, out);
@@ -137,7 +149,9 @@ class Values {
     if (isSeq(n)) {
       const out: YamlValue[] = [];
       this.anchor(n, out);
-      for (const item of n.items) out.push(this.node(item as YamlNode | null));
+      // !!omap and !!pairs: PyYAML gives [key, value] pairs.
+      for (const item of n.items)
+        out.push(isPair(item) ? [this.node(item.key as YamlNode | null), this.node(item.value as YamlNode | null)] : this.node(item as YamlNode | null));
       return out;
     }
     return null;
@@ -151,6 +165,20 @@ class Values {
     if (isSeq(v) && Array.isArray(value) && value.every(isMapping)) return value as { [key: string]: YamlValue }[];
     this.fail(at, "the merge key << takes a mapping or a list of mappings (an alias *name to one)");
     return [];
+  }
+
+  private tagOf(n: YamlNode): number {
+    const at = n.range?.[0] ?? 0;
+    return this.tags.filter((t) => t < at).pop() ?? at;
+  }
+
+  /** PyYAML refuses a standard tag on the other kind of node (`!!str [1]`, `!!map x`). */
+  private fits(n: YamlNode, kind: keyof typeof KIND_TAGS): boolean {
+    const name = /^tag:yaml\.org,2002:(\w+)$/.exec(n.tag ?? "")?.[1];
+    if (name === undefined || !SAFE_TAGS.has(name) || KIND_TAGS[kind].includes(name)) return true;
+    const what = { scalar: "a single value", seq: "a list", map: "a mapping" }[kind];
+    this.fail(this.tagOf(n), `the tag !!${name} does not fit ${what}; cloud-init's YAML loader (PyYAML) refuses it`);
+    return false;
   }
 
   private anchor(n: YamlNode, value: YamlValue): YamlValue {
@@ -168,13 +196,74 @@ class Values {
 
   private scalar(n: Scalar): YamlValue {
     const source = typeof n.source === "string" ? n.source : String(n.value);
-    if (source === DASH && this.isDash(n.range?.[0] ?? -1)) return "-";
-    if (n.tag === undefined || n.tag === "!") return n.type === Scalar.PLAIN && n.tag === undefined ? resolvePlain(source) : source;
-    if (n.tag === "tag:yaml.org,2002:str") return source;
+    const at = n.range?.[0] ?? 0;
+    if (source === DASH && this.isDash(at)) return "-";
+    // PyYAML resolves the non-specific tag ! as it does an untagged plain value, quoted or not.
+    if (n.tag === "!") return resolvePlain(source);
+    if (n.tag === undefined) return n.type === Scalar.PLAIN ? resolvePlain(source) : withoutAddedBreak(n, source);
+    if (!this.fits(n, "scalar")) return null;
+    const name = /^tag:yaml\.org,2002:(\w+)$/.exec(n.tag)?.[1];
+    if (name !== undefined && name in CONSTRUCT) {
+      const v = CONSTRUCT[name]!(source);
+      if (v === undefined) this.fail(this.tagOf(n), `the value of this !!${name} does not read as one; cloud-init's YAML loader (PyYAML) refuses it`);
+      return v ?? null;
+    }
     const v: unknown = n.value;
     if (v === null || typeof v === "boolean" || typeof v === "number" || typeof v === "string") return v;
     if (typeof v === "bigint") return Number(v);
     if (v instanceof Date) return v.toISOString();
     return source;
   }
+}
+
+/** The standard tags PyYAML's safe loader takes on each kind of node. */
+const KIND_TAGS = { scalar: ["str", "null", "bool", "int", "float", "binary", "timestamp"], seq: ["seq", "omap", "pairs"], map: ["map", "set"] };
+
+/** YAML 1.1's timestamp (PyYAML's pattern). */
+const TIMESTAMP = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)?$/;
+
+/**
+ * How PyYAML's safe loader constructs a scalar with an explicit standard tag; undefined: it refuses the value.
+ * Plain data has no date or bytes: a timestamp and !!binary stay their text.
+ */
+const CONSTRUCT: Record<string, (text: string) => YamlValue | undefined> = {
+  str: (t) => t,
+  null: () => null,
+  bool: (t) => ({ yes: true, true: true, on: true, no: false, false: false, off: false })[t.toLowerCase()],
+  int: (t) => {
+    const v = /^[-+]?(0b[01_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(:[0-5]?[0-9])*)$/.test(t) ? resolvePlain(t) : undefined;
+    return typeof v === "number" ? v : undefined;
+  },
+  float: (t) => {
+    const f = t.toLowerCase().replace(/_/g, "");
+    const sign = f.startsWith("-") ? -1 : 1;
+    const u = f.replace(/^[-+]/, "");
+    if (u === ".inf") return sign * Infinity;
+    if (u === ".nan") return NaN;
+    if (u.includes(":")) return /^[0-9]+(:[0-9]+)*(\.[0-9]*)?$/.test(u) ? sign * u.split(":").reduce((a, d) => a * 60 + Number(d), 0) : undefined;
+    // Python's float(): decimal with optional point and exponent, or inf/infinity/nan.
+    if (/^(inf|infinity)$/.test(u)) return sign * Infinity;
+    if (u === "nan") return NaN;
+    return /^([0-9]+\.?[0-9]*|\.[0-9]+)(e[-+]?[0-9]+)?$/.test(u) ? sign * Number(u) : undefined;
+  },
+  timestamp: (t) => (TIMESTAMP.test(t) ? t : undefined),
+  binary: (t) => t,
+};
+
+/**
+ * The package ends a block scalar that runs to the end of the text with a line break the text does not have;
+ * PyYAML keeps only the breaks that are there (`a: |` then `  x` at the end of the text is "x").
+ */
+function withoutAddedBreak(n: Scalar, value: string): string {
+  const tok = n.srcToken;
+  if (tok?.type !== "block-scalar" || !value.endsWith("\n")) return value;
+  const last = tok.source.slice(tok.source.lastIndexOf("\n") + 1);
+  if (last === "") return value;
+  if (/[^ ]/.test(last)) return value.slice(0, -1);
+  // A last line of spaces only is text when it is deeper than the scalar's indentation.
+  const header = (tok.props.find((p) => p.type === "block-scalar-header") as CST.SourceToken | undefined)?.source ?? "";
+  const digit = /[1-9]/.exec(header);
+  const first = /^( *)[^ \n]/m.exec(tok.source);
+  const indent = digit !== null ? Math.max(0, tok.indent) + Number(digit[0]) : first !== null ? first[1]!.length : Infinity;
+  return last.length > indent ? value.slice(0, -1) : value;
 }

@@ -459,6 +459,31 @@ describe("cloud-init seed: YAML check", () => {
       5,
       /the \[ opened here is never closed \(before line 4, which is back at the indentation of the enclosing block\); close it with \]/,
     ],
+    ["a line less indented than the first", "#cloud-config\n   a: 1\nb: 2\n", 3, 1, /indented less than the document's first line \(column 4, line 2\)/],
+    ["a key among list items", "#cloud-config\n- a\nb:: 1\n", 3, 1, /expected a list item \("- "\) here, in the list starting on line 2/],
+    [
+      "a list item among keys",
+      "#cloud-config\nb: 1\n- a\n",
+      3,
+      1,
+      /a list item \("- "\) where a key was expected: the mapping starting on line 2 has its keys at column 1/,
+    ],
+    ["a colon with no key", "#cloud-config\na\n:\n", 3, 1, /a key is missing before this colon/],
+    [
+      "a key with no space after its colon",
+      "#cloud-config\na: 1\nb:*x\n",
+      3,
+      1,
+      /expected "key: value" here, in the mapping starting on line 2 \(a key needs a space after its colon\)/,
+    ],
+    ["a tag with no value at the end", "#cloud-config\na: 1\n!", 3, 1, /expected "key: value" here, in the mapping starting on line 2/],
+    ["a missing comma inside [ ]", "#cloud-config\na: [x[, y]]\n", 2, 6, /expected , or \] in the list opened on line 2, column 4/],
+    ["a - inside [ ]", "#cloud-config\na: [- b]\n", 2, 5, /"-" cannot start a plain value inside \[ \] or \{ \}/],
+    ["an alias after a block scalar header", "#cloud-config\nkey: | *x\n", 2, 8, /unexpected text after the block scalar indicator/],
+    ["a value a !!int does not read as", "#cloud-config\na: !!int 1.5\n", 2, 4, /the value of this !!int does not read as one/],
+    ["a !!bool that is not one", "#cloud-config\na: !!bool maybe\n", 2, 4, /the value of this !!bool does not read as one/],
+    ["a scalar tag on a list", "#cloud-config\na: !!str [1]\n", 2, 4, /the tag !!str does not fit a list/],
+    ["a mapping tag on a single value", "#cloud-config\na: !!map x\n", 2, 4, /the tag !!map does not fit a single value/],
   ];
   for (const [what, text, line, column, problem] of bad) {
     it(`refuses ${what}, naming line ${line} and column ${column}`, () => {
