@@ -14,7 +14,7 @@ import type { Diagnostic, Step } from "../tools/harness";
 import { guestFacts, GuestFiles, makeBaseImage, waitForSerial } from "../tools/guest/guest";
 import { virsh } from "../tools/support/host";
 import { CliProject, CliWorkspace, locateCli } from "../tools/support/pulumi-cli";
-import { describeLeftovers, findLeftovers, isClean, removeLeftovers } from "../tools/support/leftovers";
+import { describeLeftovers, findLeftovers, isClean, type Leftovers, removeLeftovers } from "../tools/support/leftovers";
 import { freeSubnet } from "../tools/support/subnet";
 
 const URI = "qemu:///system";
@@ -43,7 +43,45 @@ export class Interrupted extends Error {
   override name = "Interrupted";
 }
 
+/** What one run of the demo works with. */
+interface Demo {
+  root: string;
+  prefix: string;
+  /** The temp folder: pool, serial logs, state. */
+  dir: string;
+  guest: GuestFiles;
+  subnet: number;
+  /** The stack's config; the live change sets `grow`. */
+  config: Record<string, string>;
+  serialLogs: string[];
+  /** A fresh engine on the stack (the real CLI, else the harness). */
+  stack: () => Engine;
+}
+
 export async function runDemo(root: string, guestDir: string): Promise<void> {
+  const demo = await prepare(root, guestDir);
+  const { phase, dispose } = interruptible(demo);
+  say(`pulumi-virt demo: examples/lab on ${URI}, objects named ${demo.prefix}-…, files in ${demo.dir}`);
+  say(`test guest: Debian kernel ${demo.guest.kernelVersion} + busybox initramfs (${demo.guest.dir})`);
+  let failure: unknown;
+  try {
+    await phase(bringUp(demo));
+    await phase(growLive(demo));
+    heading("destroy");
+    const d = await phase(demo.stack().destroy());
+    say(`${clock()}  destroy: ${count(d)} resources deleted in ${(d.durationMs / 1000).toFixed(1)} s`);
+  } catch (e) {
+    failure = e;
+  }
+  const left = await cleanUp(demo, failure);
+  dispose();
+  if (!isClean(left)) throw new Error(`could not remove:\n${describeLeftovers(left)}`);
+  if (failure !== undefined) throw failure;
+  say(`\n${clock()}  done: a lab of ${MACHINES} machines brought up, changed live and torn down; nothing left.`);
+}
+
+/** The temp folder, the guest, a free subnet, the stack config and the engine. */
+async function prepare(root: string, guestDir: string): Promise<Demo> {
   const prefix = `demo-${randomBytes(3).toString("hex")}`;
   const dir = mkdtempSync(join(tmpdir(), "pulumi-virt-demo-"));
   chmodSync(dir, 0o755); // QEMU runs as libvirt-qemu: it must reach the pool and write the serial logs here
@@ -66,32 +104,37 @@ export async function runDemo(root: string, guestDir: string): Promise<void> {
     baseImage: makeBaseImage(join(dir, "base.qcow2"), guest),
   };
   const serialLogs = Array.from({ length: MACHINES }, (_, i) => join(dir, `${prefix}-${i}.serial.log`));
+  const demo: Demo = { root, prefix, dir, guest, subnet, config, serialLogs, stack: () => harnessEngine(demo) };
   const cliDir = findPulumi();
-  let cli: CliProject | undefined;
-  if (cliDir !== null) {
-    say(
-      `engine: the real Pulumi CLI, ${join(cliDir, "pulumi")} (${execFileSync(join(cliDir, "pulumi"), ["version"], { encoding: "utf8" }).trim()}), file:// backend in a temp folder`,
-    );
-    say("        project folder as `pulumi new typescript` lays it out, examples/lab/index.ts as written, this package from `npm pack`");
-    cli = await CliWorkspace.get(cliDir).project("lab", join(root, "examples", "lab", "index.ts"), join(root, "examples", "lab", "Pulumi.yaml"));
-    cli.onOutput = cliLines((line) => say(`${clock()}    | ${line}`));
-  } else {
+  if (cliDir === null) {
     say("engine: the engine harness (tools/harness): no pulumi on PATH and none cached by scripts/pulumi-cli.sh (bash scripts/pulumi-cli.sh builds one)");
+    return demo;
   }
-  const stack = (): Engine => {
-    if (cli !== undefined) return cliEngine(cli, config);
-    return new Stack({
-      programDir: join(root, "examples", "lab"),
-      entry: join(root, "dist", "examples", "lab", "index.js"),
-      stateDir: join(dir, "state"),
-      config: { ...config },
-      onStep: showStep,
-      onDiagnostic: showDiagnostic,
-    });
-  };
+  const version = execFileSync(join(cliDir, "pulumi"), ["version"], { encoding: "utf8" }).trim();
+  say(`engine: the real Pulumi CLI, ${join(cliDir, "pulumi")} (${version}), file:// backend in a temp folder`);
+  say("        project folder as `pulumi new typescript` lays it out, examples/lab/index.ts as written, this package from `npm pack`");
+  const cli = await CliWorkspace.get(cliDir).project("lab", join(root, "examples", "lab", "index.ts"), join(root, "examples", "lab", "Pulumi.yaml"));
+  cli.onOutput = cliLines((line) => say(`${clock()}    | ${line}`));
+  demo.stack = () => cliEngine(cli, config);
+  return demo;
+}
 
-  // Ctrl-C: the harness's program and plugin get the signal too and stop; the running phase is abandoned and
-  // the cleanup below runs. A third Ctrl-C leaves at once.
+function harnessEngine(demo: Demo): Engine {
+  return new Stack({
+    programDir: join(demo.root, "examples", "lab"),
+    entry: join(demo.root, "dist", "examples", "lab", "index.js"),
+    stateDir: join(demo.dir, "state"),
+    config: { ...demo.config },
+    onStep: showStep,
+    onDiagnostic: showDiagnostic,
+  });
+}
+
+/**
+ * Ctrl-C: the harness's program and plugin get the signal too and stop; the running phase is abandoned and the
+ * cleanup runs. A third Ctrl-C leaves at once. `phase` races a step against the interruption.
+ */
+function interruptible(demo: Demo): { phase: <T>(p: Promise<T>) => Promise<T>; dispose: () => void } {
   let interrupts = 0;
   let interrupt: (e: Interrupted) => void = () => undefined;
   const interrupted = new Promise<never>((_, reject) => (interrupt = reject));
@@ -99,35 +142,32 @@ export async function runDemo(root: string, guestDir: string): Promise<void> {
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
-      say(`\n${clock()}  ${sig}: stopping, then removing everything named ${prefix}-… (Ctrl-C twice more to leave without cleaning up)`);
+      say(`\n${clock()}  ${sig}: stopping, then removing everything named ${demo.prefix}-… (Ctrl-C twice more to leave without cleaning up)`);
       interrupt(new Interrupted(`interrupted (${sig})`));
     } else if (interrupts === 2) say(`${clock()}  still cleaning up; Ctrl-C once more to leave now`);
     else {
-      say(`leaving without cleanup: remove what is named ${prefix}-… with virsh, and ${dir}`);
+      say(`leaving without cleanup: remove what is named ${demo.prefix}-… with virsh, and ${demo.dir}`);
       process.exit(130);
     }
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  const phase = <T>(p: Promise<T>) => Promise.race([p, interrupted]);
+  return {
+    phase: (p) => Promise.race([p, interrupted]),
+    dispose: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
 
-  say(`pulumi-virt demo: examples/lab on ${URI}, objects named ${prefix}-…, files in ${dir}`);
-  say(`test guest: Debian kernel ${guest.kernelVersion} + busybox initramfs (${guest.dir})`);
-  let failure: unknown;
-  try {
-    await phase(bringUp());
-    await phase(growLive());
-    heading("destroy");
-    const d = await phase(stack().destroy());
-    say(`${clock()}  destroy: ${count(d)} resources deleted in ${(d.durationMs / 1000).toFixed(1)} s`);
-  } catch (e) {
-    failure = e;
-  }
-
-  // Always: whatever the stack still holds, then anything named with the prefix, checked with virsh.
+/** Always: whatever the stack still holds, then anything named with the prefix, checked with virsh. Returns what is left. */
+async function cleanUp(demo: Demo, failure: unknown): Promise<Leftovers> {
+  const { prefix, dir } = demo;
   if (failure !== undefined) {
     heading(`cleaning up after: ${failure instanceof Error ? failure.message.split("\n")[0] : String(failure)}`);
-    await stack()
+    await demo
+      .stack()
       .destroy()
       .catch((e: Error) => say(`${clock()}  destroy through the stack failed (${e.message.split("\n")[0]}); removing with virsh`));
   }
@@ -148,71 +188,73 @@ export async function runDemo(root: string, guestDir: string): Promise<void> {
   }
   rmSync(dir, { recursive: true, force: true });
   say(`  ${dir}: ${existsSync(dir) ? "still there" : "removed"}`);
-  process.off("SIGINT", onSignal);
-  process.off("SIGTERM", onSignal);
-  if (!isClean(left)) throw new Error(`could not remove:\n${describeLeftovers(left)}`);
-  if (failure !== undefined) throw failure;
-  say(`\n${clock()}  done: a lab of ${MACHINES} machines brought up, changed live and torn down; nothing left.`);
+  return left;
+}
 
-  async function bringUp(): Promise<void> {
-    heading(`up: network ${prefix}-net (10.213.${subnet}.0/24, DHCP), pool, base image, ${MACHINES} machines (copy-on-write disk + cloud-init seed each)`);
-    say("       the machines boot under QEMU TCG and report on their serial consoles; the create ends when each has a DHCP lease");
-    const stopTail = tailSerials(serialLogs);
-    let r: Run;
-    try {
-      r = await stack().up();
-    } finally {
-      stopTail();
-    }
-    say(`${clock()}  up: ${count(r)} resources created in ${(r.durationMs / 1000).toFixed(1)} s`);
-
-    heading("the machines (stack outputs), their leases (virsh net-dhcp-leases) and what each guest reported from cloud-init");
-    const machines = r.outputs["machines"] as unknown as Machine[];
-    // libvirt sees a lease as dnsmasq hands it out; the guest reports it a moment later, once applied.
-    for (const m of machines) await waitForSerial(m.serialLog, /^GUEST: lease /, 60000).catch(() => undefined);
-    const leases = virsh(URI, "net-dhcp-leases", `${prefix}-net`).split("\n");
-    for (const m of machines) {
-      const lease =
-        leases
-          .find((l) => l.includes(m.mac))
-          ?.trim()
-          .split(/\s+/) ?? [];
-      say(`  ${m.name.padEnd(16)} ip ${m.ip.padEnd(15)} mac ${m.mac}  domain id ${m.domainId}  type ${m.type}`);
-      say(`  ${"".padEnd(16)} lease: ${lease[4] ?? "?"} for host name ${lease[5] ?? "?"}`);
-      const facts = guestFacts(m.serialLog);
-      const cidata = facts.find((f) => f.startsWith("cidata ")) ?? "(no cidata line)";
-      say(`  ${"".padEnd(16)} serial: ${cidata}  (seed instance-id ${m.instanceId}, host name ${m.hostname})`);
-      say(
-        `  ${"".padEnd(16)} serial: ${["disks", "nics", "memory", "lease"].map((k) => facts.filter((f) => f.startsWith(`${k} `)).pop() ?? `${k} ?`).join(" | ")}`,
-      );
-    }
+/** up, then the machines as the stack, libvirt and each guest see them. */
+async function bringUp(demo: Demo): Promise<void> {
+  const { prefix } = demo;
+  heading(`up: network ${prefix}-net (10.213.${demo.subnet}.0/24, DHCP), pool, base image, ${MACHINES} machines (copy-on-write disk + cloud-init seed each)`);
+  say("       the machines boot under QEMU TCG and report on their serial consoles; the create ends when each has a DHCP lease");
+  const stopTail = tailSerials(demo.serialLogs);
+  let r: Run;
+  try {
+    r = await demo.stack().up();
+  } finally {
+    stopTail();
   }
+  say(`${clock()}  up: ${count(r)} resources created in ${(r.durationMs / 1000).toFixed(1)} s`);
 
-  async function growLive(): Promise<void> {
-    const name = `${prefix}-${GROWN}`;
-    const pid = () => readFileSync(`/run/libvirt/qemu/${name}.pid`, "utf8").trim();
-    const memory = () =>
-      guestFacts(serialLogs[GROWN]!)
-        .filter((f) => f.startsWith("memory "))
-        .pop()
-        ?.split(" ")[1] ?? "?";
-    const before = { id: virsh(URI, "domid", name), pid: pid(), guest: memory(), actual: balloon(name) };
-    heading(`live change: ${name}'s memory balloon 192 MiB → 256 MiB (config grow=${GROWN})`);
-    say(`  before: domain id ${before.id}, QEMU pid ${before.pid}, balloon ${before.actual} KiB, guest MemTotal ${before.guest} kB`);
-    const fromLine = readFileSync(serialLogs[GROWN]!, "latin1").split("\n").length - 1;
-    config["grow"] = String(GROWN);
-    const r = await stack().up();
-    const changed = r.steps.filter((s) => s.op !== "same").map((s) => `${s.name} ${s.op}`);
-    say(`${clock()}  up: ${changed.join(", ") || "nothing changed"}; ${r.steps.filter((s) => s.op === "same").length} unchanged`);
-    const grown = await waitForSerial(serialLogs[GROWN]!, /^GUEST: memory (\d+)$/, 180000, fromLine);
-    const after = { id: virsh(URI, "domid", name), pid: pid(), guest: grown[1], actual: balloon(name) };
-    say(`  after:  domain id ${after.id}, QEMU pid ${after.pid}, balloon ${after.actual} KiB, guest MemTotal ${after.guest} kB`);
-    const same = after.id === before.id && after.pid === before.pid;
-    say(
-      `  ${same ? "no reboot: the same domain id and the same QEMU process" : "THE DOMAIN RESTARTED"}; the guest saw its memory grow by ${Number(after.guest) - Number(before.guest)} kB`,
-    );
-    if (!same) throw new Error(`${name} restarted during a live memory change`);
-  }
+  heading("the machines (stack outputs), their leases (virsh net-dhcp-leases) and what each guest reported from cloud-init");
+  const machines = r.outputs["machines"] as unknown as Machine[];
+  // libvirt sees a lease as dnsmasq hands it out; the guest reports it a moment later, once applied.
+  for (const m of machines) await waitForSerial(m.serialLog, /^GUEST: lease /, 60000).catch(() => undefined);
+  const leases = virsh(URI, "net-dhcp-leases", `${prefix}-net`).split("\n");
+  for (const m of machines) showMachine(m, leases);
+}
+
+function showMachine(m: Machine, leases: string[]): void {
+  const lease =
+    leases
+      .find((l) => l.includes(m.mac))
+      ?.trim()
+      .split(/\s+/) ?? [];
+  say(`  ${m.name.padEnd(16)} ip ${m.ip.padEnd(15)} mac ${m.mac}  domain id ${m.domainId}  type ${m.type}`);
+  say(`  ${"".padEnd(16)} lease: ${lease[4] ?? "?"} for host name ${lease[5] ?? "?"}`);
+  const facts = guestFacts(m.serialLog);
+  const cidata = facts.find((f) => f.startsWith("cidata ")) ?? "(no cidata line)";
+  say(`  ${"".padEnd(16)} serial: ${cidata}  (seed instance-id ${m.instanceId}, host name ${m.hostname})`);
+  say(
+    `  ${"".padEnd(16)} serial: ${["disks", "nics", "memory", "lease"].map((k) => facts.filter((f) => f.startsWith(`${k} `)).pop() ?? `${k} ?`).join(" | ")}`,
+  );
+}
+
+/** One machine's memory grown live: the same domain id and QEMU process before and after, the guest sees more. */
+async function growLive(demo: Demo): Promise<void> {
+  const name = `${demo.prefix}-${GROWN}`;
+  const log = demo.serialLogs[GROWN]!;
+  const pid = () => readFileSync(`/run/libvirt/qemu/${name}.pid`, "utf8").trim();
+  const memory = () =>
+    guestFacts(log)
+      .filter((f) => f.startsWith("memory "))
+      .pop()
+      ?.split(" ")[1] ?? "?";
+  const before = { id: virsh(URI, "domid", name), pid: pid(), guest: memory(), actual: balloon(name) };
+  heading(`live change: ${name}'s memory balloon 192 MiB → 256 MiB (config grow=${GROWN})`);
+  say(`  before: domain id ${before.id}, QEMU pid ${before.pid}, balloon ${before.actual} KiB, guest MemTotal ${before.guest} kB`);
+  const fromLine = readFileSync(log, "latin1").split("\n").length - 1;
+  demo.config["grow"] = String(GROWN);
+  const r = await demo.stack().up();
+  const changed = r.steps.filter((s) => s.op !== "same").map((s) => `${s.name} ${s.op}`);
+  say(`${clock()}  up: ${changed.join(", ") || "nothing changed"}; ${r.steps.filter((s) => s.op === "same").length} unchanged`);
+  const grown = await waitForSerial(log, /^GUEST: memory (\d+)$/, 180000, fromLine);
+  const after = { id: virsh(URI, "domid", name), pid: pid(), guest: grown[1], actual: balloon(name) };
+  say(`  after:  domain id ${after.id}, QEMU pid ${after.pid}, balloon ${after.actual} KiB, guest MemTotal ${after.guest} kB`);
+  const same = after.id === before.id && after.pid === before.pid;
+  say(
+    `  ${same ? "no reboot: the same domain id and the same QEMU process" : "THE DOMAIN RESTARTED"}; the guest saw its memory grow by ${Number(after.guest) - Number(before.guest)} kB`,
+  );
+  if (!same) throw new Error(`${name} restarted during a live memory change`);
 }
 
 /** What the demo needs of an engine: the harness's Stack, or the real CLI through cliEngine. */

@@ -72,99 +72,121 @@ function validate(opts: IsoOptions): void {
 const FILE_MODE = 0o100444; // regular file, r--r--r-- (genisoimage -r: uid/gid 0, write bits cleared)
 const DIR_MODE = 0o040555; // directory, r-xr-xr-x
 
-/** Builds the image in memory and says where everything went. */
-export function buildIsoWithLayout(opts: IsoOptions): { image: Buffer; layout: IsoLayout } {
-  validate(opts);
-  const date = opts.date ?? new Date();
-  const systemId = opts.systemId ?? "LINUX";
-  const applicationId = opts.applicationId ?? "PULUMI-VIRT CLOUD-INIT SEED";
+/** The fixed sectors (see the map above). */
+const PVD = 16;
+const PT_L = 19;
+const PT_M = 20;
+const JPT_L = 21;
+const JPT_M = 22;
+const CE = 23;
 
-  // Names and orders: the primary tree is sorted by ISO identifier, Joliet's by UCS-2 name (ECMA-119 §9.3).
-  const taken = new Set<string>();
-  const files = opts.files.map((f) => ({ ...f, iso: isoName(f.name, taken), lba: 0 }));
-  const primaryOrder = [...files].sort((a, b) => compareIsoIds(a.iso, b.iso));
-  const jolietOrder = [...files].sort((a, b) => Buffer.compare(ucs2Name(a.name), ucs2Name(b.name)));
+/** A file with its ISO 9660 name and, once placed, its first sector. */
+type Placed = IsoFile & { iso: string; lba: number };
+type Extent = { lba: number; sectors: number };
 
-  // Fixed sectors, then the two root directories (their sizes depend only on names), then the file data.
-  const PVD = 16;
-  const ptL = 19;
-  const ptM = 20;
-  const jptL = 21;
-  const jptM = 22;
-  const ceLba = 23;
-  const er = suspER();
-  const primaryRecords = (rootLba: number, rootSize: number): Buffer[] => [
+/** The primary root's records: `.` (with SUSP SP, RRIP and the CE pointer to ER), `..`, then the files in ISO order. */
+function primaryRecords(files: Placed[], date: Date, root: Extent, erLength: number): Buffer[] {
+  const dir = (id: number, first: boolean) =>
     dirRecord({
-      lba: rootLba,
-      size: rootSize,
+      lba: root.lba,
+      size: root.sectors * SECTOR,
       date,
       directory: true,
-      id: Buffer.from([0]),
-      systemUse: Buffer.concat([suspSP(), rripRR(RR_FLAGS.PX | RR_FLAGS.TF), rripPX(DIR_MODE, 2), rripTF(date), suspCE(ceLba, 0, er.length)]),
-    }),
+      id: Buffer.from([id]),
+      systemUse: Buffer.concat([
+        ...(first ? [suspSP()] : []),
+        rripRR(RR_FLAGS.PX | RR_FLAGS.TF),
+        rripPX(DIR_MODE, 2),
+        rripTF(date),
+        ...(first ? [suspCE(CE, 0, erLength)] : []),
+      ]),
+    });
+  const file = (f: Placed) =>
     dirRecord({
-      lba: rootLba,
-      size: rootSize,
+      lba: f.lba,
+      size: f.data.length,
       date,
-      directory: true,
-      id: Buffer.from([1]),
-      systemUse: Buffer.concat([rripRR(RR_FLAGS.PX | RR_FLAGS.TF), rripPX(DIR_MODE, 2), rripTF(date)]),
-    }),
-    ...primaryOrder.map((f) =>
-      dirRecord({
-        lba: f.lba,
-        size: f.data.length,
-        date,
-        directory: false,
-        id: Buffer.from(f.iso, "latin1"),
-        systemUse: Buffer.concat([rripRR(RR_FLAGS.PX | RR_FLAGS.TF | RR_FLAGS.NM), rripNM(f.name), rripPX(FILE_MODE, 1), rripTF(date)]),
-      }),
-    ),
+      directory: false,
+      id: Buffer.from(f.iso, "latin1"),
+      systemUse: Buffer.concat([rripRR(RR_FLAGS.PX | RR_FLAGS.TF | RR_FLAGS.NM), rripNM(f.name), rripPX(FILE_MODE, 1), rripTF(date)]),
+    });
+  return [dir(0, true), dir(1, false), ...files.map(file)];
+}
+
+/** The Joliet root's records: `.`, `..`, then the files by UCS-2 name. */
+function jolietRecords(files: Placed[], date: Date, root: Extent): Buffer[] {
+  const size = root.sectors * SECTOR;
+  return [
+    dirRecord({ lba: root.lba, size, date, directory: true, id: Buffer.from([0]) }),
+    dirRecord({ lba: root.lba, size, date, directory: true, id: Buffer.from([1]) }),
+    ...files.map((f) => dirRecord({ lba: f.lba, size: f.data.length, date, directory: false, id: ucs2Name(f.name) })),
   ];
-  const jolietRecords = (rootLba: number, rootSize: number): Buffer[] => [
-    dirRecord({ lba: rootLba, size: rootSize, date, directory: true, id: Buffer.from([0]) }),
-    dirRecord({ lba: rootLba, size: rootSize, date, directory: true, id: Buffer.from([1]) }),
-    ...jolietOrder.map((f) => dirRecord({ lba: f.lba, size: f.data.length, date, directory: false, id: ucs2Name(f.name) })),
-  ];
-  const primaryRoot = { lba: ceLba + 1, sectors: packRecords(primaryRecords(0, 0)).length / SECTOR };
-  const jolietRoot = { lba: primaryRoot.lba + primaryRoot.sectors, sectors: packRecords(jolietRecords(0, 0)).length / SECTOR };
-  let next = jolietRoot.lba + jolietRoot.sectors;
-  for (const f of primaryOrder) {
+}
+
+/** Gives each file its sectors from `first` on; returns the image's size in sectors. */
+function placeFiles(files: Placed[], first: number): number {
+  let next = first;
+  for (const f of files) {
     // An empty file has no extent; it points at LBA 0 with length 0 (nothing is read).
     f.lba = f.data.length === 0 ? 0 : next;
     next += Math.ceil(f.data.length / SECTOR);
   }
-  const totalSectors = next;
+  return next;
+}
+
+/** Builds the image in memory and says where everything went. */
+export function buildIsoWithLayout(opts: IsoOptions): { image: Buffer; layout: IsoLayout } {
+  validate(opts);
+  const date = opts.date ?? new Date();
+  // Names and orders: the primary tree is sorted by ISO identifier, Joliet's by UCS-2 name (ECMA-119 §9.3).
+  const taken = new Set<string>();
+  const files: Placed[] = opts.files.map((f) => ({ ...f, iso: isoName(f.name, taken), lba: 0 }));
+  const primaryOrder = [...files].sort((a, b) => compareIsoIds(a.iso, b.iso));
+  const jolietOrder = [...files].sort((a, b) => Buffer.compare(ucs2Name(a.name), ucs2Name(b.name)));
+
+  // The root directories' sizes depend only on the names: measure them, then place the file data after them.
+  const er = suspER();
+  const none = { lba: 0, sectors: 0 };
+  const primaryRoot = { lba: CE + 1, sectors: packRecords(primaryRecords(primaryOrder, date, none, er.length)).length / SECTOR };
+  const jolietRoot = { lba: primaryRoot.lba + primaryRoot.sectors, sectors: packRecords(jolietRecords(jolietOrder, date, none)).length / SECTOR };
+  const totalSectors = placeFiles(primaryOrder, jolietRoot.lba + jolietRoot.sectors);
 
   const image = Buffer.alloc(totalSectors * SECTOR);
   const put = (lba: number, b: Buffer) => b.copy(image, lba * SECTOR);
-  const primaryRootRecord = dirRecord({ lba: primaryRoot.lba, size: primaryRoot.sectors * SECTOR, date, directory: true, id: Buffer.from([0]) });
-  const jolietRootRecord = dirRecord({ lba: jolietRoot.lba, size: jolietRoot.sectors * SECTOR, date, directory: true, id: Buffer.from([0]) });
-  const common = { systemId, volumeId: opts.volumeId, applicationId, totalSectors, pathTableSize: 10, date };
-  put(PVD, volumeDescriptor({ ...common, joliet: false, pathTableL: ptL, pathTableM: ptM, root: primaryRootRecord }));
-  put(PVD + 1, volumeDescriptor({ ...common, joliet: true, pathTableL: jptL, pathTableM: jptM, root: jolietRootRecord }));
+  const rootRecord = (r: Extent) => dirRecord({ lba: r.lba, size: r.sectors * SECTOR, date, directory: true, id: Buffer.from([0]) });
+  const common = {
+    systemId: opts.systemId ?? "LINUX",
+    volumeId: opts.volumeId,
+    applicationId: opts.applicationId ?? "PULUMI-VIRT CLOUD-INIT SEED",
+    totalSectors,
+    pathTableSize: 10,
+    date,
+  };
+  put(PVD, volumeDescriptor({ ...common, joliet: false, pathTableL: PT_L, pathTableM: PT_M, root: rootRecord(primaryRoot) }));
+  put(PVD + 1, volumeDescriptor({ ...common, joliet: true, pathTableL: JPT_L, pathTableM: JPT_M, root: rootRecord(jolietRoot) }));
   put(PVD + 2, terminator());
-  put(ptL, rootPathTable(primaryRoot.lba, false));
-  put(ptM, rootPathTable(primaryRoot.lba, true));
-  put(jptL, rootPathTable(jolietRoot.lba, false));
-  put(jptM, rootPathTable(jolietRoot.lba, true));
-  put(ceLba, er);
-  put(primaryRoot.lba, packRecords(primaryRecords(primaryRoot.lba, primaryRoot.sectors * SECTOR)));
-  put(jolietRoot.lba, packRecords(jolietRecords(jolietRoot.lba, jolietRoot.sectors * SECTOR)));
+  put(PT_L, rootPathTable(primaryRoot.lba, false));
+  put(PT_M, rootPathTable(primaryRoot.lba, true));
+  put(JPT_L, rootPathTable(jolietRoot.lba, false));
+  put(JPT_M, rootPathTable(jolietRoot.lba, true));
+  put(CE, er);
+  put(primaryRoot.lba, packRecords(primaryRecords(primaryOrder, date, primaryRoot, er.length)));
+  put(jolietRoot.lba, packRecords(jolietRecords(jolietOrder, date, jolietRoot)));
   for (const f of files) if (f.data.length > 0) put(f.lba, f.data);
 
+  const placed = primaryOrder.map((f) => ({ name: f.name, isoName: f.iso, lba: f.lba, size: f.data.length }));
   return {
     image,
     layout: {
       totalSectors,
-      primaryPathTableL: ptL,
-      primaryPathTableM: ptM,
-      jolietPathTableL: jptL,
-      jolietPathTableM: jptM,
-      continuationArea: ceLba,
+      primaryPathTableL: PT_L,
+      primaryPathTableM: PT_M,
+      jolietPathTableL: JPT_L,
+      jolietPathTableM: JPT_M,
+      continuationArea: CE,
       primaryRoot,
       jolietRoot,
-      files: primaryOrder.map((f) => ({ name: f.name, isoName: f.iso, lba: f.lba, size: f.data.length })),
+      files: placed,
     },
   };
 }

@@ -133,38 +133,43 @@ export function reported(e: unknown, props: Props, op: string): unknown {
   return e;
 }
 
+/** The URI is judged at check (syntax, transport, driver), so preview refuses one no host could ever take. */
+function connectionFailures(conn: ConnectionInput | undefined): CheckFailure[] {
+  const pending = (conn as unknown) === UNKNOWN || (conn !== null && typeof conn === "object" && (conn.uri as unknown) === UNKNOWN);
+  if (pending || (conn !== undefined && (conn === null || typeof conn !== "object"))) return [];
+  const explicit = conn?.uri !== undefined && conn.uri !== "";
+  const problem = uriProblem(resolveUri(conn));
+  if (problem === undefined) return [];
+  return [{ property: "connection.uri", reason: explicit ? problem : `${problem} (from stack config virt:uri or LIBVIRT_DEFAULT_URI)` }];
+}
+
+/** Check: the spec's rules, the connection, then the resource's cross-field rules. */
+function checkResource(def: ResourceDef, inputs: Record<string, PropSpec>, olds: Props, news: Props): { inputs: Props; failures: CheckFailure[] } {
+  const r = checkInputs(inputs, news);
+  const failures = [...r.failures, ...connectionFailures(r.inputs["connection"] as ConnectionInput | undefined)];
+  // Cross-field rules run even when some property failed, so every problem is reported in one round; a
+  // rule that trips over a value the spec check already refused adds nothing.
+  if (def.validate) {
+    try {
+      for (const f of def.validate(r.inputs, Object.keys(olds).length > 0 ? olds : undefined)) {
+        if (!failures.some((x) => x.property === f.property)) failures.push(f);
+      }
+    } catch {
+      if (failures.length === 0) throw new Error("input validation failed unexpectedly");
+    }
+  }
+  if (failures.length === 0 && r.inputs["adopt"] === true && Object.keys(olds).length === 0) report(adoptNotice(def.spec.token, label(r.inputs)));
+  // A failure on a secret path goes out without a property (the engine would print the secret value with it).
+  return { inputs: r.inputs, failures: failures.map((f) => (isSecretPath(inputs, f.property) ? { property: "", reason: f.reason } : withoutProperty(f))) };
+}
+
 export function makeResource(def: ResourceDef): ResourceImpl {
   const inputs = { ...def.spec.inputs, ...commonInputs };
   const withUri = async <T>(props: Props, fn: (lv: Libvirt) => Promise<T>): Promise<T> => fn(await connect(stateUri(props)));
 
   return {
     async check(olds, news) {
-      const r = checkInputs(inputs, news);
-      const failures = [...r.failures];
-      // The URI is judged here (syntax, transport, driver), so preview refuses one no host could ever take.
-      const conn = r.inputs["connection"] as ConnectionInput | undefined;
-      const pending = (conn as unknown) === UNKNOWN || (conn !== null && typeof conn === "object" && (conn.uri as unknown) === UNKNOWN);
-      if (!pending && (conn === undefined || (conn !== null && typeof conn === "object"))) {
-        const explicit = conn?.uri !== undefined && conn.uri !== "";
-        const problem = uriProblem(resolveUri(conn));
-        if (problem !== undefined) {
-          failures.push({ property: "connection.uri", reason: explicit ? problem : `${problem} (from stack config virt:uri or LIBVIRT_DEFAULT_URI)` });
-        }
-      }
-      // Cross-field rules run even when some property failed, so every problem is reported in one round; a
-      // rule that trips over a value the spec check already refused adds nothing.
-      if (def.validate) {
-        try {
-          for (const f of def.validate(r.inputs, Object.keys(olds).length > 0 ? olds : undefined)) {
-            if (!failures.some((x) => x.property === f.property)) failures.push(f);
-          }
-        } catch {
-          if (failures.length === 0) throw new Error("input validation failed unexpectedly");
-        }
-      }
-      if (failures.length === 0 && r.inputs["adopt"] === true && Object.keys(olds).length === 0) report(adoptNotice(def.spec.token, label(r.inputs)));
-      // A failure on a secret path goes out without a property (the engine would print the secret value with it).
-      return { inputs: r.inputs, failures: failures.map((f) => (isSecretPath(inputs, f.property) ? { property: "", reason: f.reason } : withoutProperty(f))) };
+      return checkResource(def, inputs, olds, news);
     },
 
     async diff(_id, olds, news): Promise<DiffResult> {

@@ -82,9 +82,24 @@ function firstOnLine(text: string, offset: number): number {
 // --- what the package accepts and PyYAML (or we) do not ------------------------------------------------------
 
 export function extraProblems(text: string, f: Facts): Problem[] {
-  const out: Problem[] = [];
+  // In this order: at one place, the first found is reported (a tab first: often the cause of the rest).
   const tab = badTab(text, f);
-  if (tab !== undefined) out.push(tab);
+  return [
+    ...(tab !== undefined ? [tab] : []),
+    ...tokens(text, f),
+    ...emptyKeys(text, f),
+    ...flowKeys(text, f),
+    ...noSpaceAfter(text, f),
+    ...flowPlainValues(f),
+    ...anchorNames(f),
+    ...blockScalarIndent(f),
+    ...secondDocument(f),
+  ];
+}
+
+/** Tags PyYAML does not construct, explicit keys, quoted strings the package closed early. */
+function tokens(text: string, f: Facts): Problem[] {
+  const out: Problem[] = [];
   for (const l of f.leaves) {
     if (l.type === "tag" && !safeTag(l.source)) {
       out.push({
@@ -100,6 +115,12 @@ export function extraProblems(text: string, f: Facts): Problem[] {
       if (p !== undefined) out.push(p);
     }
   }
+  return out;
+}
+
+/** A colon with no key before it (PyYAML: an anchor or tag alone is an empty key on its line). */
+function emptyKeys(text: string, f: Facts): Problem[] {
+  const out: Problem[] = [];
   for (const c of f.collections) {
     if (c.type === "block-seq") continue;
     for (const it of c.items as CST.BlockMap["items"]) {
@@ -121,6 +142,12 @@ export function extraProblems(text: string, f: Facts): Problem[] {
       out.push({ offset: colon.offset, kind: "syntax", problem: "a key is missing before this colon" });
     }
   }
+  return out;
+}
+
+/** A key inside [ ] or { } on another line than its colon. */
+function flowKeys(text: string, f: Facts): Problem[] {
+  const out: Problem[] = [];
   for (const c of f.collections) {
     if (c.type !== "flow-collection") continue;
     for (const it of c.items) {
@@ -131,6 +158,12 @@ export function extraProblems(text: string, f: Facts): Problem[] {
         out.push({ offset: key.offset, kind: "syntax", problem: "a key inside [ ] or { } must be on one line with its colon" });
     }
   }
+  return out;
+}
+
+/** A tag or block scalar header with text right after it. */
+function noSpaceAfter(text: string, f: Facts): Problem[] {
+  const out: Problem[] = [];
   for (const l of f.leaves) {
     const next = text[l.offset + l.source.length];
     if (next === undefined || " \r\n".includes(next)) continue;
@@ -142,6 +175,12 @@ export function extraProblems(text: string, f: Facts): Problem[] {
         problem: "unexpected text after the block scalar indicator; put a space before a comment",
       });
   }
+  return out;
+}
+
+/** ? and : in plain values inside [ ] or { }, as PyYAML scans them. */
+function flowPlainValues(f: Facts): Problem[] {
+  const out: Problem[] = [];
   for (const l of f.flowPlain) {
     const q = l.source.indexOf("?");
     if (q === 0) out.push({ offset: l.offset, kind: "explicit-key", problem: "explicit keys (? ) are not supported here; write key: value" });
@@ -153,6 +192,12 @@ export function extraProblems(text: string, f: Facts): Problem[] {
       });
     if (l.source.startsWith(":")) out.push({ offset: l.offset, kind: "syntax", problem: '":" cannot start a plain value inside [ ] or { }; quote the value' });
   }
+  return out;
+}
+
+/** Anchor and alias names as PyYAML scans them. */
+function anchorNames(f: Facts): Problem[] {
+  const out: Problem[] = [];
   for (const l of f.leaves) {
     if (l.type !== "anchor" && l.type !== "alias") continue;
     const name = /^[A-Za-z0-9_-]*/.exec(l.source.slice(1))![0];
@@ -165,6 +210,12 @@ export function extraProblems(text: string, f: Facts): Problem[] {
       });
     }
   }
+  return out;
+}
+
+/** Block scalar text at or left of its parent's column. */
+function blockScalarIndent(f: Facts): Problem[] {
+  const out: Problem[] = [];
   for (const { token, parentIndent } of f.blockScalars) {
     const min = Math.max(1, parentIndent + 1);
     const last = token.props[token.props.length - 1] as CST.SourceToken | undefined;
@@ -178,6 +229,12 @@ export function extraProblems(text: string, f: Facts): Problem[] {
       at += line.length + 1;
     }
   }
+  return out;
+}
+
+/** More than one document. */
+function secondDocument(f: Facts): Problem[] {
+  const out: Problem[] = [];
   const second = f.documents[1];
   if (second !== undefined) {
     const marker = second.start.find((t) => t.type === "doc-start");
@@ -334,25 +391,8 @@ function place(text: string, f: Facts, code: ErrorCode, message: string, start: 
     case "BAD_SCALAR_START":
       if ("@`".includes(ch)) return { problem: `"${ch}" is reserved in YAML and cannot start a plain value; quote the value` };
       return { problem: `"${ch}" cannot start a plain value; quote the value` };
-    case "UNEXPECTED_TOKEN": {
-      const leaf = leafAt(start);
-      if (ch === "-" && (leaf?.type === "seq-item-ind" || leaf?.type === "error"))
-        return {
-          problem:
-            prev?.type === "map-value-ind"
-              ? "a list cannot start on the same line as its key; put the items on the following lines"
-              : "a list item cannot start here",
-        };
-      if ("]},".includes(ch) && ch !== "") {
-        const lead = text.slice(lineStart(text, start), start).trim();
-        if (lead === "" || lead.endsWith(":") || lead.endsWith("-")) return { problem: `"${ch}" cannot start a plain value; quote the value` };
-        return { problem: ch === "," ? "unexpected , outside [ ] or { }" : `unexpected ${ch}: no ${ch === "]" ? "[" : "{"} is open here` };
-      }
-      if (prev?.type === "single-quoted-scalar" || prev?.type === "double-quoted-scalar") return { problem: "unexpected text after the closing quote" };
-      if (prev?.type === "flow-seq-end" || prev?.type === "flow-map-end") return { problem: `unexpected text after the closing ${prev.source}` };
-      if (prev?.type === "alias") return { problem: "unexpected text after the alias" };
-      return inFlow(text, f, start) ?? lineContext(text, f, start) ?? { problem: "unexpected text here" };
-    }
+    case "UNEXPECTED_TOKEN":
+      return unexpected(text, f, start, prev);
     case "MISSING_CHAR": {
       if (/quote/.test(ch) || leafAt(start)?.type.endsWith("quoted-scalar")) return { problem: "a quoted string is never closed" };
       const flow = openFlow(text, f, start);
@@ -369,21 +409,8 @@ function place(text: string, f: Facts, code: ErrorCode, message: string, start: 
       if (/^Flow (sequence|mapping) in block collection must be sufficiently indented/.test(message)) return null;
       return badIndent(text, f, skipBlank(text, firstOnLine(text, start)));
     }
-    case "BLOCK_AS_IMPLICIT_KEY": {
-      // The mapping the package found in the value: at the error, or after its anchor or tag.
-      const map = f.collections.find((c) => c.offset >= start && c.type === "block-map") as CST.BlockMap | undefined;
-      const colon = map?.items[0]?.sep?.find((t) => t.type === "map-value-ind");
-      if (map !== undefined && colon !== undefined) {
-        if (lineNo(text, colon.offset) === lineNo(text, start)) {
-          return {
-            offset: colon.offset,
-            problem: 'a ": " inside a plain value (mapping values are not allowed here); quote the value, or put a nested mapping on its own lines',
-          };
-        }
-        return multilineKey(text, start, colon.offset, true);
-      }
-      return badIndent(text, f, firstOnLine(text, start));
-    }
+    case "BLOCK_AS_IMPLICIT_KEY":
+      return blockAsKey(text, f, start);
     case "MULTILINE_IMPLICIT_KEY": {
       for (const c of f.collections) {
         if (c.type !== "block-map") continue;
@@ -400,6 +427,45 @@ function place(text: string, f: Facts, code: ErrorCode, message: string, start: 
     default:
       return undefined;
   }
+}
+
+/** Unexpected text: after what (a quote, a bracket, an alias), or what the line should have been. */
+function unexpected(text: string, f: Facts, start: number, prev: Leaf | undefined): Partial<Problem> {
+  const ch = text[start] ?? "";
+  const leaf = f.leaves.find((l) => l.offset === start);
+  if (ch === "-" && (leaf?.type === "seq-item-ind" || leaf?.type === "error"))
+    return {
+      problem:
+        prev?.type === "map-value-ind"
+          ? "a list cannot start on the same line as its key; put the items on the following lines"
+          : "a list item cannot start here",
+    };
+  if ("]},".includes(ch) && ch !== "") {
+    const lead = text.slice(lineStart(text, start), start).trim();
+    if (lead === "" || lead.endsWith(":") || lead.endsWith("-")) return { problem: `"${ch}" cannot start a plain value; quote the value` };
+    return { problem: ch === "," ? "unexpected , outside [ ] or { }" : `unexpected ${ch}: no ${ch === "]" ? "[" : "{"} is open here` };
+  }
+  if (prev?.type === "single-quoted-scalar" || prev?.type === "double-quoted-scalar") return { problem: "unexpected text after the closing quote" };
+  if (prev?.type === "flow-seq-end" || prev?.type === "flow-map-end") return { problem: `unexpected text after the closing ${prev.source}` };
+  if (prev?.type === "alias") return { problem: "unexpected text after the alias" };
+  return inFlow(text, f, start) ?? lineContext(text, f, start) ?? { problem: "unexpected text here" };
+}
+
+/** A block mapping where a key's value was being read: a ": " inside a value, or a key deeper than its entry. */
+function blockAsKey(text: string, f: Facts, start: number): Partial<Problem> {
+  // The mapping the package found in the value: at the error, or after its anchor or tag.
+  const map = f.collections.find((c) => c.offset >= start && c.type === "block-map") as CST.BlockMap | undefined;
+  const colon = map?.items[0]?.sep?.find((t) => t.type === "map-value-ind");
+  if (map !== undefined && colon !== undefined) {
+    if (lineNo(text, colon.offset) === lineNo(text, start)) {
+      return {
+        offset: colon.offset,
+        problem: 'a ": " inside a plain value (mapping values are not allowed here); quote the value, or put a nested mapping on its own lines',
+      };
+    }
+    return multilineKey(text, start, colon.offset, true);
+  }
+  return badIndent(text, f, firstOnLine(text, start));
 }
 
 /** The innermost [ ] or { } that `at` is inside (open there, closed after it or never). */

@@ -100,11 +100,9 @@ describe("harness: failures", () => {
     assert.equal(Object.keys(fx.backend().objects).length, 1);
   });
 
-  it("a failing program is reported fast, with its error", async () => {
-    const t0 = Date.now();
+  // A hang would fail this test on mocha's limit; the assertions are about what is reported.
+  it("a failing program is reported with its error and exit code", async () => {
     const err = await failure(() => fx.stack({ resources: [], throw: "kaboom from the program" }).up());
-    const ms = Date.now() - t0;
-    assert.ok(ms < 15_000, `took ${ms} ms`);
     assert.match(err.message, /the program exited with code \d+/);
     assert.match(err.message, /kaboom from the program/);
     assert.notEqual(err.programExitCode, 0);
