@@ -4,47 +4,11 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseYaml, YamlError, type YamlValue } from "../../../provider/resources/cloudinit/yaml";
 import { tempDir } from "../../../tools/support/host";
+import { STRICTER, YAML_CORPUS } from "../../support/yaml-corpus";
 
-// The documents of "agrees with PyYAML" (cloudinit.test.ts) and a few realistic configs: the seeds of the mutants.
+// The small documents of the corpus and a few realistic configs: the seeds of the mutants.
 const corpus = [
-  "a: 1\nb: [1, 2]\n",
-  "a:\n- x\n- y\nb: 2\n",
-  "- a\n- - b\n  - c\n- k: v\n  j: w\n",
-  "a: |\n  x\n   y\nb: >-\n  folded\n  text\n",
-  "a: 'x''y'\nb: \"q\\\"r\\u00e9\"\n",
-  "a: one\n  two\n",
-  "a: [\n  1,\n]\n",
-  "a: {x: 1, y: [2, 3]}\n",
-  "a: &x 1\nb: *x\n",
-  "k: v # comment\nk2: 'v # not'\n",
-  "url: http://x:80/y\n",
-  "a: x\ty\n",
-  "a:\tx\n",
-  "a: 1\n\tb: 2\n",
-  "a: 'x\ty'\n",
-  "a: |\n  x\n  \ty\n",
-  "a: b: c\n",
-  "a: 1\n  b: 2\n",
-  "a:\n    b: 1\n  c: 2\n",
-  "a: [1, 2\nb: 1\n",
-  "a: [x, y]]\n",
-  "a: {b: 1}}\n",
-  "- a\nb: 1\n",
-  "a: - b\n",
-  'a: "x" y\n',
-  "key: | x\n",
-  "key: @x\n",
-  "a: 1\n---\nb: 2\n",
-  "---\na: 1\n...\n",
-  "a: *y\n",
-  "a: !custom x\n",
-  'a: "C:\\dir"\n',
-  "a: 'unterminated\n",
-  "a:x\nb: 2\n",
-  "a: x #c\n  y\n",
-  "a: [a\n b]\n",
-  "]a: 1\n",
-  "a: [- b]\n",
+  ...YAML_CORPUS,
   `#cloud-config
 hostname: web
 users:
@@ -238,6 +202,19 @@ describe("cloud-init YAML check: agreement with PyYAML", function () {
       return e;
     }
   };
+
+  it("agrees on the corpus itself; the three deliberate differences are refusals of ours alone", () => {
+    const theirs = pyyaml([...YAML_CORPUS, ...STRICTER]);
+    const verdict = (d: string) => (ours(d) instanceof YamlError ? "refused" : "read");
+    const differ = YAML_CORPUS.filter((d, i) => verdict(d) !== (theirs[i] === null ? "refused" : "read"));
+    assert.deepEqual(differ, [], "documents of the corpus where the check and PyYAML disagree");
+    assert.ok(theirs.slice(0, YAML_CORPUS.length).filter((t) => t === null).length > 15, "the corpus has refusals to agree on");
+    const deliberate = STRICTER.map((d, i) => [verdict(d), theirs[YAML_CORPUS.length + i] === null ? "refused" : "read"]);
+    assert.deepEqual(
+      deliberate,
+      STRICTER.map(() => ["refused", "read"]),
+    );
+  });
 
   it("refuses what PyYAML's safe_load refuses, more only on purpose, and reads the same values (~30,000 mutants)", () => {
     const docs = mutants();
