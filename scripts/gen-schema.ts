@@ -155,9 +155,9 @@ if (require.main === module) {
       console.error(`stale: ${stale.map(([f]) => f.slice(top.length + 1)).join(", ")}; run \`npm run schema\` and commit`);
       process.exit(1);
     }
-    console.log(`schema.json, docs/resources.md and ${outputs.length - 2} SDK files are up to date with the spec tables`);
+    console.log(`schema.json, docs/resources.md and ${outputs.length - 2} TypeScript files (SDK, provider shapes) are up to date with the spec tables`);
   } else {
     for (const [file, text] of outputs) writeFileSync(file, text);
-    console.log(`wrote schema.json, docs/resources.md and ${outputs.length - 2} SDK files (${allSpecs.length} resources)`);
+    console.log(`wrote schema.json, docs/resources.md and ${outputs.length - 2} TypeScript files (SDK, provider shapes; ${allSpecs.length} resources)`);
   }
 }

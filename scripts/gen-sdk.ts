@@ -4,7 +4,8 @@
  * output declarations and its constructor, with TSDoc taken from the same text as schema.json and
  * docs/resources.md. `npm run schema` writes them; `npm run lint` fails when a committed one differs, so the SDK
  * cannot drift from the tables. Hand-written SDK code is only sdk/provider.ts (the forwarder), the lookups
- * (stats.ts, hostInterfaces.ts) and index.ts.
+ * (stats.ts, hostInterfaces.ts) and index.ts. It also writes provider/resources/shapes.ts: the same nested shapes as
+ * the provider reads them, so no input shape is declared by hand on either side.
  */
 import { elementType } from "../provider/diff";
 import type { OutputSpec, PropSpec, PropType, ResourceSpec } from "../provider/diff";
@@ -82,6 +83,20 @@ class Generator {
         return wrap(input ? `${name}Args` : name);
       }
     }
+  }
+
+  /**
+   * A shape as the provider reads it from checked inputs or from the state: plain values (sizes in bytes), every
+   * property optional but the required ones (a state written before a property existed lacks it).
+   */
+  providerInterface(shape: Shape): string[] {
+    const out = [...tsdoc(shape.doc, ""), `export interface ${shape.name}Input {`];
+    for (const [k, p] of Object.entries(shape.properties)) {
+      const t = this.type(p.type, shape.name + pascal(k), false).replace(/\b([A-Z]\w*)\b/g, (n) => (this.shapes.has(n) ? `${n}Input` : n));
+      out.push(`  ${k}${p.required === true ? "" : "?"}: ${t};`);
+    }
+    out.push("}");
+    return out;
   }
 
   interfaceOf(shape: Shape, input: boolean): string[] {
@@ -173,6 +188,16 @@ function resourceText(g: Generator, spec: ResourceSpec, sharedNames: Set<string>
   return [...head, ...body].join("\n") + "\n";
 }
 
+/**
+ * provider/resources/shapes.ts: the nested shapes as the provider reads them (\`DomainDiskInput\`, \`NetworkIpInput\`,
+ * ...), from the same tables, so the provider declares no input shape by hand.
+ */
+function providerShapes(g: Generator): string {
+  const out = [HEADER("the spec tables (every nested shape, as the provider reads it)"), ""];
+  for (const n of [...g.shapes.keys()].sort()) if (!g.shapes.get(n)!.outputOnly) out.push(...g.providerInterface(g.shapes.get(n)!), "");
+  return out.join("\n").replace(/\n+$/, "\n");
+}
+
 /** The generated SDK files, relative to the repository root, with their text. */
 export function buildSdk(specs: ResourceSpec[]): [string, string][] {
   const g = new Generator();
@@ -185,5 +210,6 @@ export function buildSdk(specs: ResourceSpec[]): [string, string][] {
   const types = [HEADER("the spec tables (shapes more than one resource uses)"), `import type * as pulumi from "@pulumi/pulumi";`, ""];
   for (const n of [...sharedNames].sort()) types.push(...g.shapeText(g.shapes.get(n)!));
   files.push(["sdk/types.ts", types.join("\n").replace(/\n+$/, "\n")]);
+  files.push(["provider/resources/shapes.ts", providerShapes(g)]);
   return files;
 }

@@ -1,10 +1,5 @@
 import { Libvirt, parseUri } from "../libvirt";
-
-/** The `connection` input every resource takes. */
-export interface ConnectionInput {
-  /** A libvirt URI, e.g. `qemu:///system` or `qemu+ssh://root@host/system` (see README "Connecting"). */
-  uri?: string;
-}
+import type { ConnectionInput } from "./shapes";
 
 let configuredUri: string | undefined;
 

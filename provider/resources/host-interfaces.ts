@@ -18,7 +18,8 @@
  */
 import { ErrorNumber, InterfaceRef, LibvirtError, Libvirt, NotSupportedError } from "../libvirt";
 import { HostInterfaceAddress, HostInterfaceXml, parseInterfaceXml } from "../xml";
-import { connect, ConnectionInput, withLookupConnection } from "./connections";
+import { connect, withLookupConnection } from "./connections";
+import type { ConnectionInput } from "./shapes";
 export type { HostInterfaceAddress } from "../xml";
 
 /** A port of a bridge or bond, as libvirt describes it. */

@@ -2,8 +2,9 @@ import { Libvirt } from "../libvirt";
 import { describePlan, elementType, plan, Plan, PropSpec, ResourceSpec, UNKNOWN } from "../diff";
 import { checkInputs } from "./check";
 import { whileReconnecting } from "./retry";
-import { connect, ConnectionInput, resolveUri, stateUri, uriProblem } from "./connections";
+import { connect, resolveUri, stateUri, uriProblem } from "./connections";
 import { CheckFailure, DiffResult, PartialCreateError, PartialUpdateError, Props, report, ResourceImpl } from "./provider";
+import type { ConnectionInput } from "./shapes";
 
 /** Inputs every resource has: where it lives, and whether to take over an existing object. */
 export const commonInputs: Record<string, PropSpec> = {

@@ -12,7 +12,7 @@ import { undo, undoOutcome } from "../retry";
 import { uuidMark } from "../ownership";
 import { orNull } from "../specs";
 import { resolveType } from "./accel";
-import { defaultBus, DiskInput, fillIdentities, NicInput, setting, validateDomain } from "./inputs";
+import { defaultBus, fillIdentities, setting, validateDomain } from "./inputs";
 import { validateMetadata } from "./metadata";
 import { validateNicMacs } from "./validate-nics";
 import { validateDiskPaths } from "./validate-paths";
@@ -25,6 +25,7 @@ import { checkRevert, deleteSnapshots } from "./revert";
 import { validateWaitForIp } from "./waitip";
 import { addressesNow, created, label, observe, staleFormats, volumeFormats, volumeFormatsKnown, XML_CONFIG } from "./read";
 import { applyUpdate, bringToPower, hotplugSlots } from "./update";
+import type { DomainDiskInput, DomainNicInput } from "../shapes";
 
 export { hostAccelerator, resolveType } from "./accel";
 
@@ -210,7 +211,7 @@ function withPowerState(olds: Props): Props {
 async function hostNotes(id: string, olds: Props, news: Props): Promise<{ lines: string[]; changes: boolean }> {
   const lines: string[] = [];
   let changes = false;
-  const disks = (news["disks"] as DiskInput[] | undefined) ?? [];
+  const disks = (news["disks"] as DomainDiskInput[] | undefined) ?? [];
   const volumeDisks = disks.some((d) => d.volume !== undefined && d.format === undefined && !containsUnknown(d));
   const plugs = addedDevices(olds, news);
   if (!volumeDisks && (plugs.length === 0 || olds["running"] !== true)) return { lines, changes };
@@ -241,15 +242,15 @@ async function hostNotes(id: string, olds: Props, news: Props): Promise<{ lines:
 
 /** Disks and NICs the new inputs add, and whether each takes a PCI slot (virtio disks, NICs). */
 function addedDevices(olds: Props, news: Props): { name: string; pci: boolean }[] {
-  const oldDisks = new Set(((olds["disks"] as DiskInput[] | undefined) ?? []).map((d) => d.target));
-  const oldNics = new Set(((olds["networkInterfaces"] as NicInput[] | undefined) ?? []).map((n) => n.mac?.toLowerCase()));
+  const oldDisks = new Set(((olds["disks"] as DomainDiskInput[] | undefined) ?? []).map((d) => d.target));
+  const oldNics = new Set(((olds["networkInterfaces"] as DomainNicInput[] | undefined) ?? []).map((n) => n.mac?.toLowerCase()));
   const out: { name: string; pci: boolean }[] = [];
-  for (const d of (news["disks"] as DiskInput[] | undefined) ?? []) {
+  for (const d of (news["disks"] as DomainDiskInput[] | undefined) ?? []) {
     if (oldDisks.has(d.target)) continue;
     const bus = d.bus ?? defaultBus(d, String(olds["resolvedType"] ?? news["type"]));
     out.push({ name: `disk ${String(d.target)}`, pci: bus === "virtio" });
   }
-  for (const nic of (news["networkInterfaces"] as NicInput[] | undefined) ?? []) {
+  for (const nic of (news["networkInterfaces"] as DomainNicInput[] | undefined) ?? []) {
     if (typeof nic.mac === "string" && oldNics.has(nic.mac.toLowerCase())) continue;
     out.push({ name: `interface ${containsUnknown(nic.mac) ? "(new)" : String(nic.mac)}`, pci: nic.model !== "usb-net" });
   }

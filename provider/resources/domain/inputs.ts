@@ -2,31 +2,7 @@ import { createHash } from "node:crypto";
 import { containsUnknown, defaultOf, formatSize, UNKNOWN } from "../../diff";
 import { domainSpec } from "./spec";
 import type { CheckFailure, Props } from "../provider";
-
-export interface DiskInput {
-  target?: string;
-  device?: "disk" | "cdrom" | "floppy";
-  volume?: { pool: string; volume: string };
-  file?: string;
-  block?: string;
-  revision?: string;
-  bus?: string;
-  format?: string;
-  readonly?: boolean;
-  cache?: string;
-  discard?: string;
-  serial?: string;
-  bootOrder?: number;
-}
-
-export interface NicInput {
-  mac?: string;
-  network?: string;
-  bridge?: string;
-  direct?: { dev: string; mode?: string };
-  model?: string;
-  linkState?: "up" | "down";
-}
+import type { DomainDiskInput, DomainNicInput } from "../shapes";
 
 /**
  * A number the provider reads from the inputs or the state (a timeout, vcpus); absent — a state written before
@@ -40,7 +16,7 @@ export function setting(p: Props, key: "shutdownTimeout" | "hotplugTimeout" | "v
 const PREFIX: Record<string, string> = { virtio: "vd", xen: "xvd", ide: "hd", scsi: "sd", sata: "sd", usb: "sd" };
 
 /** The bus a disk gets when none is given. */
-export function defaultBus(d: DiskInput, type: string): string {
+export function defaultBus(d: DomainDiskInput, type: string): string {
   if (type === "xen") return "xen";
   return d.device === "cdrom" ? "sata" : "virtio";
 }
@@ -56,7 +32,7 @@ function devName(prefix: string, index: number): string {
   return prefix + s;
 }
 
-const sourceOf = (d: DiskInput): string =>
+const sourceOf = (d: DomainDiskInput): string =>
   d.volume !== undefined
     ? `volume:${d.volume.pool}/${d.volume.volume}`
     : d.file !== undefined
@@ -64,7 +40,7 @@ const sourceOf = (d: DiskInput): string =>
       : d.block !== undefined
         ? `block:${d.block}`
         : `empty:${d.device ?? "disk"}`;
-const attachmentOf = (n: NicInput): string =>
+const attachmentOf = (n: DomainNicInput): string =>
   n.network !== undefined ? `network:${n.network}` : n.bridge !== undefined ? `bridge:${n.bridge}` : `direct:${n.direct?.dev}`;
 
 /**
@@ -75,8 +51,8 @@ const attachmentOf = (n: NicInput): string =>
  * MAC a plan shows is the one attached; unknown while the name or attachment is).
  */
 export function fillIdentities(inputs: Props, olds: Props | undefined, type: string): void {
-  const disks = (inputs["disks"] as DiskInput[] | undefined) ?? [];
-  const oldDisks = (olds?.["disks"] as DiskInput[] | undefined) ?? [];
+  const disks = (inputs["disks"] as DomainDiskInput[] | undefined) ?? [];
+  const oldDisks = (olds?.["disks"] as DomainDiskInput[] | undefined) ?? [];
   const used = new Set(disks.map((d) => d.target).filter((t): t is string => typeof t === "string"));
   for (const d of disks) {
     if (d.target !== undefined) continue;
@@ -91,8 +67,8 @@ export function fillIdentities(inputs: Props, olds: Props | undefined, type: str
     }
     used.add(d.target);
   }
-  const nics = (inputs["networkInterfaces"] as NicInput[] | undefined) ?? [];
-  const oldNics = (olds?.["networkInterfaces"] as NicInput[] | undefined) ?? [];
+  const nics = (inputs["networkInterfaces"] as DomainNicInput[] | undefined) ?? [];
+  const oldNics = (olds?.["networkInterfaces"] as DomainNicInput[] | undefined) ?? [];
   const macs = new Set(nics.map((n) => n.mac).filter((m): m is string => typeof m === "string"));
   nics.forEach((n, i) => {
     if (n.mac !== undefined) return;
@@ -137,7 +113,7 @@ export function validateDomain(p: Props, type: string): CheckFailure[] {
     for (const x of ["hap", "viridian"]) if (feats[x] !== undefined) add(`features.${x}`, `is a Xen option; remove it for a ${type} domain`);
   }
   if (os["secureBoot"] === true && os["firmware"] !== "efi") add("os.secureBoot", 'needs os.firmware "efi"');
-  const disks = (p["disks"] as DiskInput[] | undefined) ?? [];
+  const disks = (p["disks"] as DomainDiskInput[] | undefined) ?? [];
   disks.forEach((d, i) => {
     const where = `disks[${i}]`;
     const sources = (["volume", "file", "block"] as const).filter((k) => d[k] !== undefined);
@@ -149,7 +125,7 @@ export function validateDomain(p: Props, type: string): CheckFailure[] {
       add(`${where}.bus`, `a Xen domain uses the xen bus (or ide/scsi for HVM), not ${d.bus}`);
     if (d.bootOrder !== undefined && Array.isArray(os["boot"])) add(`${where}.bootOrder`, "cannot be combined with os.boot; use one or the other");
   });
-  const nics = (p["networkInterfaces"] as NicInput[] | undefined) ?? [];
+  const nics = (p["networkInterfaces"] as DomainNicInput[] | undefined) ?? [];
   nics.forEach((n, i) => {
     const kinds = (["network", "bridge", "direct"] as const).filter((k) => n[k] !== undefined);
     if (kinds.length !== 1)

@@ -3,14 +3,9 @@ import type { MetadataOp } from "./ops";
 import { DomainMetadataType, DomainRef, Impact, Libvirt } from "../../libvirt";
 import { DomainMetadataElement, metadataPrefixProblem, metadataXmlProblem, sameMetadataXml } from "../../xml";
 import type { CheckFailure, Props } from "../provider";
+import type { DomainMetadataInput } from "../shapes";
 
 /** One `metadata` input: a custom element in its own namespace. */
-export interface MetadataInput {
-  uri: string;
-  prefix: string;
-  xml: string;
-}
-
 // An absolute URI: a scheme, a colon and something after it (RFC 3986 §4.3).
 const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:.+$/;
 // The characters a URI may hold (RFC 3986 §2: unreserved, reserved, and % for escapes) — less `&`: libvirt
@@ -65,7 +60,7 @@ export function validateMetadata(p: Props): CheckFailure[] {
 
 /** The declared elements for the XML model. */
 export function metadataModel(p: Props): DomainMetadataElement[] | undefined {
-  const items = p["metadata"] as MetadataInput[] | undefined;
+  const items = p["metadata"] as DomainMetadataInput[] | undefined;
   return items?.map(({ uri, prefix, xml }) => ({ uri, prefix, xml }));
 }
 
@@ -74,8 +69,8 @@ export function metadataModel(p: Props): DomainMetadataElement[] | undefined {
  * canonical form (so an unchanged domain shows no diff), else what libvirt has. A declared namespace missing
  * from the domain is left out (it shows as to be added); namespaces not declared are never reported.
  */
-export function metadataBack(actual: readonly DomainMetadataElement[], declared: readonly MetadataInput[]): MetadataInput[] {
-  const out: MetadataInput[] = [];
+export function metadataBack(actual: readonly DomainMetadataElement[], declared: readonly DomainMetadataInput[]): DomainMetadataInput[] {
+  const out: DomainMetadataInput[] = [];
   for (const d of declared) {
     const a = actual.find((x) => x.uri === d.uri);
     if (a === undefined) continue;

@@ -35,21 +35,13 @@ import { containsUnknown, UNKNOWN } from "../../diff";
 import { parseDomainXml } from "../../xml";
 import { orNull } from "../specs";
 import { DiffResult, Props, report, ResourceImpl, ResourceInputError } from "../provider";
-import { connect, ConnectionInput, resolveUri } from "../connections";
+import { connect, resolveUri } from "../connections";
 import { whileDomainLocked } from "../retry";
 import { shutdownGracefully } from "./power";
-import { DiskInput, setting } from "./inputs";
+import { setting } from "./inputs";
+import type { ConnectionInput, DomainDiskInput, DomainMigrationInput } from "../shapes";
 
 /** The `migration` input. */
-export interface MigrationInput {
-  mode?: "live" | "offline";
-  maxDowntimeMs?: number;
-  bandwidthMiBs?: number;
-  timeoutSec?: number;
-  copyStorage?: boolean;
-  destinationUri?: string;
-}
-
 /** A migration timed out and was aborted: the domain is still on the source (running as it was). */
 export class MigrationAborted extends Error {
   constructor(message: string) {
@@ -69,8 +61,8 @@ const who = (p: Props) => `virt:Domain ${String(p["name"])}`;
 const mib = (v: unknown) => (typeof v === "bigint" || typeof v === "number" ? `${Math.round(Number(v) / 1048576)}` : "?");
 
 /** Volume disks whose data a migration copies (writable disks; CD-ROMs and read-only disks must exist on the destination as they are). */
-export function copiedDisks(p: Props): DiskInput[] {
-  return ((p["disks"] as DiskInput[] | undefined) ?? []).filter((d) => d.device !== "cdrom" && d.device !== "floppy" && d.readonly !== true);
+export function copiedDisks(p: Props): DomainDiskInput[] {
+  return ((p["disks"] as DomainDiskInput[] | undefined) ?? []).filter((d) => d.device !== "cdrom" && d.device !== "floppy" && d.readonly !== true);
 }
 
 /**
@@ -78,7 +70,7 @@ export function copiedDisks(p: Props): DiskInput[] {
  * replacement. Returns the plan line, or undefined (then the host change replaces the domain, as without opt-in).
  */
 export function migrationPlan(olds: Props, news: Props, newUri: string, running: boolean): MigrationPlan | undefined {
-  const m = news["migration"] as MigrationInput | undefined;
+  const m = news["migration"] as DomainMigrationInput | undefined;
   const from = typeof olds["uri"] === "string" ? (olds["uri"] as string) : undefined;
   if (m === undefined || containsUnknown(m) || from === undefined || from === newUri) return undefined;
   const mode = m.mode ?? "live";
@@ -114,14 +106,14 @@ export async function migrationRefusals(news: Props, dst: Libvirt | undefined): 
   const fs = (news["filesystems"] as { source?: string }[] | undefined) ?? [];
   if (fs.length > 0)
     out.push(`filesystems (${fs.map((f) => f.source).join(", ")}) are host directories shared with the guest: they cannot follow it to another host`);
-  for (const d of (news["disks"] as DiskInput[] | undefined) ?? []) {
+  for (const d of (news["disks"] as DomainDiskInput[] | undefined) ?? []) {
     if (d.block !== undefined) out.push(`disk ${d.target ?? d.block}: ${d.block} is a block device of this host`);
   }
   for (const x of (news["extraDevices"] as string[] | undefined) ?? []) {
     if (/<hostdev\b/.test(x)) out.push(`extraDevices: a <hostdev> passes a device of this host through`);
   }
   if (dst !== undefined) {
-    for (const d of (news["disks"] as DiskInput[] | undefined) ?? []) {
+    for (const d of (news["disks"] as DomainDiskInput[] | undefined) ?? []) {
       if (d.file === undefined || containsUnknown(d.file)) continue;
       if ((await orNull(dst.volumes.lookupByPath(d.file))) === null) {
         out.push(
@@ -175,7 +167,7 @@ function progress(stats: Record<string, unknown>): string {
  */
 export async function migrateLive(src: Libvirt, dst: Libvirt, dom: DomainRef, news: Props, destUri: string): Promise<void> {
   const name = who(news);
-  const m = (news["migration"] as MigrationInput | undefined) ?? {};
+  const m = (news["migration"] as DomainMigrationInput | undefined) ?? {};
   await checkFeatures(src, name);
   const copy = m.copyStorage !== false;
   if (copy) await checkDestinationVolumes(dst, news, name);
@@ -317,7 +309,7 @@ export async function migrateThenUpdate(base: ResourceImpl, id: string, olds: Pr
   if (mig === undefined) return undefined;
   const [src, dst] = await Promise.all([connect(mig.from), connect(mig.to)]);
   const dom = await src.domains.lookupByUUID(id);
-  const m = news["migration"] as MigrationInput;
+  const m = news["migration"] as DomainMigrationInput;
   if ((await src.domains.isActive(dom)) && (m.mode ?? "live") === "live") {
     await migrateLive(src, dst, dom, news, m.destinationUri ?? mig.to);
   } else if ((await moveOffline(src, dst, dom, news)) && news["running"] !== false) {

@@ -3,9 +3,10 @@ import type { PropSpec } from "../../diff";
 import type { DomainDisk, DomainInterface, DomainModel, DomainTuning } from "../../xml";
 import { extraDeviceMatches, sameMachine } from "../../xml";
 import type { Props } from "../provider";
-import { defaultBus, DiskInput, NicInput, setting } from "./inputs";
-import { metadataBack, MetadataInput, metadataModel } from "./metadata";
+import { defaultBus, setting } from "./inputs";
+import { metadataBack, metadataModel } from "./metadata";
 import { domainSpec } from "./spec";
+import type { DomainDiskInput, DomainMetadataInput, DomainNicInput } from "../shapes";
 
 const GUEST_AGENT = "org.qemu.guest_agent.0";
 type Rec = Record<string, unknown>;
@@ -13,7 +14,7 @@ type Rec = Record<string, unknown>;
 /** Image formats of volume disks, looked up on the host (libvirt does not probe formats). By target dev. */
 export type DiskFormats = Record<string, string | undefined>;
 
-function toDisk(d: DiskInput, type: string, formats: DiskFormats): DomainDisk {
+function toDisk(d: DomainDiskInput, type: string, formats: DiskFormats): DomainDisk {
   const target = d.target!;
   const format = d.format ?? formats[target];
   const source: DomainDisk["source"] =
@@ -36,7 +37,7 @@ function toDisk(d: DiskInput, type: string, formats: DiskFormats): DomainDisk {
   return disk;
 }
 
-function toNic(n: NicInput, type: string): DomainInterface {
+function toNic(n: DomainNicInput, type: string): DomainInterface {
   const common = {
     mac: n.mac!,
     model: n.model ?? (type === "xen" ? "netfront" : "virtio"),
@@ -72,9 +73,9 @@ export function toModel(p: Props, type: string, formats: DiskFormats, uuid?: str
   // PCI hot-plug on i440fx needs ACPI: an HVM guest gets acpi and apic unless features are given.
   m.features = (p["features"] as DomainModel["features"]) ?? (osType === "hvm" ? { acpi: true, apic: true, ...(type === "xen" ? { pae: true } : {}) } : {});
   const dev = m.devices;
-  const disks = (p["disks"] as DiskInput[] | undefined) ?? [];
+  const disks = (p["disks"] as DomainDiskInput[] | undefined) ?? [];
   dev.disks = disks.map((d) => toDisk(d, type, formats));
-  dev.interfaces = ((p["networkInterfaces"] as NicInput[] | undefined) ?? []).map((n) => toNic(n, type));
+  dev.interfaces = ((p["networkInterfaces"] as DomainNicInput[] | undefined) ?? []).map((n) => toNic(n, type));
   const g = p["graphics"] as Rec | undefined;
   dev.graphics =
     g === undefined
@@ -153,18 +154,19 @@ const pick = <T extends Rec>(declared: Rec | undefined, actual: T): Partial<T> =
   return out as Partial<T>;
 };
 
-function diskBack(d: DomainDisk, declared: DiskInput | undefined): DiskInput {
-  const out: DiskInput = { target: d.target.dev };
+function diskBack(d: DomainDisk, declared: DomainDiskInput | undefined): DomainDiskInput {
+  const out: DomainDiskInput = { target: d.target.dev };
   const s = d.source;
   if (s.type === "volume") out.volume = { pool: s.pool, volume: s.volume };
   else if (s.type === "block") out.block = s.dev;
   else if (s.type === "file" && s.path !== undefined) out.file = s.path;
-  if (d.device !== undefined && (d.device !== "disk" || declared?.device !== undefined)) out.device = d.device as DiskInput["device"];
-  if (declared?.bus !== undefined && d.target.bus !== undefined) out.bus = d.target.bus;
+  if (d.device !== undefined && (d.device !== "disk" || declared?.device !== undefined)) out.device = d.device as DomainDiskInput["device"];
+  // What the host has, as libvirt reports it (a value outside the table's enum shows in the plan as a change).
+  if (declared?.bus !== undefined && d.target.bus !== undefined) out.bus = d.target.bus as DomainDiskInput["bus"];
   if (declared?.format !== undefined && d.driver?.type !== undefined) out.format = d.driver.type;
   if (declared?.readonly !== undefined) out.readonly = d.readonly === true;
-  if (declared?.cache !== undefined && d.driver?.cache !== undefined) out.cache = d.driver.cache;
-  if (declared?.discard !== undefined && d.driver?.discard !== undefined) out.discard = d.driver.discard;
+  if (declared?.cache !== undefined && d.driver?.cache !== undefined) out.cache = d.driver.cache as DomainDiskInput["cache"];
+  if (declared?.discard !== undefined && d.driver?.discard !== undefined) out.discard = d.driver.discard as DomainDiskInput["discard"];
   if (declared?.serial !== undefined && d.serial !== undefined) out.serial = d.serial;
   if (declared?.bootOrder !== undefined && d.bootOrder !== undefined) out.bootOrder = d.bootOrder;
   // Not in libvirt's XML: it marks the content the user declared, so it reads back as declared.
@@ -172,8 +174,8 @@ function diskBack(d: DomainDisk, declared: DiskInput | undefined): DiskInput {
   return out;
 }
 
-function nicBack(n: DomainInterface, declared: NicInput | undefined): NicInput {
-  const out: NicInput = { mac: n.mac!.toLowerCase() };
+function nicBack(n: DomainInterface, declared: DomainNicInput | undefined): DomainNicInput {
+  const out: DomainNicInput = { mac: n.mac!.toLowerCase() };
   if (n.type === "network") out.network = n.network;
   else if (n.type === "bridge") out.bridge = n.bridge;
   else out.direct = { dev: n.dev, mode: n.mode ?? "vepa" };
@@ -193,7 +195,7 @@ export function readBack(m: DomainModel, declared: Props): Props {
   out["type"] = declared["type"] === "auto" ? "auto" : m.type;
   for (const k of ["title", "description", "onPoweroff", "onReboot", "onCrash"] as const) if (declared[k] !== undefined && m[k] !== undefined) out[k] = m[k];
   // Only the namespaces declared: other tools' elements are theirs, not drift.
-  if (Array.isArray(declared["metadata"])) out["metadata"] = metadataBack(m.metadata ?? [], declared["metadata"] as MetadataInput[]);
+  if (Array.isArray(declared["metadata"])) out["metadata"] = metadataBack(m.metadata ?? [], declared["metadata"] as DomainMetadataInput[]);
   if (declared["currentMemory"] !== undefined && m.currentMemory !== undefined) out["currentMemory"] = m.currentMemory;
   if (declared["maxVcpus"] !== undefined) out["maxVcpus"] = m.vcpu.max;
   if (declared["cpu"] !== undefined && m.cpu !== undefined) out["cpu"] = pick(declared["cpu"] as Rec, m.cpu as unknown as Rec);
@@ -205,10 +207,10 @@ export function readBack(m: DomainModel, declared: Props): Props {
   }
   const dFeat = declared["features"] as Rec | undefined;
   if (dFeat !== undefined) out["features"] = Object.fromEntries(Object.keys(dFeat).map((k) => [k, (m.features as Rec | undefined)?.[k] === true]));
-  const dDisks = new Map(((declared["disks"] as DiskInput[] | undefined) ?? []).map((d) => [d.target, d]));
+  const dDisks = new Map(((declared["disks"] as DomainDiskInput[] | undefined) ?? []).map((d) => [d.target, d]));
   const disks = (m.devices.disks ?? []).map((d) => diskBack(d, dDisks.get(d.target.dev)));
   if (declared["disks"] !== undefined || disks.length > 0) out["disks"] = disks;
-  const dNics = new Map(((declared["networkInterfaces"] as NicInput[] | undefined) ?? []).map((n) => [n.mac?.toLowerCase(), n]));
+  const dNics = new Map(((declared["networkInterfaces"] as DomainNicInput[] | undefined) ?? []).map((n) => [n.mac?.toLowerCase(), n]));
   const nics = (m.devices.interfaces ?? []).map((n) => nicBack(n, dNics.get(n.mac?.toLowerCase())));
   if (declared["networkInterfaces"] !== undefined || nics.length > 0) out["networkInterfaces"] = nics;
   const dG = declared["graphics"] as Rec | undefined;

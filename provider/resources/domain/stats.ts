@@ -1,7 +1,8 @@
 import type { TypedParam } from "../../libvirt";
-import { ConnectionInput, withLookupConnection } from "../connections";
+import { withLookupConnection } from "../connections";
 import { ResourceInputError } from "../provider";
 import { powerStateOf, PowerState } from "./power";
+import type { ConnectionInput } from "../shapes";
 
 /** One disk's counters (virsh domstats --block). */
 export interface BlockStats {

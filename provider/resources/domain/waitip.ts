@@ -2,17 +2,12 @@ import { DomainRef, InterfaceAddresses, InterfaceAddressesSource, IPAddrType, Li
 import { defaultOf } from "../../diff";
 import { clock } from "../clock";
 import type { CheckFailure, Props } from "../provider";
-import type { NicInput } from "./inputs";
+
 import { domainSpec } from "./spec";
+import type { DomainNicInput } from "../shapes";
+import type { DomainWaitForIpInput } from "../shapes";
 
-export type IpSource = "lease" | "agent" | "arp";
-
-/** The `waitForIp` input after check (defaults filled). */
-export interface WaitForIp {
-  source?: IpSource;
-  /** Seconds. */
-  timeout?: number;
-}
+export type IpSource = NonNullable<DomainWaitForIpInput["source"]>;
 
 /** One entry of the `addresses` output. */
 export interface NicAddresses {
@@ -31,15 +26,15 @@ const SOURCE_CODE: Record<IpSource, number> = {
 export function waitSpec(p: Props): { source: IpSource; timeout: number } | undefined {
   const w = p["waitForIp"];
   if (w === null || typeof w !== "object" || Array.isArray(w)) return undefined;
-  const x = w as WaitForIp;
+  const x = w as DomainWaitForIpInput;
   const source = typeof x.source === "string" && x.source in SOURCE_CODE ? x.source : "lease";
   const timeout = typeof x.timeout === "number" ? x.timeout : 300;
   return { source, timeout };
 }
 
 /** The NICs that must get an address: for lease those on a libvirt network (libvirt only knows its own DHCP leases); else all. */
-export function nicsToWaitFor(p: Props, source: IpSource): NicInput[] {
-  const nics = ((p["networkInterfaces"] as NicInput[] | undefined) ?? []).filter((n) => typeof n.mac === "string");
+export function nicsToWaitFor(p: Props, source: IpSource): DomainNicInput[] {
+  const nics = ((p["networkInterfaces"] as DomainNicInput[] | undefined) ?? []).filter((n) => typeof n.mac === "string");
   return source === "lease" ? nics.filter((n) => typeof n.network === "string") : nics;
 }
 
@@ -47,10 +42,10 @@ export function nicsToWaitFor(p: Props, source: IpSource): NicInput[] {
 export function validateWaitForIp(p: Props): CheckFailure[] {
   const w = p["waitForIp"];
   if (w === null || typeof w !== "object" || Array.isArray(w)) return [];
-  const source = (w as WaitForIp).source ?? (defaultOf(domainSpec.inputs, "waitForIp.source") as string);
+  const source = (w as DomainWaitForIpInput).source ?? (defaultOf(domainSpec.inputs, "waitForIp.source") as string);
   const f: CheckFailure[] = [];
   const add = (reason: string) => f.push({ property: "waitForIp.source", reason: `waitForIp.source: ${reason}` });
-  const nics = (p["networkInterfaces"] as NicInput[] | undefined) ?? [];
+  const nics = (p["networkInterfaces"] as DomainNicInput[] | undefined) ?? [];
   if (source === "lease") {
     const hostAttached = nics
       .map((n, i) => ({ n, i }))
@@ -72,7 +67,7 @@ export function validateWaitForIp(p: Props): CheckFailure[] {
 }
 
 /** The addresses of `nics` from one interfaceAddresses answer, in the NICs' order, matched by MAC. */
-export function matchAddresses(nics: NicInput[], ifaces: InterfaceAddresses[]): NicAddresses[] {
+export function matchAddresses(nics: DomainNicInput[], ifaces: InterfaceAddresses[]): NicAddresses[] {
   return nics.map((n) => {
     const mac = String(n.mac).toLowerCase();
     const addrs = ifaces.filter((i) => (i.hwaddr ?? "").toLowerCase() === mac).flatMap((i) => i.addrs);

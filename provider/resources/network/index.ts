@@ -1,7 +1,7 @@
 import { deepEqual, isUnknown, UNKNOWN } from "../../diff";
 import { isNotFound, Libvirt, NetworkRef, NetworkUpdateFlags, NetworkXMLFlags, uuidString } from "../../libvirt";
 import { applyNetworkXml, buildNetworkXml, canonicalIp, parseNetworkXml } from "../../xml";
-import { connect, ConnectionInput, resolveUri, stateUri } from "../connections";
+import { connect, resolveUri, stateUri } from "../connections";
 import { PartialCreateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
 import { makeResource } from "../resource";
 import { orNull } from "../specs";
@@ -11,8 +11,9 @@ import { attachedDomains } from "./attached";
 import { readBack, toModel } from "./model";
 import { networkSpec } from "./spec";
 import { describeOp, touchedSections, updateOps } from "./update";
-import { BridgeIn, canonicalInputs, IpIn, validateNetwork } from "./validate";
+import { canonicalInputs, validateNetwork } from "./validate";
 import { lookupHostBridge } from "../host-interfaces";
+import type { ConnectionInput, NetworkBridgeInput, NetworkIpInput } from "../shapes";
 
 const label = (p: Props): string => `virt:Network ${String(p["name"])}`;
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -135,7 +136,7 @@ const base = makeResource({
  */
 async function adoptRunning(lv: Libvirt, net: NetworkRef, p: Props, who: string): Promise<void> {
   const live = parseNetworkXml(await lv.networks.getXMLDesc(net, 0));
-  const wanted = new Set(((p["ips"] as IpIn[] | undefined) ?? []).map((ip) => canonicalIp(ip.address)));
+  const wanted = new Set(((p["ips"] as NetworkIpInput[] | undefined) ?? []).map((ip) => canonicalIp(ip.address)));
   const touched = { ips: (live.ips ?? []).map((ip) => canonicalIp(ip.address)).filter((a) => wanted.has(a)), dns: true };
   const failed: string[] = [];
   for (const op of updateOps(live, p, touched)) {
@@ -180,11 +181,12 @@ async function reportAttached(olds: Props): Promise<void> {
  * made (a new resource, or a changed mode, bridge or host). A host that cannot be asked adds no failure.
  */
 async function hostBridgeFailure(olds: Props, inputs: Props): Promise<{ property: string; reason: string } | undefined> {
-  const name = (inputs["bridge"] as BridgeIn | undefined)?.name;
+  const name = (inputs["bridge"] as NetworkBridgeInput | undefined)?.name;
   const conn = inputs["connection"] as ConnectionInput | undefined;
   if (inputs["mode"] !== "bridge" || typeof name !== "string" || isUnknown(name) || isUnknown(conn) || isUnknown(conn?.uri)) return undefined;
   const uri = resolveUri(conn);
-  const same = olds["mode"] === "bridge" && (olds["bridge"] as BridgeIn | undefined)?.name === name && (olds["uri"] === undefined || olds["uri"] === uri);
+  const same =
+    olds["mode"] === "bridge" && (olds["bridge"] as NetworkBridgeInput | undefined)?.name === name && (olds["uri"] === undefined || olds["uri"] === uri);
   if (same) return undefined;
   const problem = await lookupHostBridge(uri, name);
   return problem === undefined ? undefined : { property: "bridge.name", reason: `${label(inputs)}: ${problem}` };

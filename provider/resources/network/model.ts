@@ -2,7 +2,8 @@
 import { canonicalIp, DhcpHost, Network, NetworkIp, NetworkMode, NetworkState } from "../../xml";
 import { Props } from "../provider";
 import { ipVersion } from "../ip";
-import type { BridgeIn, DnsHostIn, IpIn, RangeIn } from "./validate";
+
+import type { DhcpRangeInput, NetworkBridgeInput, NetworkDnsHostInput, NetworkIpInput } from "../shapes";
 
 /** `{ ...o }` without the keys whose value is undefined (JSON state drops them anyway). */
 function defined<T extends object>(o: T): T {
@@ -13,7 +14,7 @@ export function familyOf(address: string): "ipv4" | "ipv6" {
   return ipVersion(address) === 6 ? "ipv6" : "ipv4";
 }
 
-function ipModel(ip: IpIn): NetworkIp {
+function ipModel(ip: NetworkIpInput): NetworkIp {
   const m: NetworkIp = { family: ip.family ?? familyOf(ip.address), address: ip.address, prefix: ip.prefix };
   const ranges = ip.dhcp?.ranges ?? [];
   const hosts = ip.dhcp?.hosts ?? [];
@@ -28,10 +29,10 @@ function ipModel(ip: IpIn): NetworkIp {
 /** The XML model from the resource's (checked) inputs. */
 export function toModel(p: Props): Network {
   const name = p["name"] as string;
-  const bridge = p["bridge"] as BridgeIn | undefined;
+  const bridge = p["bridge"] as NetworkBridgeInput | undefined;
   const domain = p["domain"] as { name: string; localOnly?: boolean } | undefined;
-  const ips = (p["ips"] as IpIn[] | undefined) ?? [];
-  const dnsHosts = (p["dnsHosts"] as DnsHostIn[] | undefined) ?? [];
+  const ips = (p["ips"] as NetworkIpInput[] | undefined) ?? [];
+  const dnsHosts = (p["dnsHosts"] as NetworkDnsHostInput[] | undefined) ?? [];
   const common = {
     name,
     ...(p["mtu"] !== undefined ? { mtu: p["mtu"] as number } : {}),
@@ -59,11 +60,11 @@ function readHost(h: DhcpHost): Props {
  */
 export function readBack(m: NetworkState, declared: Props): Props {
   const out: Props = { name: m.name, mode: m.mode };
-  const dBridge = declared["bridge"] as BridgeIn | undefined;
+  const dBridge = declared["bridge"] as NetworkBridgeInput | undefined;
   if (m.mode === "bridge") out["bridge"] = { name: m.bridge.name };
   else if (dBridge !== undefined) {
     const b: Props = {};
-    for (const k of Object.keys(dBridge) as (keyof BridgeIn)[]) {
+    for (const k of Object.keys(dBridge) as (keyof NetworkBridgeInput)[]) {
       const v = m.bridge?.[k];
       if (dBridge[k] !== undefined && v !== undefined) b[k] = v;
     }
@@ -72,7 +73,7 @@ export function readBack(m: NetworkState, declared: Props): Props {
   if (m.mtu !== undefined) out["mtu"] = m.mtu;
   if (m.domain !== undefined) out["domain"] = { ...m.domain };
 
-  const dIps = Array.isArray(declared["ips"]) ? (declared["ips"] as IpIn[]) : undefined;
+  const dIps = Array.isArray(declared["ips"]) ? (declared["ips"] as NetworkIpInput[]) : undefined;
   if ((m.ips ?? []).length > 0 || dIps !== undefined) {
     const byKey = new Map((dIps ?? []).filter((d) => typeof d?.address === "string").map((d) => [ipKey(d.address), d]));
     out["ips"] = (m.ips ?? []).map((ip) => {
@@ -83,7 +84,7 @@ export function readBack(m: NetworkState, declared: Props): Props {
       const hosts = ip.dhcp?.hosts ?? [];
       if (d?.dhcp !== undefined || ranges.length + hosts.length > 0) {
         o["dhcp"] = {
-          ranges: ranges.map((r): RangeIn => ({ start: canonicalIp(r.start), end: canonicalIp(r.end) })),
+          ranges: ranges.map((r): DhcpRangeInput => ({ start: canonicalIp(r.start), end: canonicalIp(r.end) })),
           hosts: hosts.map(readHost),
         };
       }
@@ -93,7 +94,7 @@ export function readBack(m: NetworkState, declared: Props): Props {
 
   const dDns = declared["dnsHosts"];
   if ((m.dnsHosts ?? []).length > 0 || Array.isArray(dDns)) {
-    out["dnsHosts"] = (m.dnsHosts ?? []).map((h): DnsHostIn => ({ ip: canonicalIp(h.ip), hostnames: [...h.hostnames] }));
+    out["dnsHosts"] = (m.dnsHosts ?? []).map((h): NetworkDnsHostInput => ({ ip: canonicalIp(h.ip), hostnames: [...h.hostnames] }));
   }
   return out;
 }

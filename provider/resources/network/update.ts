@@ -13,7 +13,8 @@ import { NetworkUpdateCommand, NetworkUpdateSection } from "../../libvirt";
 import { canonicalIp, DhcpHost, DhcpRange, dhcpHostXml, dhcpRangeXml, DnsHost, dnsHostXml, NetworkState } from "../../xml";
 import { Props } from "../provider";
 import { familyOf } from "./model";
-import type { DnsHostIn, IpIn } from "./validate";
+
+import type { NetworkDnsHostInput, NetworkIpInput } from "../shapes";
 
 export interface UpdateOp {
   command: number;
@@ -81,7 +82,7 @@ export function updateOps(current: NetworkState, desired: Props, touched: Touche
   const { DELETE, MODIFY, ADD_LAST } = NetworkUpdateCommand;
   const { IP_DHCP_HOST, IP_DHCP_RANGE, DNS_HOST } = NetworkUpdateSection;
   const curIps = current.ips ?? [];
-  const wantIps = (desired["ips"] as IpIn[] | undefined) ?? [];
+  const wantIps = (desired["ips"] as NetworkIpInput[] | undefined) ?? [];
 
   for (const address of touched.ips) {
     const idx = curIps.findIndex((ip) => key(ip.address) === key(address));
@@ -123,7 +124,7 @@ export function updateOps(current: NetworkState, desired: Props, touched: Touche
 
   if (touched.dns) {
     const cur = current.dnsHosts ?? [];
-    const want = ((desired["dnsHosts"] as DnsHostIn[] | undefined) ?? []).map((d): DnsHost => ({ ip: d.ip, hostnames: [...d.hostnames] }));
+    const want = ((desired["dnsHosts"] as NetworkDnsHostInput[] | undefined) ?? []).map((d): DnsHost => ({ ip: d.ip, hostnames: [...d.hostnames] }));
     const k = (h: DnsHost): string => canonicalIp(h.ip);
     const same = (a: DnsHost, b: DnsHost): boolean =>
       k(a) === k(b) && a.hostnames.length === b.hostnames.length && a.hostnames.every((n, i) => n === b.hostnames[i]);

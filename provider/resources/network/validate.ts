@@ -6,12 +6,7 @@ import { isUnknown } from "../../diff";
 import { canonicalIp } from "../../xml";
 import { CheckFailure, Props } from "../provider";
 import { compareIp, inSubnet, ipVersion, parseIPv4, parseIPv6 } from "../ip";
-
-export type BridgeIn = { name?: string; stp?: boolean; delay?: number };
-export type HostIn = { mac?: string; id?: string; name?: string; ip: string };
-export type RangeIn = { start: string; end: string };
-export type IpIn = { address: string; prefix: number; family?: "ipv4" | "ipv6"; dhcp?: { ranges?: RangeIn[]; hosts?: HostIn[] } };
-export type DnsHostIn = { ip: string; hostnames: string[] };
+import type { DhcpHostInput, DhcpRangeInput, NetworkBridgeInput, NetworkDnsHostInput, NetworkIpInput } from "../shapes";
 
 /** Letters, digits, `- . _`, starting with a letter or digit (libvirt refuses other first characters). */
 const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$/;
@@ -64,7 +59,7 @@ interface Seen {
 /** One address of the network as the DHCP checks need it: where it is, its family and subnet. */
 interface IpContext {
   at: string;
-  ip: IpIn;
+  ip: NetworkIpInput;
   v: 4 | 6;
   subnet: { cidr: string; first: string; last: string } | undefined;
   /** Why `addr` cannot be used inside this ip's subnet, or undefined. */
@@ -74,8 +69,8 @@ interface IpContext {
 /** Every failure at once, each naming the property path, the bad value and what is allowed. */
 export function validateNetwork(inputs: Props): CheckFailure[] {
   const f = new Failures();
-  const ips = list<IpIn>(inputs["ips"]);
-  const dnsHosts = list<DnsHostIn>(inputs["dnsHosts"]);
+  const ips = list<NetworkIpInput>(inputs["ips"]);
+  const dnsHosts = list<NetworkDnsHostInput>(inputs["dnsHosts"]);
   if (inputs["mode"] === "bridge") {
     bridgeModeProblems(inputs, ips, dnsHosts, f);
     return f.list;
@@ -89,8 +84,8 @@ export function validateNetwork(inputs: Props): CheckFailure[] {
   ips.forEach((ip, i) => {
     const ctx = ipContext(ip, i, seen, f);
     if (ctx === undefined || !isRecord(ip.dhcp)) return;
-    const ranges = list<RangeIn>(ip.dhcp["ranges"]);
-    const hosts = list<HostIn>(ip.dhcp["hosts"]);
+    const ranges = list<DhcpRangeInput>(ip.dhcp["ranges"]);
+    const hosts = list<DhcpHostInput>(ip.dhcp["hosts"]);
     if (ranges.length + hosts.length > 0) {
       const other = dhcpOn[ctx.v];
       if (other !== undefined) {
@@ -108,8 +103,8 @@ export function validateNetwork(inputs: Props): CheckFailure[] {
 }
 
 /** Mode "bridge": libvirt hands guests to an existing host bridge and configures nothing of its own. */
-function bridgeModeProblems(inputs: Props, ips: IpIn[], dnsHosts: DnsHostIn[], f: Failures): void {
-  const bridge = isRecord(inputs["bridge"]) ? (inputs["bridge"] as BridgeIn) : undefined;
+function bridgeModeProblems(inputs: Props, ips: NetworkIpInput[], dnsHosts: NetworkDnsHostInput[], f: Failures): void {
+  const bridge = isRecord(inputs["bridge"]) ? (inputs["bridge"] as NetworkBridgeInput) : undefined;
   if (bridge?.name === undefined) f.fail("bridge.name", 'is required for mode "bridge": the name of the existing host bridge to hand guests to, e.g. "br0"');
   for (const k of ["stp", "delay"] as const) {
     if (bridge?.[k] !== undefined)
@@ -130,7 +125,7 @@ function bridgeModeProblems(inputs: Props, ips: IpIn[], dnsHosts: DnsHostIn[], f
 }
 
 /** Checks one address (family, uniqueness, prefix) and returns what its DHCP checks need; undefined when unknown yet. */
-function ipContext(ip: IpIn, i: number, seen: Seen, f: Failures): IpContext | undefined {
+function ipContext(ip: NetworkIpInput, i: number, seen: Seen, f: Failures): IpContext | undefined {
   const at = `ips[${i}]`;
   if (!isRecord(ip) || !known(ip.address)) return undefined;
   const v = ipVersion(ip.address);
@@ -160,7 +155,7 @@ function ipContext(ip: IpIn, i: number, seen: Seen, f: Failures): IpContext | un
 }
 
 /** A DHCP range: both ends inside the subnet, neither the network nor the broadcast address, start ≤ end. */
-function rangeProblems(r: RangeIn, rp: string, ctx: IpContext, f: Failures): void {
+function rangeProblems(r: DhcpRangeInput, rp: string, ctx: IpContext, f: Failures): void {
   if (!isRecord(r)) return;
   const { v, subnet, ip } = ctx;
   let ok = true;
@@ -186,7 +181,7 @@ function rangeProblems(r: RangeIn, rp: string, ctx: IpContext, f: Failures): voi
 }
 
 /** A static DHCP host: its ip inside the subnet, the identity its family needs, each identity unique. */
-function hostProblems(h: HostIn, hp: string, ctx: IpContext, seen: Seen, f: Failures): void {
+function hostProblems(h: DhcpHostInput, hp: string, ctx: IpContext, seen: Seen, f: Failures): void {
   if (!isRecord(h)) return;
   if (known(h.ip)) {
     const err = ctx.outside(h.ip);
@@ -223,7 +218,7 @@ function hostProblems(h: HostIn, hp: string, ctx: IpContext, seen: Seen, f: Fail
 }
 
 /** DNS hosts: each ip once, at least one host name each, every name a host name and unique in the network. */
-function dnsHostProblems(dnsHosts: DnsHostIn[], f: Failures): void {
+function dnsHostProblems(dnsHosts: NetworkDnsHostInput[], f: Failures): void {
   const dnsIps = new Map<string, string>();
   const dnsNames = new Map<string, string>();
   dnsHosts.forEach((d, k) => {

@@ -6,11 +6,10 @@ import { makeResource } from "../resource";
 import { poolSpec } from "./spec";
 import { undo, undoOutcome, whilePoolBusy } from "../retry";
 import { orNull } from "../specs";
-
-type Source = { device?: string; devices?: string[]; host?: string; port?: number; dir?: string; format?: string; name?: string };
+import type { StoragePoolSourceInput } from "../shapes";
 
 /** What each pool type needs in `source`, and what it may not have. */
-const SOURCE_RULES: Record<string, { required: (keyof Source)[]; allowed: (keyof Source)[] }> = {
+const SOURCE_RULES: Record<string, { required: (keyof StoragePoolSourceInput)[]; allowed: (keyof StoragePoolSourceInput)[] }> = {
   dir: { required: [], allowed: [] },
   fs: { required: ["device"], allowed: ["device", "format"] },
   netfs: { required: ["host", "dir"], allowed: ["host", "dir", "format"] },
@@ -80,7 +79,7 @@ export function systemTargetProblem(type: string, path: string): string | undefi
 
 function validate(inputs: Props): CheckFailure[] {
   const type = inputs["type"] as string;
-  const src = (inputs["source"] ?? {}) as Source;
+  const src = (inputs["source"] ?? {}) as StoragePoolSourceInput;
   const rule = SOURCE_RULES[type];
   if (!rule) return [];
   const failures: CheckFailure[] = [];
@@ -95,7 +94,7 @@ function validate(inputs: Props): CheckFailure[] {
   if ((type === "fs" || type === "disk") && src.device !== undefined && !src.device.startsWith("/")) {
     failures.push({ property: "source.device", reason: `source.device: "${src.device}" must be an absolute device path such as /dev/sdb for a ${type} pool` });
   }
-  for (const k of Object.keys(src) as (keyof Source)[]) {
+  for (const k of Object.keys(src) as (keyof StoragePoolSourceInput)[]) {
     if (src[k] !== undefined && !rule.allowed.includes(k)) {
       failures.push({
         property: `source.${k}`,
@@ -109,7 +108,7 @@ function validate(inputs: Props): CheckFailure[] {
 /** The XML model from the resource's inputs. */
 function toModel(p: Props): StoragePool {
   const target = p["target"] as { path: string; permissions?: { mode?: string; owner?: number; group?: number; label?: string } };
-  const src = (p["source"] ?? {}) as Source;
+  const src = (p["source"] ?? {}) as StoragePoolSourceInput;
   const base = { name: p["name"] as string, target };
   const fmt = src.format !== undefined ? { format: src.format } : {};
   switch (p["type"]) {
@@ -135,7 +134,7 @@ function toModel(p: Props): StoragePool {
  */
 function fromModel(m: ReturnType<typeof parsePoolXml>, declared: Props): Props {
   const dTarget = (declared["target"] ?? {}) as { permissions?: Record<string, unknown> };
-  const dSource = (declared["source"] ?? {}) as Source;
+  const dSource = (declared["source"] ?? {}) as StoragePoolSourceInput;
   const target: Props = { path: m.target.path };
   if (dTarget.permissions !== undefined && m.target.permissions !== undefined) {
     const perms: Props = {};

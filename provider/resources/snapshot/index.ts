@@ -11,11 +11,12 @@ import {
 } from "../../libvirt";
 import { containsUnknown } from "../../diff";
 import { buildSnapshotXml, DomainDisk, parseDomainXml, parseSnapshotXml, SnapshotDiskSpec } from "../../xml";
-import { connect, ConnectionInput, resolveUri } from "../connections";
+import { connect, resolveUri } from "../connections";
 import { CheckFailure, Props, report, ResourceImpl, ResourceInputError } from "../provider";
 import { makeResource } from "../resource";
 import { orNull } from "../specs";
 import { snapshotSpec } from "./spec";
+import type { ConnectionInput } from "../shapes";
 
 const label = (p: Props) => `virt:DomainSnapshot ${String(p["domain"])}/${String(p["name"])}`;
 

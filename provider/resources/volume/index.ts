@@ -2,7 +2,7 @@ import { Libvirt, StorageVolResizeFlags, toSafeNumber, VolRef } from "../../libv
 import { buildVolumeXml, parseVolumeXml, Volume } from "../../xml";
 import { formatSize } from "../../diff";
 import { CheckFailure, PartialCreateError, Props, report, ResourceImpl, ResourceInputError } from "../provider";
-import { connect, ConnectionInput, resolveUri, stateUri } from "../connections";
+import { connect, resolveUri, stateUri } from "../connections";
 import { volumeUsers } from "./users";
 import { makeResource } from "../resource";
 import { existsSync, statSync } from "node:fs";
@@ -14,9 +14,8 @@ import { findPool, orNull } from "../specs";
 import { journal } from "../ownership";
 import { undo, undoOutcome } from "../retry";
 import { createHash } from "node:crypto";
-
-type Ref = { volume: string; pool?: string };
-type Backing = { volume?: string; pool?: string; path?: string; format?: string };
+import type { ConnectionInput } from "../shapes";
+import type { VolumeBackingStoreInput, VolumeRefInput } from "../shapes";
 
 const label = (p: Props): string => `virt:Volume ${String(p["name"])}`;
 
@@ -53,7 +52,7 @@ function validate(inputs: Props, olds: Props | undefined): CheckFailure[] {
       f.push({ property: "checksum", reason: `checksum: "${checksum}" is not "sha256:" and 64 hex digits, or "sha512:" and 128` });
     if (inputs["source"] === undefined) f.push({ property: "checksum", reason: "checksum: verifies a source; give source, or remove checksum" });
   }
-  const b = inputs["backingStore"] as Backing | undefined;
+  const b = inputs["backingStore"] as VolumeBackingStoreInput | undefined;
   if (b !== undefined) {
     if ((b.volume === undefined) === (b.path === undefined))
       f.push({ property: "backingStore", reason: "backingStore takes either volume (a volume name) or path (an image path), not both or neither" });
@@ -71,7 +70,7 @@ function validate(inputs: Props, olds: Props | undefined): CheckFailure[] {
   return f;
 }
 
-async function findVolume(lv: Libvirt, ref: Ref, defaultPool: string, who: string, what: string): Promise<VolRef> {
+async function findVolume(lv: Libvirt, ref: VolumeRefInput, defaultPool: string, who: string, what: string): Promise<VolRef> {
   const pool = await findPool(lv, ref.pool ?? defaultPool, who);
   const vol = await orNull(lv.volumes.lookupByName(pool, ref.volume));
   if (vol === null) throw new ResourceInputError(`${who}: ${what} volume "${ref.volume}" does not exist in pool "${ref.pool ?? defaultPool}"`);
@@ -92,7 +91,7 @@ async function sizes(lv: Libvirt, vol: VolRef): Promise<Props> {
 function toModel(p: Props, capacity: number): Volume {
   const m: Volume = { name: p["name"] as string, capacity, format: p["format"] as string };
   if (p["permissions"] !== undefined) m.permissions = p["permissions"] as Volume["permissions"];
-  const b = p["backingStore"] as Backing | undefined;
+  const b = p["backingStore"] as VolumeBackingStoreInput | undefined;
   if (b?.path !== undefined) m.backingStore = { path: b.path, format: b.format ?? "qcow2" };
   return m;
 }
@@ -162,8 +161,8 @@ const base = makeResource({
     const vol = await (async (): Promise<VolRef> => {
       let capacity = p["capacity"] as number | undefined;
       let vol: VolRef;
-      const clone = p["cloneOf"] as Ref | undefined;
-      const backing = p["backingStore"] as Backing | undefined;
+      const clone = p["cloneOf"] as VolumeRefInput | undefined;
+      const backing = p["backingStore"] as VolumeBackingStoreInput | undefined;
       if (clone !== undefined) {
         const src = await findVolume(lv, clone, poolName, who, "cloneOf");
         const srcCap = toSafeNumber((await lv.volumes.getInfo(src)).capacity, "capacity");
@@ -228,7 +227,7 @@ const base = makeResource({
     // Report what libvirt has for what the user declared; what it fills in by itself stays out (no drift).
     if (props["capacity"] !== undefined) out["capacity"] = m.capacity;
     if (m.format !== undefined) out["format"] = m.format;
-    const declaredBacking = props["backingStore"] as Backing | undefined;
+    const declaredBacking = props["backingStore"] as VolumeBackingStoreInput | undefined;
     if (declaredBacking?.path !== undefined) out["backingStore"] = { ...declaredBacking, path: m.backingStore?.path };
     return out;
   },
