@@ -89,10 +89,10 @@ class Generator {
    * A shape as the provider reads it from checked inputs or from the state: plain values (sizes in bytes), every
    * property optional but the required ones (a state written before a property existed lacks it).
    */
-  providerInterface(shape: Shape): string[] {
-    const out = [...tsdoc(shape.doc, ""), `export interface ${shape.name}Input {`];
+  providerInterface(shape: Shape, name = `${shape.name}Input`, owner = shape.name): string[] {
+    const out = [...tsdoc(shape.doc, ""), `export interface ${name} {`];
     for (const [k, p] of Object.entries(shape.properties)) {
-      const t = this.type(p.type, shape.name + pascal(k), false).replace(/\b([A-Z]\w*)\b/g, (n) => (this.shapes.has(n) ? `${n}Input` : n));
+      const t = this.type(p.type, owner + pascal(k), false).replace(/\b([A-Z]\w*)\b/g, (n) => (this.shapes.has(n) ? `${n}Input` : n));
       out.push(`  ${k}${p.required === true ? "" : "?"}: ${t};`);
     }
     out.push("}");
@@ -192,8 +192,13 @@ function resourceText(g: Generator, spec: ResourceSpec, sharedNames: Set<string>
  * provider/resources/shapes.ts: the nested shapes as the provider reads them (\`DomainDiskInput\`, \`NetworkIpInput\`,
  * ...), from the same tables, so the provider declares no input shape by hand.
  */
-function providerShapes(g: Generator): string {
+function providerShapes(g: Generator, specs: ResourceSpec[]): string {
   const out = [HEADER("the spec tables (every nested shape, as the provider reads it)"), ""];
+  // Each resource's inputs as one shape (\`DomainInputs\`), read from checked inputs or the state.
+  for (const s of specs) {
+    const shape: Shape = { name: s.className, doc: `The inputs of a ${s.className}.`, properties: s.inputs, outputOnly: false, users: new Set() };
+    out.push(...g.providerInterface(shape, `${s.className}Inputs`), "");
+  }
   for (const n of [...g.shapes.keys()].sort()) if (!g.shapes.get(n)!.outputOnly) out.push(...g.providerInterface(g.shapes.get(n)!), "");
   return out.join("\n").replace(/\n+$/, "\n");
 }
@@ -210,6 +215,6 @@ export function buildSdk(specs: ResourceSpec[]): [string, string][] {
   const types = [HEADER("the spec tables (shapes more than one resource uses)"), `import type * as pulumi from "@pulumi/pulumi";`, ""];
   for (const n of [...sharedNames].sort()) types.push(...g.shapeText(g.shapes.get(n)!));
   files.push(["sdk/types.ts", types.join("\n").replace(/\n+$/, "\n")]);
-  files.push(["provider/resources/shapes.ts", providerShapes(g)]);
+  files.push(["provider/resources/shapes.ts", providerShapes(g, specs)]);
   return files;
 }

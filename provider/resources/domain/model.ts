@@ -6,7 +6,7 @@ import type { Props } from "../provider";
 import { defaultBus, setting } from "./inputs";
 import { metadataBack, metadataModel } from "./metadata";
 import { domainSpec } from "./spec";
-import type { DomainDiskInput, DomainMetadataInput, DomainNicInput } from "../shapes";
+import type { DomainDiskInput, DomainInputs, DomainNicInput } from "../shapes";
 
 const GUEST_AGENT = "org.qemu.guest_agent.0";
 type Rec = Record<string, unknown>;
@@ -50,16 +50,17 @@ function toNic(n: DomainNicInput, type: string): DomainInterface {
 
 /** The domain model from checked inputs (targets and MACs filled), for define and redefine. */
 export function toModel(p: Props, type: string, formats: DiskFormats, uuid?: string): DomainModel {
-  const os = (p["os"] ?? {}) as Rec;
-  const osType = (os["type"] as "hvm" | "xen" | "xenpvh" | undefined) ?? "hvm";
-  const memory = p["memory"] as number;
+  const i = p as unknown as DomainInputs;
+  const os = i.os ?? {};
+  const osType = os.type ?? "hvm";
+  const memory = i.memory;
   const vcpus = setting(p, "vcpus");
   const m: DomainModel = {
     type: type as DomainModel["type"],
-    name: p["name"] as string,
+    name: i.name,
     memory,
-    currentMemory: (p["currentMemory"] as number | undefined) ?? memory,
-    vcpu: { max: (p["maxVcpus"] as number | undefined) ?? vcpus, current: vcpus },
+    currentMemory: i.currentMemory ?? memory,
+    vcpu: { max: i.maxVcpus ?? vcpus, current: vcpus },
     os: { type: osType },
     devices: {},
   };
@@ -67,43 +68,42 @@ export function toModel(p: Props, type: string, formats: DiskFormats, uuid?: str
   for (const k of ["title", "description", "onPoweroff", "onReboot", "onCrash"] as const) if (p[k] !== undefined) (m as unknown as Rec)[k] = p[k];
   const metadata = metadataModel(p);
   if (metadata !== undefined) m.metadata = metadata;
-  if (p["cpu"] !== undefined) m.cpu = p["cpu"] as DomainModel["cpu"] & object;
+  if (i.cpu !== undefined) m.cpu = i.cpu;
   for (const k of ["arch", "machine", "firmware", "secureBoot", "boot", "kernel", "initrd", "cmdline", "bootloader"])
-    if (os[k] !== undefined) (m.os as unknown as Rec)[k] = os[k];
+    if ((os as Rec)[k] !== undefined) (m.os as unknown as Rec)[k] = (os as Rec)[k];
   // PCI hot-plug on i440fx needs ACPI: an HVM guest gets acpi and apic unless features are given.
-  m.features = (p["features"] as DomainModel["features"]) ?? (osType === "hvm" ? { acpi: true, apic: true, ...(type === "xen" ? { pae: true } : {}) } : {});
+  m.features = i.features ?? (osType === "hvm" ? { acpi: true, apic: true, ...(type === "xen" ? { pae: true } : {}) } : {});
   const dev = m.devices;
-  const disks = (p["disks"] as DomainDiskInput[] | undefined) ?? [];
-  dev.disks = disks.map((d) => toDisk(d, type, formats));
-  dev.interfaces = ((p["networkInterfaces"] as DomainNicInput[] | undefined) ?? []).map((n) => toNic(n, type));
-  const g = p["graphics"] as Rec | undefined;
+  dev.disks = (i.disks ?? []).map((d) => toDisk(d, type, formats));
+  dev.interfaces = (i.networkInterfaces ?? []).map((n) => toNic(n, type));
+  const g = i.graphics;
   dev.graphics =
     g === undefined
       ? []
       : [
           {
-            type: g["type"] as "vnc",
-            listen: (g["listen"] as string) ?? "127.0.0.1",
-            ...(g["port"] !== undefined ? { port: g["port"] as number } : {}),
-            ...(g["password"] !== undefined ? { passwd: g["password"] as string } : {}),
+            type: g.type,
+            listen: g.listen ?? "127.0.0.1",
+            ...(g.port !== undefined ? { port: g.port } : {}),
+            ...(g.password !== undefined ? { passwd: g.password } : {}),
           },
         ];
-  if (p["video"] !== undefined && p["video"] !== "none") dev.videos = [{ model: p["video"] as string }];
-  const serial = p["serialConsole"] as Rec | undefined;
-  dev.serials = serial === undefined ? [] : [serial["type"] === "file" ? { type: "file", path: serial["path"] as string } : { type: "pty" }];
+  if (i.video !== undefined && i.video !== "none") dev.videos = [{ model: i.video }];
+  const serial = i.serialConsole;
+  dev.serials = serial === undefined ? [] : [serial.type === "file" ? { type: "file", path: serial.path! } : { type: "pty" }];
   // Xen PV/PVH guests have the xen console (libxl adds it when missing): declared, so a redefine keeps it.
   if (type === "xen" && osType !== "hvm") dev.consoles = [{ type: "pty", targetType: "xen", port: 0 }];
-  dev.channels = p["guestAgent"] === true ? [{ type: "unix", targetType: "virtio", targetName: GUEST_AGENT }] : [];
-  dev.rngs = p["rng"] === true ? [{ model: "virtio", backend: "random", device: "/dev/urandom" }] : [];
-  dev.tpms = p["tpm"] === true ? [{ model: "tpm-crb", backend: "emulator", version: "2.0" }] : [];
-  dev.filesystems = ((p["filesystems"] as Rec[] | undefined) ?? []).map((f) => ({
-    driver: f["type"] as "virtiofs",
-    sourceDir: f["source"] as string,
-    tag: f["target"] as string,
-    ...(f["readonly"] === true ? { readonly: true } : {}),
+  dev.channels = i.guestAgent === true ? [{ type: "unix", targetType: "virtio", targetName: GUEST_AGENT }] : [];
+  dev.rngs = i.rng === true ? [{ model: "virtio", backend: "random", device: "/dev/urandom" }] : [];
+  dev.tpms = i.tpm === true ? [{ model: "tpm-crb", backend: "emulator", version: "2.0" }] : [];
+  dev.filesystems = (i.filesystems ?? []).map((f) => ({
+    driver: f.type,
+    sourceDir: f.source,
+    tag: f.target,
+    ...(f.readonly === true ? { readonly: true } : {}),
   }));
-  dev.memballoon = { model: (p["memballoon"] as string | undefined) ?? (type === "xen" ? "xen" : "virtio") };
-  if (p["extraDevices"] !== undefined) dev.extraDevices = p["extraDevices"] as string[];
+  dev.memballoon = { model: i.memballoon ?? (type === "xen" ? "xen" : "virtio") };
+  if (i.extraDevices !== undefined) dev.extraDevices = i.extraDevices;
   const tuning = tuningModel(p);
   if (tuning !== undefined) m.tuning = tuning;
   return m;
@@ -190,34 +190,35 @@ function nicBack(n: DomainInterface, declared: DomainNicInput | undefined): Doma
  * someone added behind our back are reported, so they show as drift.
  */
 export function readBack(m: DomainModel, declared: Props): Props {
+  const d = declared as unknown as DomainInputs;
   const out: Props = { name: m.name, memory: m.memory, vcpus: m.vcpu.current ?? m.vcpu.max };
   // "auto" stays "auto" while it resolved to what runs; a declared type is compared with the real one.
   out["type"] = declared["type"] === "auto" ? "auto" : m.type;
   for (const k of ["title", "description", "onPoweroff", "onReboot", "onCrash"] as const) if (declared[k] !== undefined && m[k] !== undefined) out[k] = m[k];
   // Only the namespaces declared: other tools' elements are theirs, not drift.
-  if (Array.isArray(declared["metadata"])) out["metadata"] = metadataBack(m.metadata ?? [], declared["metadata"] as DomainMetadataInput[]);
+  if (Array.isArray(d.metadata)) out["metadata"] = metadataBack(m.metadata ?? [], d.metadata);
   if (declared["currentMemory"] !== undefined && m.currentMemory !== undefined) out["currentMemory"] = m.currentMemory;
   if (declared["maxVcpus"] !== undefined) out["maxVcpus"] = m.vcpu.max;
-  if (declared["cpu"] !== undefined && m.cpu !== undefined) out["cpu"] = pick(declared["cpu"] as Rec, m.cpu as unknown as Rec);
-  const dOs = declared["os"] as Rec | undefined;
+  if (d.cpu !== undefined && m.cpu !== undefined) out["cpu"] = pick(d.cpu as unknown as Rec, m.cpu as unknown as Rec);
+  const dOs = d.os as Rec | undefined;
   if (dOs !== undefined) {
     const os = pick(dOs, { ...m.os, type: m.os.type === "linux" ? "xen" : m.os.type } as unknown as Rec);
     if (typeof dOs["machine"] === "string" && typeof os["machine"] === "string" && sameMachine(dOs["machine"], os["machine"])) os["machine"] = dOs["machine"];
     out["os"] = os;
   }
-  const dFeat = declared["features"] as Rec | undefined;
+  const dFeat = d.features as Rec | undefined;
   if (dFeat !== undefined) out["features"] = Object.fromEntries(Object.keys(dFeat).map((k) => [k, (m.features as Rec | undefined)?.[k] === true]));
-  const dDisks = new Map(((declared["disks"] as DomainDiskInput[] | undefined) ?? []).map((d) => [d.target, d]));
-  const disks = (m.devices.disks ?? []).map((d) => diskBack(d, dDisks.get(d.target.dev)));
+  const dDisks = new Map((d.disks ?? []).map((x) => [x.target, x]));
+  const disks = (m.devices.disks ?? []).map((x) => diskBack(x, dDisks.get(x.target.dev)));
   if (declared["disks"] !== undefined || disks.length > 0) out["disks"] = disks;
-  const dNics = new Map(((declared["networkInterfaces"] as DomainNicInput[] | undefined) ?? []).map((n) => [n.mac?.toLowerCase(), n]));
+  const dNics = new Map((d.networkInterfaces ?? []).map((n) => [n.mac?.toLowerCase(), n]));
   const nics = (m.devices.interfaces ?? []).map((n) => nicBack(n, dNics.get(n.mac?.toLowerCase())));
   if (declared["networkInterfaces"] !== undefined || nics.length > 0) out["networkInterfaces"] = nics;
-  const dG = declared["graphics"] as Rec | undefined;
+  const dG = d.graphics as Rec | undefined;
   const g = m.devices.graphics?.[0];
   if (dG !== undefined && g !== undefined) out["graphics"] = pick(dG, { type: g.type, listen: g.listen, port: g.port, password: g.passwd });
   if (declared["video"] !== undefined) out["video"] = m.devices.videos?.[0]?.model ?? "none";
-  const dS = declared["serialConsole"] as Rec | undefined;
+  const dS = d.serialConsole;
   const s = m.devices.serials?.[0];
   if (dS !== undefined && s !== undefined) out["serialConsole"] = s.type === "file" ? { type: "file", path: s.path } : { type: "pty" };
   if (declared["guestAgent"] !== undefined) out["guestAgent"] = (m.devices.channels ?? []).some((c) => c.targetName === GUEST_AGENT);
@@ -232,7 +233,7 @@ export function readBack(m: DomainModel, declared: Props): Props {
     }));
   }
   if (declared["memballoon"] !== undefined) out["memballoon"] = m.devices.memballoon?.model ?? "none";
-  const dExtra = declared["extraDevices"] as string[] | undefined;
+  const dExtra = d.extraDevices;
   if (dExtra !== undefined) out["extraDevices"] = dExtra.filter((x) => (m.devices.extraDevices ?? []).some((a) => extraDeviceMatches(x, a)));
   tuningBack(m, declared, out);
   return out;
