@@ -14,7 +14,7 @@ import { findPool, orNull } from "../specs";
 import { journal } from "../ownership";
 import { undo, undoOutcome } from "../retry";
 import { createHash } from "node:crypto";
-import type { ConnectionInput } from "../shapes";
+import type { ConnectionInput, VolumeInputs } from "../shapes";
 import type { VolumeBackingStoreInput, VolumeRefInput } from "../shapes";
 
 const label = (p: Props): string => `virt:Volume ${String(p["name"])}`;
@@ -89,9 +89,10 @@ async function sizes(lv: Libvirt, vol: VolRef): Promise<Props> {
 
 /** The model for the create XML, with the backing store resolved to a path. */
 function toModel(p: Props, capacity: number): Volume {
-  const m: Volume = { name: p["name"] as string, capacity, format: p["format"] as string };
-  if (p["permissions"] !== undefined) m.permissions = p["permissions"] as Volume["permissions"];
-  const b = p["backingStore"] as VolumeBackingStoreInput | undefined;
+  const i = p as unknown as VolumeInputs;
+  const m: Volume = { name: i.name, capacity, format: i.format! };
+  if (i.permissions !== undefined) m.permissions = i.permissions as Volume["permissions"];
+  const b = i.backingStore;
   if (b?.path !== undefined) m.backingStore = { path: b.path, format: b.format ?? "qcow2" };
   return m;
 }
@@ -138,10 +139,11 @@ const base = makeResource({
 
   async create(lv, p) {
     const who = label(p);
-    const poolName = p["pool"] as string;
+    const i = p as unknown as VolumeInputs;
+    const poolName = i.pool;
     const pool = await findPool(lv, poolName, who);
-    const existing = await orNull(lv.volumes.lookupByName(pool, p["name"] as string));
-    const entry = journal.entry("volume", p, lv.uri, poolName, p["name"] as string);
+    const existing = await orNull(lv.volumes.lookupByName(pool, i.name));
+    const entry = journal.entry("volume", p, lv.uri, poolName, i.name);
     if (existing !== null) {
       if (journal.pending(entry)) {
         // An earlier create of this resource was interrupted after making it: its content is unknown (a partial
@@ -153,16 +155,16 @@ const base = makeResource({
           `${who}: a volume named "${String(p["name"])}" already exists in pool "${poolName}" on ${lv.uri}; set adopt: true to manage it, or choose another name`,
         );
       } else {
-        if (p["source"] !== undefined) await verifyAdopted(lv, existing, p["source"] as string, p["checksum"] as string | undefined, who);
+        if (i.source !== undefined) await verifyAdopted(lv, existing, i.source, i.checksum, who);
         return { id: existing.key, outs: await sizes(lv, existing) };
       }
     }
     journal.begin(entry);
     const vol = await (async (): Promise<VolRef> => {
-      let capacity = p["capacity"] as number | undefined;
+      let capacity = i.capacity;
       let vol: VolRef;
-      const clone = p["cloneOf"] as VolumeRefInput | undefined;
-      const backing = p["backingStore"] as VolumeBackingStoreInput | undefined;
+      const clone = i.cloneOf;
+      const backing = i.backingStore;
       if (clone !== undefined) {
         const src = await findVolume(lv, clone, poolName, who, "cloneOf");
         const srcCap = toSafeNumber((await lv.volumes.getInfo(src)).capacity, "capacity");
@@ -175,13 +177,13 @@ const base = makeResource({
         model.backingStore = { path: await lv.volumes.getPath(b), format: backing.format ?? bInfo.format ?? "qcow2" };
         vol = await lv.volumes.createXML(pool, buildVolumeXml(model));
       } else if (p["source"] !== undefined) {
-        const src = await openSource(p["source"] as string, who, p["checksum"] as string | undefined);
+        const src = await openSource(i.source!, who, i.checksum);
         // The volume receives the source's bytes as they are; it is grown afterwards if capacity asks for more.
         vol = await lv.volumes.createXML(pool, buildVolumeXml(toModel(p, src.size)));
         try {
           await lv.volumes.upload(vol, withProgress(src.chunks, src.size, report, who), { length: src.size });
           await whilePoolBusy(() => lv.pools.refresh(pool));
-          vol = await lv.volumes.lookupByName(pool, p["name"] as string);
+          vol = await lv.volumes.lookupByName(pool, i.name);
           const now = toSafeNumber((await lv.volumes.getInfo(vol)).capacity, "capacity");
           if (capacity !== undefined && capacity > now) await lv.volumes.resize(vol, capacity);
         } catch (e) {
@@ -204,7 +206,7 @@ const base = makeResource({
       return vol;
     })().catch(async (e: unknown) => {
       // Nothing was made (the create call itself failed): the journal entry would only mislead a later create.
-      if ((await orNull(lv.volumes.lookupByName(pool, p["name"] as string)).catch(() => undefined)) === null) journal.end(entry);
+      if ((await orNull(lv.volumes.lookupByName(pool, i.name)).catch(() => undefined)) === null) journal.end(entry);
       throw e;
     });
     // Created and complete: from here on Pulumi records it (as created, or as a partial create below).
