@@ -12,7 +12,7 @@ import { undo, undoOutcome } from "../retry";
 import { uuidMark } from "../ownership";
 import { orNull } from "../specs";
 import { resolveType } from "./accel";
-import { defaultBus, fillIdentities, setting, validateDomain } from "./inputs";
+import { defaultBus, domainInputs, fillIdentities, setting, validateDomain } from "./inputs";
 import { validateMetadata } from "./metadata";
 import { validateNicMacs } from "./validate-nics";
 import { validateDiskPaths } from "./validate-paths";
@@ -25,7 +25,6 @@ import { checkRevert, deleteSnapshots } from "./revert";
 import { validateWaitForIp } from "./waitip";
 import { addressesNow, created, label, observe, staleFormats, volumeFormats, volumeFormatsKnown, XML_CONFIG } from "./read";
 import { applyUpdate, bringToPower, hotplugSlots } from "./update";
-import type { DomainDiskInput, DomainNicInput } from "../shapes";
 
 export { hostAccelerator, resolveType } from "./accel";
 
@@ -33,10 +32,10 @@ const base = makeResource({
   spec: domainSpec,
   deleteBeforeReplace: true,
   validate(inputs, olds) {
-    fillIdentities(inputs, olds, inputs["type"] as string);
+    fillIdentities(inputs, olds, domainInputs(inputs).type!);
     return [
       ...normalisePower(inputs, label(inputs)),
-      ...validateDomain(inputs, inputs["type"] as string),
+      ...validateDomain(inputs, domainInputs(inputs).type!),
       ...validateWaitForIp(inputs),
       ...validateMetadata(inputs),
       ...validateDiskPaths(inputs),
@@ -46,10 +45,10 @@ const base = makeResource({
 
   async create(lv, p) {
     const who = label(p);
-    const type = await resolveType(lv, p["type"] as string, who);
+    const type = await resolveType(lv, domainInputs(p).type!, who);
     const failures = [...validateDomain(p, type), ...validateWaitForIp(p), ...validateMetadata(p), ...validateDiskPaths(p), ...validateNicMacs(p)];
     if (failures.length > 0) throw new ResourceInputError(`${who}: ${failures.map((f) => f.reason).join("; ")}`);
-    let dom = await orNull(lv.domains.lookupByName(p["name"] as string));
+    let dom = await orNull(lv.domains.lookupByName(domainInputs(p).name));
     const formats = await volumeFormats(lv, p);
     const mark = uuidMark("domain", p);
     if (dom !== null) {
@@ -211,7 +210,7 @@ function withPowerState(olds: Props): Props {
 async function hostNotes(id: string, olds: Props, news: Props): Promise<{ lines: string[]; changes: boolean }> {
   const lines: string[] = [];
   let changes = false;
-  const disks = (news["disks"] as DomainDiskInput[] | undefined) ?? [];
+  const disks = domainInputs(news).disks ?? [];
   const volumeDisks = disks.some((d) => d.volume !== undefined && d.format === undefined && !containsUnknown(d));
   const plugs = addedDevices(olds, news);
   if (!volumeDisks && (plugs.length === 0 || olds["running"] !== true)) return { lines, changes };
@@ -242,15 +241,15 @@ async function hostNotes(id: string, olds: Props, news: Props): Promise<{ lines:
 
 /** Disks and NICs the new inputs add, and whether each takes a PCI slot (virtio disks, NICs). */
 function addedDevices(olds: Props, news: Props): { name: string; pci: boolean }[] {
-  const oldDisks = new Set(((olds["disks"] as DomainDiskInput[] | undefined) ?? []).map((d) => d.target));
-  const oldNics = new Set(((olds["networkInterfaces"] as DomainNicInput[] | undefined) ?? []).map((n) => n.mac?.toLowerCase()));
+  const oldDisks = new Set((domainInputs(olds).disks ?? []).map((d) => d.target));
+  const oldNics = new Set((domainInputs(olds).networkInterfaces ?? []).map((n) => n.mac?.toLowerCase()));
   const out: { name: string; pci: boolean }[] = [];
-  for (const d of (news["disks"] as DomainDiskInput[] | undefined) ?? []) {
+  for (const d of domainInputs(news).disks ?? []) {
     if (oldDisks.has(d.target)) continue;
     const bus = d.bus ?? defaultBus(d, String(olds["resolvedType"] ?? news["type"]));
     out.push({ name: `disk ${String(d.target)}`, pci: bus === "virtio" });
   }
-  for (const nic of (news["networkInterfaces"] as DomainNicInput[] | undefined) ?? []) {
+  for (const nic of domainInputs(news).networkInterfaces ?? []) {
     if (typeof nic.mac === "string" && oldNics.has(nic.mac.toLowerCase())) continue;
     out.push({ name: `interface ${containsUnknown(nic.mac) ? "(new)" : String(nic.mac)}`, pci: nic.model !== "usb-net" });
   }

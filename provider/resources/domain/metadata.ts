@@ -1,4 +1,5 @@
 import { isUnknown } from "../../diff";
+import { domainInputs } from "./inputs";
 import type { MetadataOp } from "./ops";
 import { DomainMetadataType, DomainRef, Impact, Libvirt } from "../../libvirt";
 import { DomainMetadataElement, metadataPrefixProblem, metadataXmlProblem, sameMetadataXml } from "../../xml";
@@ -60,7 +61,7 @@ export function validateMetadata(p: Props): CheckFailure[] {
 
 /** The declared elements for the XML model. */
 export function metadataModel(p: Props): DomainMetadataElement[] | undefined {
-  const items = p["metadata"] as DomainMetadataInput[] | undefined;
+  const items = domainInputs(p).metadata;
   return items?.map(({ uri, prefix, xml }) => ({ uri, prefix, xml }));
 }
 

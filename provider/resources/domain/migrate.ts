@@ -38,8 +38,8 @@ import { DiffResult, Props, report, ResourceImpl, ResourceInputError } from "../
 import { connect, resolveUri } from "../connections";
 import { whileDomainLocked } from "../retry";
 import { shutdownGracefully } from "./power";
-import { setting } from "./inputs";
-import type { ConnectionInput, DomainDiskInput, DomainMigrationInput } from "../shapes";
+import { domainInputs, setting } from "./inputs";
+import type { DomainDiskInput } from "../shapes";
 
 /** The `migration` input. */
 /** A migration timed out and was aborted: the domain is still on the source (running as it was). */
@@ -62,7 +62,7 @@ const mib = (v: unknown) => (typeof v === "bigint" || typeof v === "number" ? `$
 
 /** Volume disks whose data a migration copies (writable disks; CD-ROMs and read-only disks must exist on the destination as they are). */
 export function copiedDisks(p: Props): DomainDiskInput[] {
-  return ((p["disks"] as DomainDiskInput[] | undefined) ?? []).filter((d) => d.device !== "cdrom" && d.device !== "floppy" && d.readonly !== true);
+  return (domainInputs(p).disks ?? []).filter((d) => d.device !== "cdrom" && d.device !== "floppy" && d.readonly !== true);
 }
 
 /**
@@ -70,7 +70,7 @@ export function copiedDisks(p: Props): DomainDiskInput[] {
  * replacement. Returns the plan line, or undefined (then the host change replaces the domain, as without opt-in).
  */
 export function migrationPlan(olds: Props, news: Props, newUri: string, running: boolean): MigrationPlan | undefined {
-  const m = news["migration"] as DomainMigrationInput | undefined;
+  const m = domainInputs(news).migration;
   const from = typeof olds["uri"] === "string" ? (olds["uri"] as string) : undefined;
   if (m === undefined || containsUnknown(m) || from === undefined || from === newUri) return undefined;
   const mode = m.mode ?? "live";
@@ -106,14 +106,14 @@ export async function migrationRefusals(news: Props, dst: Libvirt | undefined): 
   const fs = (news["filesystems"] as { source?: string }[] | undefined) ?? [];
   if (fs.length > 0)
     out.push(`filesystems (${fs.map((f) => f.source).join(", ")}) are host directories shared with the guest: they cannot follow it to another host`);
-  for (const d of (news["disks"] as DomainDiskInput[] | undefined) ?? []) {
+  for (const d of domainInputs(news).disks ?? []) {
     if (d.block !== undefined) out.push(`disk ${d.target ?? d.block}: ${d.block} is a block device of this host`);
   }
-  for (const x of (news["extraDevices"] as string[] | undefined) ?? []) {
+  for (const x of domainInputs(news).extraDevices ?? []) {
     if (/<hostdev\b/.test(x)) out.push(`extraDevices: a <hostdev> passes a device of this host through`);
   }
   if (dst !== undefined) {
-    for (const d of (news["disks"] as DomainDiskInput[] | undefined) ?? []) {
+    for (const d of domainInputs(news).disks ?? []) {
       if (d.file === undefined || containsUnknown(d.file)) continue;
       if ((await orNull(dst.volumes.lookupByPath(d.file))) === null) {
         out.push(
@@ -167,7 +167,7 @@ function progress(stats: Record<string, unknown>): string {
  */
 export async function migrateLive(src: Libvirt, dst: Libvirt, dom: DomainRef, news: Props, destUri: string): Promise<void> {
   const name = who(news);
-  const m = (news["migration"] as DomainMigrationInput | undefined) ?? {};
+  const m = domainInputs(news).migration ?? {};
   await checkFeatures(src, name);
   const copy = m.copyStorage !== false;
   if (copy) await checkDestinationVolumes(dst, news, name);
@@ -277,7 +277,7 @@ export async function moveOffline(src: Libvirt, dst: Libvirt, dom: DomainRef, ne
  */
 export async function migrationDiff(base: ResourceImpl, id: string, olds: Props, news: Props, who: string): Promise<DiffResult | undefined> {
   if (id === "" || news["connection"] === UNKNOWN) return undefined;
-  const to = resolveUri(news["connection"] as ConnectionInput | undefined);
+  const to = resolveUri(domainInputs(news).connection);
   const mig = migrationPlan(olds, news, to, olds["running"] === true);
   if (mig === undefined) return undefined;
   // Everything else is planned as on the source host; a change that needs a replacement anyway wins.
@@ -304,12 +304,12 @@ export async function migrationDiff(base: ResourceImpl, id: string, olds: Props,
  * a migration.
  */
 export async function migrateThenUpdate(base: ResourceImpl, id: string, olds: Props, news: Props): Promise<{ outs: Props } | undefined> {
-  const to = news["connection"] !== UNKNOWN ? resolveUri(news["connection"] as ConnectionInput | undefined) : undefined;
+  const to = news["connection"] !== UNKNOWN ? resolveUri(domainInputs(news).connection) : undefined;
   const mig = to !== undefined ? migrationPlan(olds, news, to, true) : undefined;
   if (mig === undefined) return undefined;
   const [src, dst] = await Promise.all([connect(mig.from), connect(mig.to)]);
   const dom = await src.domains.lookupByUUID(id);
-  const m = news["migration"] as DomainMigrationInput;
+  const m = domainInputs(news).migration!;
   if ((await src.domains.isActive(dom)) && (m.mode ?? "live") === "live") {
     await migrateLive(src, dst, dom, news, m.destinationUri ?? mig.to);
   } else if ((await moveOffline(src, dst, dom, news)) && news["running"] !== false) {

@@ -1,4 +1,5 @@
 import { RECORDED_VERB, toXmlUnit } from "../../diff";
+import { setting } from "./inputs";
 import type { Change, Plan, PropSpec, PropType, TuneFamily } from "../../diff";
 import { domainSpec } from "./spec";
 
@@ -113,7 +114,7 @@ export function planDomainOps(p: Plan, news: Record<string, unknown>): DomainOps
     const device = op === undefined ? undefined : LIST_DEVICE[op];
     const keyed = /^\w+\[([^\]]+)\]\.(\w+)/.exec(c.path);
     if (op === "setMemory") ops.live.push({ kind: "setMemory", bytes: (news["currentMemory"] ?? news["memory"]) as number });
-    else if (op === "setVcpus") ops.live.push({ kind: "setVcpus", count: news["vcpus"] as number });
+    else if (op === "setVcpus") ops.live.push({ kind: "setVcpus", count: setting(news, "vcpus") });
     else if (op === "setTitle" || op === "setDescription")
       ops.live.push({ kind: "setMetadata", field: top as "title" | "description", value: news[top] as string | undefined });
     else if (op === "updateGraphics") updates.push({ kind: "updateDevice", device: "graphics", key: "0" });

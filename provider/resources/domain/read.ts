@@ -3,6 +3,7 @@
  * and the outputs of a created domain.
  */
 import { DomainRef, DomainXMLFlags, Libvirt, toSafeNumber, uuidString } from "../../libvirt";
+import { domainInputs } from "./inputs";
 import { plan } from "../../diff";
 import { DomainModel, parseDomainXml, parseVolumeXml } from "../../xml";
 import { PartialCreateError, Props, report } from "../provider";
@@ -12,7 +13,6 @@ import { DiskFormats, readBack } from "./model";
 import { powerStateOf, powerTarget, powerWords, stateName } from "./power";
 import { domainSpec } from "./spec";
 import { currentAddresses, matchAddresses, NicAddresses, nicsToWaitFor, waitForAddresses, WaitForIpTimeout, waitSpec } from "./waitip";
-import type { DomainDiskInput } from "../shapes";
 
 export const XML_CONFIG = DomainXMLFlags.INACTIVE | DomainXMLFlags.SECURE;
 export const label = (p: Props) => `virt:Domain ${String(p["name"])}`;
@@ -20,7 +20,7 @@ export const label = (p: Props) => `virt:Domain ${String(p["name"])}`;
 /** Formats of volume disks that did not say theirs (libvirt does not probe formats). */
 export async function volumeFormats(lv: Libvirt, p: Props): Promise<DiskFormats> {
   const out: DiskFormats = {};
-  for (const d of (p["disks"] as DomainDiskInput[] | undefined) ?? []) {
+  for (const d of domainInputs(p).disks ?? []) {
     if (d.volume === undefined || d.format !== undefined) continue;
     const pool = await lv.pools.lookupByName(d.volume.pool);
     const format = parseVolumeXml(await lv.volumes.getXMLDesc(await lv.volumes.lookupByName(pool, d.volume.volume))).format;
@@ -33,7 +33,7 @@ export async function volumeFormats(lv: Libvirt, p: Props): Promise<DiskFormats>
 /** Like {@link volumeFormats}, but a volume that cannot be read (gone, pool stopped) is left out instead of failing. */
 export async function volumeFormatsKnown(lv: Libvirt, p: Props): Promise<DiskFormats> {
   const out: DiskFormats = {};
-  for (const d of (p["disks"] as DomainDiskInput[] | undefined) ?? []) {
+  for (const d of domainInputs(p).disks ?? []) {
     if (d.volume === undefined || d.format !== undefined || d.target === undefined) continue;
     try {
       Object.assign(out, await volumeFormats(lv, { disks: [d] }));
@@ -69,7 +69,7 @@ export function pendingChanges(live: DomainModel, config: DomainModel, declared:
   // Compare formats and NIC models too, although only declared ones are reported as drift.
   const every: Props = {
     ...declared,
-    disks: ((declared["disks"] as DomainDiskInput[] | undefined) ?? []).map((d) => ({ ...d, format: d.format ?? "?" })),
+    disks: (domainInputs(declared).disks ?? []).map((d) => ({ ...d, format: d.format ?? "?" })),
     networkInterfaces: ((declared["networkInterfaces"] as Record<string, unknown>[] | undefined) ?? []).map((n) => ({ ...n, model: n["model"] ?? "?" })),
   };
   const { currentMemory: _c, metadata: _m, ...spec } = domainSpec.inputs;
@@ -102,7 +102,7 @@ export async function observe(lv: Libvirt, dom: DomainRef, declared: Props): Pro
   const shape = readBack(config, declared);
   // A saved format that is not the volume's (the volume was replaced): reported, so the diff puts it right.
   for (const s of staleFormats(config, formats)) {
-    const disk = (shape["disks"] as DomainDiskInput[] | undefined)?.find((d) => d.target === s.target);
+    const disk = domainInputs(shape).disks?.find((d) => d.target === s.target);
     if (disk !== undefined) disk.format = s.saved;
   }
   const pendingRestart = running ? pendingChanges(live, config, declared) : [];

@@ -24,7 +24,7 @@ import { Props, report } from "../provider";
 import { clock } from "../clock";
 import { whileDomainLocked } from "../retry";
 import { resolveType } from "./accel";
-import { setting } from "./inputs";
+import { domainInputs, setting } from "./inputs";
 import { applyMetadataOps } from "./metadata";
 import { toModel } from "./model";
 import { PowerState, powerNow, powerTarget, powerWords, shutdownGracefully } from "./power";
@@ -38,7 +38,7 @@ import { addressesNow, label, observe, staleFormats, volumeFormats, XML_CONFIG }
 export async function applyUpdate(lv: Libvirt, domRef: DomainRef, id: string, p: Plan, olds: Props, news: Props): Promise<Props> {
   let dom = domRef;
   const who = label(news);
-  const type = (olds["resolvedType"] as string | undefined) ?? (await resolveType(lv, news["type"] as string, who));
+  const type = (olds["resolvedType"] as string | undefined) ?? (await resolveType(lv, domainInputs(news).type!, who));
   const ops = planDomainOps(p, news);
   const target = powerTarget(news);
   // A revert first: it brings back the snapshot's disks, memory and saved config; the declared config is then
@@ -63,7 +63,7 @@ export async function applyUpdate(lv: Libvirt, domRef: DomainRef, id: string, p:
   let model: DomainModel | undefined;
   if (redefine) {
     model = toModel(news, type, formats, id);
-    const previousExtraDevices = (olds["extraDevices"] as string[] | undefined) ?? [];
+    const previousExtraDevices = domainInputs(olds).extraDevices ?? [];
     await lv.domains.defineXML(applyDomainXml(configXml, model, { previousExtraDevices }), DomainDefineFlags.VALIDATE);
     const added = await ensureHotplugSlots(lv, dom, hotplugSlots(news), type);
     if (added > 0 && running) lateConfig.push("hotplugSlots");
@@ -246,7 +246,7 @@ async function rebootOnRequest(
   return { dom, started: false };
 }
 
-export const hotplugSlots = (p: Props): number => (typeof p["hotplugSlots"] === "number" ? (p["hotplugSlots"] as number) : HOTPLUG_SLOTS);
+export const hotplugSlots = (p: Props): number => domainInputs(p).hotplugSlots ?? HOTPLUG_SLOTS;
 
 /**
  * Unplugs from the running domain every disk and NIC its config no longer has and plugs every one it lacks.

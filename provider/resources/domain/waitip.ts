@@ -1,4 +1,5 @@
 import { DomainRef, InterfaceAddresses, InterfaceAddressesSource, IPAddrType, Libvirt, LibvirtError, TimeoutError } from "../../libvirt";
+import { domainInputs } from "./inputs";
 import { defaultOf } from "../../diff";
 import { clock } from "../clock";
 import type { CheckFailure, Props } from "../provider";
@@ -34,7 +35,7 @@ export function waitSpec(p: Props): { source: IpSource; timeout: number } | unde
 
 /** The NICs that must get an address: for lease those on a libvirt network (libvirt only knows its own DHCP leases); else all. */
 export function nicsToWaitFor(p: Props, source: IpSource): DomainNicInput[] {
-  const nics = ((p["networkInterfaces"] as DomainNicInput[] | undefined) ?? []).filter((n) => typeof n.mac === "string");
+  const nics = (domainInputs(p).networkInterfaces ?? []).filter((n) => typeof n.mac === "string");
   return source === "lease" ? nics.filter((n) => typeof n.network === "string") : nics;
 }
 
@@ -45,7 +46,7 @@ export function validateWaitForIp(p: Props): CheckFailure[] {
   const source = (w as DomainWaitForIpInput).source ?? (defaultOf(domainSpec.inputs, "waitForIp.source") as string);
   const f: CheckFailure[] = [];
   const add = (reason: string) => f.push({ property: "waitForIp.source", reason: `waitForIp.source: ${reason}` });
-  const nics = (p["networkInterfaces"] as DomainNicInput[] | undefined) ?? [];
+  const nics = domainInputs(p).networkInterfaces ?? [];
   if (source === "lease") {
     const hostAttached = nics
       .map((n, i) => ({ n, i }))
