@@ -48,3 +48,23 @@ export const YAML_CORPUS: readonly string[] = [
  * spec's rule; in practice a quote left open), explicit `? ` keys.
  */
 export const STRICTER: readonly string[] = ["a: 1\na: 2\n", 'a: "x\nb: 2"\n', "a:\n  ? b\n"];
+
+/** The cloud-config the CloudInitDisk tests seed a guest with (and a seed of the agreement test's mutants). */
+export const SEED_USER_DATA = `#cloud-config
+hostname: web
+users:
+  - name: ops
+    groups: [sudo]
+    ssh_authorized_keys:
+      - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests ops@laptop
+runcmd:
+  - [sh, -c, 'echo seeded > /var/tmp/seeded']
+`;
+
+/** The network-config beside it. */
+export const SEED_NETWORK_CONFIG = `version: 2
+ethernets:
+  id0:
+    match: {macaddress: "52:54:00:12:34:56"}
+    dhcp4: true
+`;

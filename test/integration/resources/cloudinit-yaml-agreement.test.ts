@@ -4,27 +4,13 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseYaml, YamlError, type YamlValue } from "../../../provider/resources/cloudinit/yaml";
 import { tempDir } from "../../../tools/support/host";
-import { STRICTER, YAML_CORPUS } from "../../support/yaml-corpus";
+import { SEED_NETWORK_CONFIG, SEED_USER_DATA, STRICTER, YAML_CORPUS } from "../../support/yaml-corpus";
 
 // The small documents of the corpus and a few realistic configs: the seeds of the mutants.
 const corpus = [
   ...YAML_CORPUS,
-  `#cloud-config
-hostname: web
-users:
-  - name: ops
-    groups: [sudo]
-    ssh_authorized_keys:
-      - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests ops@laptop
-runcmd:
-  - [sh, -c, 'echo seeded > /var/tmp/seeded']
-`,
-  `version: 2
-ethernets:
-  id0:
-    match: {macaddress: "52:54:00:12:34:56"}
-    dhcp4: true
-`,
+  SEED_USER_DATA,
+  SEED_NETWORK_CONFIG,
   `#cloud-config
 # a comment
 hostname: web

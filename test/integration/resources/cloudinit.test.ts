@@ -11,6 +11,7 @@ import { closeAll } from "../../../provider/resources/connections";
 import { ensureGuest } from "../../../tools/guest/guest";
 import { Props, setReporter } from "../../../provider/resources/provider";
 import { cleanupAll, tempDir, uniqueName, virsh, virshMaybe } from "../../../tools/support/host";
+import { SEED_NETWORK_CONFIG, SEED_USER_DATA } from "../../support/yaml-corpus";
 
 const URI = "qemu:///system";
 
@@ -18,22 +19,8 @@ const has = (cmd: string, ...args: string[]) => spawnSync(cmd, args, { stdio: "i
 const run = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 const isoinfo = (...args: string[]) => run("isoinfo", ...args);
 
-const userData = `#cloud-config
-hostname: web
-users:
-  - name: ops
-    groups: [sudo]
-    ssh_authorized_keys:
-      - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests ops@laptop
-runcmd:
-  - [sh, -c, 'echo seeded > /var/tmp/seeded']
-`;
-const networkConfig = `version: 2
-ethernets:
-  id0:
-    match: {macaddress: "52:54:00:12:34:56"}
-    dhcp4: true
-`;
+const userData = SEED_USER_DATA;
+const networkConfig = SEED_NETWORK_CONFIG;
 
 describe("virt:CloudInitDisk against qemu:///system", function () {
   this.timeout(120000);
