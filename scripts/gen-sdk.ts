@@ -62,8 +62,11 @@ class Generator {
     for (const [k, p] of Object.entries(t.properties)) this.collect(p.type, name + pascal(k), p.doc, owner, outputOnly);
   }
 
-  /** The TypeScript type of a property: `input` wraps every level in pulumi.Input. */
-  type(t: PropType, fallbackName: string, input: boolean): string {
+  /**
+   * The TypeScript type of a property: `input` wraps every level in pulumi.Input; `shapeSuffix` names the nested
+   * shapes (`Args` for SDK inputs, `Input` for the provider's, none for outputs).
+   */
+  type(t: PropType, fallbackName: string, input: boolean, shapeSuffix = input ? "Args" : ""): string {
     const wrap = (s: string) => (input ? `pulumi.Input<${s}>` : s);
     switch (t.kind) {
       case "string":
@@ -75,12 +78,12 @@ class Generator {
       case "size":
         return wrap(input ? "number | string" : "number");
       case "array": {
-        const item = this.type(t.items, fallbackName, input);
+        const item = this.type(t.items, fallbackName, input, shapeSuffix);
         return wrap(`${item.includes(" ") && !item.startsWith("pulumi.") ? `(${item})` : item}[]`);
       }
       case "object": {
         const name = t.name ?? fallbackName;
-        return wrap(input ? `${name}Args` : name);
+        return wrap(`${name}${shapeSuffix}`);
       }
     }
   }
@@ -92,7 +95,7 @@ class Generator {
   providerInterface(shape: Shape, name = `${shape.name}Input`, owner = shape.name): string[] {
     const out = [...tsdoc(shape.doc, ""), `export interface ${name} {`];
     for (const [k, p] of Object.entries(shape.properties)) {
-      const t = this.type(p.type, owner + pascal(k), false).replace(/\b([A-Z]\w*)\b/g, (n) => (this.shapes.has(n) ? `${n}Input` : n));
+      const t = this.type(p.type, owner + pascal(k), false, "Input");
       out.push(`  ${k}${p.required === true ? "" : "?"}: ${t};`);
     }
     out.push("}");

@@ -67,17 +67,21 @@ export function cstFacts(tokens: CST.Token[]): Facts {
 // --- places in the text --------------------------------------------------------------------------------------
 
 const lineStart = (text: string, offset: number) => text.lastIndexOf("\n", offset - 1) + 1;
-const lineNo = (text: string, offset: number) => {
+/** The 1-based line and column of an offset. */
+export const lineNo = (text: string, offset: number) => {
   let n = 1;
   for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) n++;
   return n;
 };
-const column = (text: string, offset: number) => offset - lineStart(text, offset) + 1;
-/** The first character of the line that is not a space or tab (the line's end if none). */
-function firstOnLine(text: string, offset: number): number {
-  let k = lineStart(text, offset);
+export const column = (text: string, offset: number) => offset - lineStart(text, offset) + 1;
+/** The first character at or after `k` that is not a space or tab. */
+function skipSpaces(text: string, k: number): number {
   while (text[k] === " " || text[k] === "\t") k++;
   return k;
+}
+/** The first character of the line that is not a space or tab (the line's end if none). */
+function firstOnLine(text: string, offset: number): number {
+  return skipSpaces(text, lineStart(text, offset));
 }
 // --- what the package accepts and PyYAML (or we) do not ------------------------------------------------------
 
@@ -568,11 +572,6 @@ function openAt(text: string, start: number, at: number): boolean {
   }
   return true;
 }
-
-const skipSpaces = (text: string, k: number) => {
-  while (text[k] === " " || text[k] === "\t") k++;
-  return k;
-};
 
 const AFTER_HEADER = "unexpected text after the block scalar indicator (a comment may follow it, the text goes on the next lines)";
 

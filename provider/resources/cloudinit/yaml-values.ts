@@ -20,13 +20,16 @@ export function resolvePlain(text: string): YamlValue {
   if (/^[-+]?0x[0-9a-fA-F_]+$/.test(text)) return sign * parseInt(unsigned.slice(2), 16);
   if (/^[-+]?0[0-7_]+$/.test(text)) return sign * parseInt(unsigned, 8);
   if (/^[-+]?(0|[1-9][0-9_]*)$/.test(text)) return sign * Number(unsigned);
-  if (/^[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+$/.test(text)) return sign * unsigned.split(":").reduce((a, d) => a * 60 + Number(d), 0);
-  if (/^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*$/.test(text)) return sign * unsigned.split(":").reduce((a, d) => a * 60 + Number(d), 0);
+  if (/^[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+$/.test(text)) return sign * sexagesimal(unsigned);
+  if (/^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*$/.test(text)) return sign * sexagesimal(unsigned);
   if (/^[-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)?$/.test(text) && /[0-9]/.test(text)) return sign * Number(unsigned);
   if (/^[-+]?\.(inf|Inf|INF)$/.test(text)) return sign * Infinity;
   if (/^\.(nan|NaN|NAN)$/.test(text)) return NaN;
   return text;
 }
+
+/** Base 60: `1:30` is 90, `1:30.5` is 90.5 (the digits already checked, no sign or underscores). */
+export const sexagesimal = (digits: string): number => digits.split(":").reduce((a, d) => a * 60 + Number(d), 0);
 
 /** A short description of a parsed value's kind, for messages. */
 export function kindOf(v: YamlValue): string {

@@ -17,10 +17,10 @@
  */
 import { Composer, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Parser, Scalar } from "yaml";
 import type { CST, Document, Node as YamlNode } from "yaml";
-import { cstFacts, describe, extraProblems, type Facts, type Problem } from "./yaml-diagnose";
+import { column, cstFacts, describe, extraProblems, type Facts, lineNo, type Problem } from "./yaml-diagnose";
 import { applyDashes, applyInserts, DASH, dashes, type Inserts, originalOffset, respace } from "./yaml-respace";
 import { shortKey, YamlError } from "./yaml-errors";
-import { resolvePlain, SAFE_TAGS, type YamlValue } from "./yaml-values";
+import { resolvePlain, SAFE_TAGS, sexagesimal, type YamlValue } from "./yaml-values";
 
 export { YamlError } from "./yaml-errors";
 export type { YamlErrorKind } from "./yaml-errors";
@@ -46,11 +46,8 @@ export function parseYaml(text: string): YamlValue {
   if (r.problems.length > 0) {
     // The first problem in the text; at one place, the order found (tabs first: often the cause of the rest).
     const p = r.problems.reduce((a, b) => (b.offset < a.offset ? b : a));
-    const lines = new LineCounter();
-    lines.addNewLine(0);
-    for (let k = text.indexOf("\n"); k !== -1; k = text.indexOf("\n", k + 1)) lines.addNewLine(k + 1);
-    const at = lines.linePos(Math.max(0, Math.min(text.length, originalOffset(inserts, p.offset))));
-    throw new YamlError(at.line, at.col, p.problem, p.kind);
+    const at = Math.max(0, Math.min(text.length, originalOffset(inserts, p.offset)));
+    throw new YamlError(lineNo(text, at), column(text, at), p.problem, p.kind);
   }
   return r.value;
 }
@@ -240,7 +237,7 @@ const CONSTRUCT: Record<string, (text: string) => YamlValue | undefined> = {
     const u = f.replace(/^[-+]/, "");
     if (u === ".inf") return sign * Infinity;
     if (u === ".nan") return NaN;
-    if (u.includes(":")) return /^[0-9]+(:[0-9]+)*(\.[0-9]*)?$/.test(u) ? sign * u.split(":").reduce((a, d) => a * 60 + Number(d), 0) : undefined;
+    if (u.includes(":")) return /^[0-9]+(:[0-9]+)*(\.[0-9]*)?$/.test(u) ? sign * sexagesimal(u) : undefined;
     // Python's float(): decimal with optional point and exponent, or inf/infinity/nan.
     if (/^(inf|infinity)$/.test(u)) return sign * Infinity;
     if (u === "nan") return NaN;

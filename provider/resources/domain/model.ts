@@ -3,10 +3,10 @@ import type { PropSpec } from "../../diff";
 import type { DomainDisk, DomainInterface, DomainModel, DomainTuning } from "../../xml";
 import { extraDeviceMatches, sameMachine } from "../../xml";
 import type { Props } from "../provider";
-import { defaultBus, setting } from "./inputs";
+import { defaultBus, domainInputs, setting } from "./inputs";
 import { metadataBack, metadataModel } from "./metadata";
 import { domainSpec } from "./spec";
-import type { DomainDiskInput, DomainInputs, DomainNicInput } from "../shapes";
+import type { DomainDiskInput, DomainNicInput } from "../shapes";
 
 const GUEST_AGENT = "org.qemu.guest_agent.0";
 type Rec = Record<string, unknown>;
@@ -50,7 +50,7 @@ function toNic(n: DomainNicInput, type: string): DomainInterface {
 
 /** The domain model from checked inputs (targets and MACs filled), for define and redefine. */
 export function toModel(p: Props, type: string, formats: DiskFormats, uuid?: string): DomainModel {
-  const i = p as unknown as DomainInputs;
+  const i = domainInputs(p);
   const os = i.os ?? {};
   const osType = os.type ?? "hvm";
   const memory = i.memory;
@@ -190,7 +190,7 @@ function nicBack(n: DomainInterface, declared: DomainNicInput | undefined): Doma
  * someone added behind our back are reported, so they show as drift.
  */
 export function readBack(m: DomainModel, declared: Props): Props {
-  const d = declared as unknown as DomainInputs;
+  const d = domainInputs(declared);
   const out: Props = { name: m.name, memory: m.memory, vcpus: m.vcpu.current ?? m.vcpu.max };
   // "auto" stays "auto" while it resolved to what runs; a declared type is compared with the real one.
   out["type"] = declared["type"] === "auto" ? "auto" : m.type;
